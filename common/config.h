@@ -1,0 +1,76 @@
+/*
+ * config.h - /etc/booboo.conf: "key = value" lines, '#' comments.
+ *
+ * Parsed once at start-up; any bad line stops the daemon with
+ * "FILE:LINE: what is wrong" rather than running half-configured.
+ */
+#ifndef BB_CONFIG_H
+#define BB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <regex.h>
+
+#include "dsn.h"
+
+#define BB_DEFAULT_CONFIG "/etc/booboo.conf"
+#define BB_DEFAULT_SOCKET "/run/booboo/booboo.sock"
+#define BB_DEFAULT_SPOOL "/var/spool/booboo"
+#define BB_DEFAULT_HOLD_MS 3000u
+#define BB_DEFAULT_BEFORE_SEND_MS 5000u
+
+struct bb_path_map {		/* source_path_map = FROM => TO */
+	char *from;
+	char *to;
+};
+
+struct bb_scrub_rule {		/* scrub_value = REGEX => REPLACEMENT */
+	char *pattern;
+	regex_t re;		/* REG_EXTENDED */
+	char *replacement;
+};
+
+struct bb_config {
+	bool has_dsn;		/* false: local mode, nothing is sent */
+	struct bb_dsn dsn;	/* token + endpoint derived from the DSN */
+	char *endpoint;		/* effective endpoint: `endpoint` key, else dsn.endpoint; NULL in local mode */
+	char *environment;	/* default "" */
+	char *release;		/* default "" */
+	char *socket_path;	/* default BB_DEFAULT_SOCKET */
+	char *spool_dir;	/* default BB_DEFAULT_SPOOL */
+	unsigned hold_timeout_ms;	/* 1..60000, default BB_DEFAULT_HOLD_MS */
+	char *tags;		/* "k=v,k=v" (validated), default "" */
+
+	/* enrichment (source context, debug info) */
+	struct bb_path_map *path_maps;	/* repeatable key, in file order */
+	size_t n_path_maps;
+	char *debuginfod_urls;	/* NULL: use DEBUGINFOD_URLS of the environment */
+
+	/* filtering */
+	char **ignore_errors;	/* signal names / C++ type names, split on ',' and blanks */
+	size_t n_ignore_errors;
+	char *before_send;	/* absolute path of a program, or NULL */
+	unsigned before_send_timeout_ms;	/* default BB_DEFAULT_BEFORE_SEND_MS */
+	struct bb_scrub_rule *scrub_values;	/* repeatable */
+	size_t n_scrub_values;
+	char **scrub_names;	/* extra sensitive names, split on blanks/',' */
+	size_t n_scrub_names;
+};
+
+/* Defaults only (local mode). */
+void bb_config_init(struct bb_config *cfg);
+
+/* Parse text named `name` (used in messages).  On error returns -1 and
+ * writes "NAME:LINE: what is wrong" to err. */
+int bb_config_parse(struct bb_config *cfg, const char *name,
+		const char *text, size_t len, char *err, size_t errlen);
+
+/* Load a file.  If the file does not exist and `must_exist` is false,
+ * keeps the defaults and returns 0.  Errors as for bb_config_parse, or
+ * "PATH: strerror" when the file cannot be read. */
+int bb_config_load(struct bb_config *cfg, const char *path, bool must_exist,
+		char *err, size_t errlen);
+
+void bb_config_free(struct bb_config *cfg);
+
+#endif

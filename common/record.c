@@ -1,0 +1,150 @@
+/*
+ * record.c - validation of the wire record, shared by the daemon (which
+ * trusts nothing it receives) and, for bb_signal_name, the shim.  Nothing
+ * here allocates or locks, so the shim may link it.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include "record.h"
+
+static int terminated(const char *s, size_t cap)
+{
+	return memchr(s, '\0', cap) != NULL;
+}
+
+static int strings_terminated(const struct bb_record *r)
+{
+	return terminated(r->thread_name, sizeof(r->thread_name)) &&
+	       terminated(r->exe, sizeof(r->exe)) &&
+	       terminated(r->environment, sizeof(r->environment)) &&
+	       terminated(r->release, sizeof(r->release)) &&
+	       terminated(r->tags, sizeof(r->tags)) &&
+	       terminated(r->level, sizeof(r->level)) &&
+	       terminated(r->message, sizeof(r->message));
+}
+
+static int level_valid(const char *level)
+{
+	return strcmp(level, "info") == 0 || strcmp(level, "warning") == 0 ||
+	       strcmp(level, "error") == 0;
+}
+
+enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record *out)
+{
+	if (len != sizeof(*out))
+		return BB_REC_ESIZE;
+	memcpy(out, buf, sizeof(*out));
+	if (out->magic != BB_RECORD_MAGIC)
+		return BB_REC_EMAGIC;
+	if (out->version != BB_RECORD_VERSION)
+		return BB_REC_EVERSION;
+	if (out->size != sizeof(*out))
+		return BB_REC_ESIZE;
+	if (out->flags != 0)
+		return BB_REC_EFLAGS;
+	if (out->pid <= 0 || out->tid <= 0)
+		return BB_REC_EPID;
+	if (!strings_terminated(out))
+		return BB_REC_ESTRING;
+	switch (out->kind) {
+	case BB_REC_CRASH:
+		if (out->signo < 1 || out->signo > 64)
+			return BB_REC_ESIGNAL;
+		if (out->has_regs > 1)
+			return BB_REC_EFLAGS;
+		break;
+	case BB_REC_MESSAGE:
+		if (out->signo != 0)
+			return BB_REC_ESIGNAL;
+		if (!level_valid(out->level))
+			return BB_REC_ELEVEL;
+		break;
+	default:
+		return BB_REC_EKIND;
+	}
+	return BB_REC_OK;
+}
+
+const char *bb_record_strerror(enum bb_record_err err)
+{
+	switch (err) {
+	case BB_REC_OK: return "ok";
+	case BB_REC_ESIZE: return "wrong record size";
+	case BB_REC_EMAGIC: return "bad magic (not a booboo record)";
+	case BB_REC_EVERSION: return "unsupported record version";
+	case BB_REC_EKIND: return "unknown record kind";
+	case BB_REC_ESIGNAL: return "signal number out of range";
+	case BB_REC_ESTRING: return "unterminated string field";
+	case BB_REC_ELEVEL: return "level is not info, warning or error";
+	case BB_REC_EPID: return "pid or tid not positive";
+	case BB_REC_EFLAGS: return "reserved flags set";
+	}
+	return "unknown record error";
+}
+
+int bb_tags_foreach(const char *text, int (*fn)(const char *key, size_t klen,
+		const char *val, size_t vlen, void *arg), void *arg)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *eq;
+
+		while (n && (*p == ' ' || *p == '\t'))
+			p++, n--;
+		eq = memchr(p, '=', n);
+		if (n == 0) {	/* tolerate "a=b," and ",," */
+			p = end ? end + 1 : p;
+			if (!end)
+				break;
+			continue;
+		}
+		if (!eq || eq == p)
+			return -1;
+		size_t klen = (size_t)(eq - p);
+		while (klen && (p[klen - 1] == ' ' || p[klen - 1] == '\t'))
+			klen--;
+		const char *val = eq + 1;
+		size_t vlen = n - (size_t)(val - p);
+		while (vlen && (*val == ' ' || *val == '\t'))
+			val++, vlen--;
+		while (vlen && (val[vlen - 1] == ' ' || val[vlen - 1] == '\t'))
+			vlen--;
+		if (klen == 0)
+			return -1;
+		if (fn && fn(p, klen, val, vlen, arg) != 0)
+			return -1;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+const char *bb_signal_name(int signo)
+{
+	switch (signo) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGILL: return "SIGILL";
+	case SIGFPE: return "SIGFPE";
+	case SIGABRT: return "SIGABRT";
+	case SIGTRAP: return "SIGTRAP";
+	case SIGSYS: return "SIGSYS";
+	case SIGPIPE: return "SIGPIPE";
+	case SIGTERM: return "SIGTERM";
+	case SIGKILL: return "SIGKILL";
+	case SIGINT: return "SIGINT";
+	case SIGQUIT: return "SIGQUIT";
+	case SIGHUP: return "SIGHUP";
+	case SIGUSR1: return "SIGUSR1";
+	case SIGUSR2: return "SIGUSR2";
+	case SIGALRM: return "SIGALRM";
+	case SIGXCPU: return "SIGXCPU";
+	case SIGXFSZ: return "SIGXFSZ";
+	}
+	return NULL;
+}

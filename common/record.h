@@ -1,0 +1,109 @@
+/*
+ * record.h - the wire record a crashing process (or the booboo CLI, or the
+ * public API) hands to boobood over the Unix socket.
+ *
+ * One record is one SOCK_SEQPACKET message of exactly sizeof(struct
+ * bb_record) bytes: fixed layout, fixed bounds, no pointers, so the shim can
+ * fill it from a signal handler without allocating and the daemon can
+ * validate it with a handful of comparisons.  A crash record travels with
+ * two file descriptors (SCM_RIGHTS): the sender's /proc/self/mem and
+ * /proc/self/maps, opened by the sender itself, so the daemon can only ever
+ * read the memory of the process that sent the record.
+ *
+ * The daemon answers a crash record with one struct bb_ack once it no
+ * longer needs the process; the shim waits for it at most its hold bound.
+ */
+#ifndef BB_RECORD_H
+#define BB_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BB_RECORD_MAGIC   0x4b524242u /* "BBRK" little endian */
+#define BB_RECORD_VERSION 1u
+
+enum bb_record_kind {
+	BB_REC_CRASH = 1,	/* fatal signal, from the shim's handler */
+	BB_REC_MESSAGE = 2,	/* capture_message: booboo CLI or API */
+};
+
+/* x86-64 general registers in DWARF numbering (0..16), as libdwfl wants
+ * them: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip. */
+#define BB_NREGS 17
+#define BB_REG_RSP 7
+#define BB_REG_RIP 16
+
+#define BB_THREAD_NAME_MAX 16	/* TASK_COMM_LEN */
+#define BB_ENV_MAX 64
+#define BB_RELEASE_MAX 128
+#define BB_TAGS_MAX 512		/* "k=v,k=v" as given in BOOBOO_TAGS */
+#define BB_LEVEL_MAX 8
+#define BB_MESSAGE_MAX 2048
+#define BB_EXE_MAX 256
+
+struct bb_record {
+	uint32_t magic;		/* BB_RECORD_MAGIC */
+	uint16_t version;	/* BB_RECORD_VERSION */
+	uint16_t kind;		/* enum bb_record_kind */
+	uint32_t size;		/* sizeof(struct bb_record) */
+	uint32_t flags;		/* reserved, 0 */
+
+	int32_t pid;		/* getpid() of the sender: must match SO_PEERCRED */
+	int32_t tid;		/* crashing (or calling) thread */
+	int32_t signo;		/* crash: 1..64; message: 0 */
+	int32_t si_code;
+	int32_t si_errno;
+	uint32_t has_regs;	/* 1 when regs[] is valid */
+	uint64_t fault_addr;	/* si_addr */
+	uint64_t time_sec;	/* CLOCK_REALTIME at the crash */
+	uint64_t time_nsec;
+	uint64_t regs[BB_NREGS];	/* DWARF order, see above */
+	uint64_t eflags;
+	uint64_t fs_base;
+	uint64_t err;		/* REG_ERR: page-fault error code on SIGSEGV */
+	uint64_t trapno;
+
+	/* Every string field is NUL-terminated within its array; the daemon
+	 * rejects the record otherwise. */
+	char thread_name[BB_THREAD_NAME_MAX];
+	char exe[BB_EXE_MAX];		/* readlink /proc/self/exe, informative */
+	char environment[BB_ENV_MAX];	/* BOOBOO_ENVIRONMENT at load */
+	char release[BB_RELEASE_MAX];	/* BOOBOO_RELEASE at load */
+	char tags[BB_TAGS_MAX];		/* BOOBOO_TAGS at load */
+	char level[BB_LEVEL_MAX];	/* message: info|warning|error */
+	char message[BB_MESSAGE_MAX];	/* message text (message records) */
+};
+
+#define BB_ACK_MAGIC 0x4b434142u /* "BACK" */
+struct bb_ack {
+	uint32_t magic;
+	uint32_t status;	/* 0 = recorded; non-zero = refused (still fine to die) */
+};
+
+enum bb_record_err {
+	BB_REC_OK = 0,
+	BB_REC_ESIZE,		/* length is not sizeof(struct bb_record) */
+	BB_REC_EMAGIC,
+	BB_REC_EVERSION,
+	BB_REC_EKIND,
+	BB_REC_ESIGNAL,		/* signal number out of range for the kind */
+	BB_REC_ESTRING,		/* a string field is not NUL-terminated */
+	BB_REC_ELEVEL,		/* message level not info|warning|error */
+	BB_REC_EPID,		/* pid/tid not positive */
+	BB_REC_EFLAGS,
+};
+
+/* Check a received buffer; on BB_REC_OK *out holds a copy that is safe to
+ * use (all strings terminated, all numbers in range). */
+enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record *out);
+const char *bb_record_strerror(enum bb_record_err err);
+
+/* Parse BOOBOO_TAGS-style "k=v,k=v" text.  Calls fn for each pair; returns
+ * 0, or -1 when the text is malformed (a pair without '=', an empty key). */
+int bb_tags_foreach(const char *text, int (*fn)(const char *key, size_t klen,
+		const char *val, size_t vlen, void *arg), void *arg);
+
+/* Name of a fatal signal ("SIGSEGV"), or NULL for unknown numbers. */
+const char *bb_signal_name(int signo);
+
+#endif

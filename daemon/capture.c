@@ -1,0 +1,360 @@
+/*
+ * capture.c - the held phase: unwind the crashing thread with libdwfl over
+ * the process's own /proc/PID/mem descriptor, and copy what the later
+ * stages will need.  Nothing here touches the network or reads source, so
+ * the process is released after a few milliseconds.
+ */
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "log.h"
+
+struct walk {
+	struct capture *cap;
+	int memfd;
+	Dwfl *dwfl;
+	bool skip_bad_pc;	/* pc was not in any module: start from [rsp] */
+	uint64_t start_regs[BB_NREGS];
+};
+
+static bool hold_over(struct capture *cap);
+
+/* ---- process files --------------------------------------------------- */
+
+static char *read_fd_all(int fd, size_t max, size_t *len)
+{
+	size_t cap = 16384, n = 0;
+	char *buf = malloc(cap + 1);
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= max)
+				break;	/* bounded: a huge maps is cut, not fatal */
+			cap *= 2;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+		ssize_t r = pread(fd, buf + n, cap - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void read_proc_identity(struct capture *cap)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)cap->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		cap->cmdline = read_fd_all(fd, 64 * 1024, &cap->cmdline_len);
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)cap->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, cap->comm, sizeof(cap->comm) - 1);
+		cap->comm[n > 0 ? n : 0] = '\0';
+		char *nl = strchr(cap->comm, '\n');
+		if (nl)
+			*nl = '\0';
+		close(fd);
+	}
+}
+
+/* ---- libdwfl callbacks ------------------------------------------------ */
+
+static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+		Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+		GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	(void)mod, (void)userdata, (void)modname, (void)base, (void)file_name;
+	(void)debuglink_file, (void)debuglink_crc, (void)debuginfo_file_name;
+	return -1;
+}
+
+static const Dwfl_Callbacks held_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = no_debuginfo,
+};
+
+static char *debuginfo_path;
+static const Dwfl_Callbacks full_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+Dwfl *capture_dwfl_from_maps(const char *maps, size_t len, bool with_debuginfo)
+{
+	Dwfl *dwfl = dwfl_begin(with_debuginfo ? &full_callbacks : &held_callbacks);
+	FILE *f;
+
+	if (!dwfl)
+		return NULL;
+	f = fmemopen((void *)maps, len ? len : 1, "r");
+	if (!f) {
+		dwfl_end(dwfl);
+		return NULL;
+	}
+	dwfl_report_begin(dwfl);
+	int rc = dwfl_linux_proc_maps_report(dwfl, f);
+	fclose(f);
+	if (rc != 0 || dwfl_report_end(dwfl, NULL, NULL) != 0) {
+		bb_log(BB_LOG_WARN, "reporting modules from maps: %s",
+		       rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
+		/* Keep what was reported: a partial picture beats none. */
+	}
+	return dwfl;
+}
+
+static pid_t walk_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct walk *w = arg;
+
+	(void)dwfl;
+	if (*thread_argp)
+		return 0;
+	*thread_argp = w;
+	return w->cap->rec.tid;
+}
+
+static bool walk_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct walk *w = arg;
+
+	(void)dwfl;
+	return pread(w->memfd, result, sizeof(*result), (off_t)addr) == sizeof(*result);
+}
+
+static bool walk_set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	struct walk *w = arg;
+
+	return dwfl_thread_state_registers(thread, 0, BB_NREGS,
+			(const Dwarf_Word *)w->start_regs);
+}
+
+static const Dwfl_Thread_Callbacks walk_callbacks = {
+	.next_thread = walk_next_thread,
+	.memory_read = walk_memory_read,
+	.set_initial_registers = walk_set_initial_registers,
+};
+
+static int walk_frame(Dwfl_Frame *state, void *arg)
+{
+	struct walk *w = arg;
+	struct capture *cap = w->cap;
+	struct capture_frame *f;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (cap->n_frames == CAPTURE_MAX_FRAMES || hold_over(cap)) {
+		cap->frames_truncated = true;
+		return DWARF_CB_ABORT;
+	}
+	if (!dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	f = &cap->frames[cap->n_frames++];
+	f->pc = pc;
+	f->activation = activation;
+	/* The first frame after a skipped bad pc is a return address. */
+	if (w->skip_bad_pc && cap->n_frames == 2)
+		f->activation = false;
+	for (unsigned i = 0; i < BB_NREGS; i++) {
+		Dwarf_Word v;
+		if (dwfl_frame_reg(state, i, &v) == 0) {
+			f->regs[i] = v;
+			f->regs_known |= 1u << i;
+		}
+	}
+	return DWARF_CB_OK;
+}
+
+/* A call through a NULL or garbage pointer leaves pc outside every module;
+ * libdwfl would then lose the caller.  Record that pc as its own frame and
+ * unwind from the return address the call pushed at [rsp]. */
+static void prepare_start(struct walk *w)
+{
+	struct capture *cap = w->cap;
+	uint64_t pc = cap->rec.regs[BB_REG_RIP], rsp = cap->rec.regs[BB_REG_RSP], ret;
+
+	memcpy(w->start_regs, cap->rec.regs, sizeof(w->start_regs));
+	if (dwfl_addrmodule(w->dwfl, pc) != NULL)
+		return;
+	if (pread(w->memfd, &ret, sizeof(ret), (off_t)rsp) != sizeof(ret) ||
+	    dwfl_addrmodule(w->dwfl, ret) == NULL)
+		return;
+	struct capture_frame *f = &cap->frames[cap->n_frames++];
+	f->pc = pc;
+	f->activation = true;
+	memcpy(f->regs, cap->rec.regs, sizeof(f->regs));
+	f->regs_known = (1u << BB_NREGS) - 1;
+	w->start_regs[BB_REG_RIP] = ret;
+	w->start_regs[BB_REG_RSP] = rsp + 8;
+	w->skip_bad_pc = true;
+}
+
+static void unwind(struct walk *w)
+{
+	struct capture *cap = w->cap;
+
+	prepare_start(w);
+	if (!dwfl_attach_state(w->dwfl, NULL, cap->pid, &walk_callbacks, w)) {
+		snprintf(cap->unwind_error, sizeof(cap->unwind_error),
+			 "attach: %s", dwfl_errmsg(-1));
+		return;
+	}
+	size_t before = cap->n_frames;
+	int rc = dwfl_getthread_frames(w->dwfl, cap->rec.tid, walk_frame, w);
+	if (rc != 0 && !cap->frames_truncated && cap->n_frames == before)
+		snprintf(cap->unwind_error, sizeof(cap->unwind_error),
+			 "%s", dwfl_errmsg(-1));
+}
+
+/* ---- stack copy --------------------------------------------------------- */
+
+/* End of the mapping that holds addr, from the maps text (0 if none). */
+static uint64_t mapping_end(const char *maps, uint64_t addr)
+{
+	const char *p = maps;
+
+	while (*p) {
+		unsigned long long lo, hi;
+		if (sscanf(p, "%llx-%llx", &lo, &hi) == 2 && addr >= lo && addr < hi)
+			return hi;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+static void copy_stack(struct capture *cap, int memfd)
+{
+	uint64_t sp = cap->rec.regs[BB_REG_RSP];
+	uint64_t lo = sp > 128 ? sp - 128 : 0;	/* the x86-64 red zone */
+	uint64_t hi = mapping_end(cap->maps, sp);
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (hi == 0 || hi <= lo)
+		return;
+	if (hi - lo > CAPTURE_STACK_MAX)
+		hi = lo + CAPTURE_STACK_MAX;
+	cap->stack.data = malloc(hi - lo);
+	if (!cap->stack.data)
+		return;
+	cap->stack.addr = lo;
+	/* Page by page: one unreadable page must not lose the rest. */
+	size_t got = 0;
+	for (uint64_t a = lo; a < hi && !hold_over(cap);) {
+		uint64_t next = (a / (uint64_t)page + 1) * (uint64_t)page;
+		if (next > hi)
+			next = hi;
+		ssize_t n = pread(memfd, cap->stack.data + (a - lo), next - a, (off_t)a);
+		if (n != (ssize_t)(next - a))
+			break;
+		got += (size_t)n;
+		a = next;
+	}
+	cap->stack.len = got;
+}
+
+bool capture_read(const struct capture *cap, uint64_t addr, void *buf, size_t len)
+{
+	const struct capture_region *r = &cap->stack;
+
+	if (addr < r->addr || len > r->len || addr - r->addr > r->len - len)
+		return false;
+	memcpy(buf, r->data + (addr - r->addr), len);
+	return true;
+}
+
+/* ---- entry -------------------------------------------------------------- */
+
+uint64_t capture_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static bool hold_over(struct capture *cap)
+{
+	if (!cap->hold_expired && capture_now_ms() >= cap->deadline_ms)
+		cap->hold_expired = true;
+	return cap->hold_expired;
+}
+
+enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
+		pid_t pid, uid_t uid, gid_t gid, int memfd, int mapsfd,
+		unsigned hold_ms)
+{
+	struct walk w = { .cap = cap, .memfd = memfd };
+
+	memset(cap, 0, sizeof(*cap));
+	cap->deadline_ms = capture_now_ms() + hold_ms;
+	cap->rec = *rec;
+	cap->pid = pid;
+	cap->uid = uid;
+	cap->gid = gid;
+	cap->maps = read_fd_all(mapsfd, CAPTURE_MAPS_MAX, &cap->maps_len);
+	if (!cap->maps || cap->maps_len == 0)
+		return CAPTURE_EMAPS;
+	read_proc_identity(cap);
+	cap->frames = calloc(CAPTURE_MAX_FRAMES, sizeof(*cap->frames));
+	if (!cap->frames)
+		return CAPTURE_ENOMEM;
+	if (rec->has_regs) {
+		w.dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, false);
+		if (!w.dwfl)
+			return CAPTURE_EDWFL;
+		unwind(&w);
+		dwfl_end(w.dwfl);
+	}
+	copy_stack(cap, memfd);
+	return CAPTURE_OK;
+}
+
+void capture_free(struct capture *cap)
+{
+	free(cap->maps);
+	free(cap->cmdline);
+	free(cap->frames);
+	free(cap->stack.data);
+	memset(cap, 0, sizeof(*cap));
+}
+
+const char *capture_strerror(enum capture_err err)
+{
+	switch (err) {
+	case CAPTURE_OK: return "ok";
+	case CAPTURE_EMAPS: return "cannot read the process's memory map";
+	case CAPTURE_EDWFL: return "cannot set up libdwfl";
+	case CAPTURE_ENOMEM: return "out of memory";
+	}
+	return "unknown capture error";
+}

@@ -1,0 +1,82 @@
+/*
+ * capture.h - stage 2: everything the daemon needs from the dying process,
+ * taken while the process is held.
+ *
+ * Like eu-stack, the walk only records plain data (pc, activation flag,
+ * registers); describing it (symbols, lines, source) happens after the
+ * process is released, from these structs alone.
+ */
+#ifndef BB_CAPTURE_H
+#define BB_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "record.h"
+
+#define CAPTURE_MAX_FRAMES 256
+#define CAPTURE_STACK_MAX (512 * 1024)
+#define CAPTURE_MAPS_MAX (4 * 1024 * 1024)
+
+struct capture_frame {
+	uint64_t pc;
+	bool activation;	/* pc is the faulting instruction, not a return address */
+	uint64_t regs[BB_NREGS];	/* as far as the unwinder knows them */
+	uint32_t regs_known;	/* bit i: regs[i] is valid */
+};
+
+/* A copy of process memory: the crashing thread's stack. */
+struct capture_region {
+	uint64_t addr;
+	unsigned char *data;
+	size_t len;
+};
+
+enum capture_err {
+	CAPTURE_OK = 0,
+	CAPTURE_EMAPS,		/* could not read the process's maps */
+	CAPTURE_EDWFL,		/* libdwfl could not set up (message logged) */
+	CAPTURE_ENOMEM,
+};
+
+struct capture {
+	struct bb_record rec;
+	pid_t pid;		/* from SO_PEERCRED */
+	uid_t uid;
+	gid_t gid;
+	char *maps;		/* text of /proc/PID/maps */
+	size_t maps_len;
+	char *cmdline;		/* NUL-separated argv, may be NULL */
+	size_t cmdline_len;
+	char comm[17];
+	struct capture_frame *frames;	/* crash site first */
+	size_t n_frames;
+	bool frames_truncated;
+	char unwind_error[128];	/* why the walk stopped early, if it did */
+	struct capture_region stack;
+	uint64_t deadline_ms;	/* CLOCK_MONOTONIC: the hold ends here, whatever is left */
+	bool hold_expired;
+};
+
+uint64_t capture_now_ms(void);
+
+/* The held phase: reads maps, unwinds the crashing thread from the
+ * record's registers over memfd, copies its stack.  Bounded in time by
+ * the size limits above; never blocks on the network. */
+enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
+		pid_t pid, uid_t uid, gid_t gid, int memfd, int mapsfd,
+		unsigned hold_ms);
+void capture_free(struct capture *cap);
+const char *capture_strerror(enum capture_err err);
+
+/* Read from the copied regions (after the process is gone). */
+bool capture_read(const struct capture *cap, uint64_t addr, void *buf, size_t len);
+
+/* Report the modules of `maps` into a fresh Dwfl.  `with_debuginfo` false
+ * gives a Dwfl that never looks for separate debug info (the held phase:
+ * unwinding needs only .eh_frame, and no download may happen there). */
+struct Dwfl *capture_dwfl_from_maps(const char *maps, size_t len, bool with_debuginfo);
+
+#endif

@@ -1,0 +1,309 @@
+/*
+ * event.c - writes booboo events with json-c.  Field names and the frame
+ * order (oldest call first) are the ingest's contract; extra keys that
+ * only native frames have (instruction_addr, module, inlined) are allowed
+ * by it and ignored by servers that do not know them.
+ */
+#include <gnu/libc-version.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "describe.h"
+#include "event.h"
+
+#define ARGV_MAX 64
+#define ARG_LEN_MAX 200
+
+static struct utsname host_uts;
+static char host_distro[256];
+
+void event_init_host(void)
+{
+	FILE *f;
+	char line[256];
+
+	uname(&host_uts);
+	f = fopen("/etc/os-release", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "PRETTY_NAME=", 12) != 0)
+			continue;
+		char *v = line + 12, *end;
+		if (*v == '"')
+			v++;
+		end = v + strcspn(v, "\"\n");
+		*end = '\0';
+		snprintf(host_distro, sizeof(host_distro), "%s", v);
+	}
+	fclose(f);
+}
+
+static void add_str(struct json_object *o, const char *key, const char *val)
+{
+	json_object_object_add(o, key, json_object_new_string(val ? val : ""));
+}
+
+static void add_hex(struct json_object *o, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	add_str(o, key, buf);
+}
+
+static void add_timestamp(struct json_object *ev, uint64_t sec, uint64_t nsec)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+	char buf[32], out[64];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, sizeof(out), "%s.%06uZ", buf, (unsigned)((nsec % 1000000000u) / 1000));
+	add_str(ev, "timestamp", out);
+}
+
+static int add_tag(const char *k, size_t kl, const char *v, size_t vl, void *arg)
+{
+	char key[128], val[256];
+
+	snprintf(key, sizeof(key), "%.*s", (int)kl, k);
+	snprintf(val, sizeof(val), "%.*s", (int)vl, v);
+	json_object_object_add(arg, key, json_object_new_string(val));
+	return 0;
+}
+
+/* environment, release, tags: the program's BOOBOO_* win over the config. */
+static void add_common(struct json_object *ev, const struct bb_config *cfg,
+		const struct bb_record *rec, const char *level)
+{
+	struct json_object *tags = json_object_new_object();
+
+	add_str(ev, "level", level);
+	add_str(ev, "environment", rec->environment[0] ? rec->environment : cfg->environment);
+	add_str(ev, "release", rec->release[0] ? rec->release : cfg->release);
+	if (cfg->tags)
+		bb_tags_foreach(cfg->tags, add_tag, tags);
+	bb_tags_foreach(rec->tags, add_tag, tags);	/* malformed app tags: kept up to the bad pair */
+	json_object_object_add(tags, "runtime", json_object_new_string("native"));
+	json_object_object_add(ev, "tags", tags);
+	add_timestamp(ev, rec->time_sec, rec->time_nsec);
+	add_str(ev, "platform", "native");
+}
+
+static struct json_object *context_base(void)
+{
+	struct json_object *ctx = json_object_new_object();
+	struct json_object *sdk = json_object_new_object();
+	struct json_object *rt = json_object_new_object();
+	struct json_object *os = json_object_new_object();
+	char libc[64];
+
+	add_str(sdk, "name", "booboo-native");
+	add_str(sdk, "version", BB_VERSION);
+	json_object_object_add(ctx, "sdk", sdk);
+	snprintf(libc, sizeof(libc), "glibc %s", gnu_get_libc_version());
+	add_str(rt, "name", "native");
+	add_str(rt, "version", libc);
+	json_object_object_add(ctx, "runtime", rt);
+	add_str(os, "name", host_uts.sysname);
+	add_str(os, "release", host_uts.release);
+	add_str(os, "version", host_uts.version);
+	add_str(os, "machine", host_uts.machine);
+	if (host_distro[0])
+		add_str(os, "distribution", host_distro);
+	json_object_object_add(ctx, "os", os);
+	return ctx;
+}
+
+static struct json_object *argv_array(const struct capture *cap)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t off = 0, n = 0;
+
+	while (cap->cmdline && off < cap->cmdline_len && n < ARGV_MAX) {
+		const char *arg = cap->cmdline + off;
+		size_t len = strnlen(arg, cap->cmdline_len - off);
+		json_object_array_add(arr, json_object_new_string_len(arg,
+				(int)(len > ARG_LEN_MAX ? ARG_LEN_MAX : len)));
+		off += len + 1;
+		n++;
+	}
+	return arr;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static struct json_object *process_context(const struct capture *cap)
+{
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "pid", json_object_new_int(cap->pid));
+	add_str(p, "name", cap->comm[0] ? cap->comm : base_name(cap->rec.exe));
+	add_str(p, "exe", cap->rec.exe);
+	json_object_object_add(p, "argv", argv_array(cap));
+	json_object_object_add(p, "uid", json_object_new_int64(cap->uid));
+	json_object_object_add(p, "gid", json_object_new_int64(cap->gid));
+	return p;
+}
+
+static struct json_object *signal_context(const struct bb_record *rec)
+{
+	struct json_object *s = json_object_new_object();
+	const char *code = describe_code_name(rec->signo, rec->si_code);
+	const char *access = describe_access(rec);
+
+	json_object_object_add(s, "number", json_object_new_int(rec->signo));
+	add_str(s, "name", bb_signal_name(rec->signo) ?: "unknown");
+	json_object_object_add(s, "code", json_object_new_int(rec->si_code));
+	if (code)
+		add_str(s, "code_name", code);
+	if (describe_code_meaning(rec->signo, rec->si_code))
+		add_str(s, "code_meaning", describe_code_meaning(rec->signo, rec->si_code));
+	add_hex(s, "address", rec->fault_addr);
+	if (access)
+		add_str(s, "access", access);
+	if (describe_is_stack_overflow(rec))
+		json_object_object_add(s, "stack_overflow", json_object_new_boolean(1));
+	return s;
+}
+
+static struct json_object *registers_context(const struct bb_record *rec)
+{
+	static const char *const names[BB_NREGS] = {
+		"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+	};
+	struct json_object *r = json_object_new_object();
+
+	for (int i = 0; i < BB_NREGS; i++)
+		add_hex(r, names[i], rec->regs[i]);
+	add_hex(r, "eflags", rec->eflags);
+	return r;
+}
+
+static struct json_object *modules_context(const struct symbolized *sym)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < sym->n_modules; i++) {
+		struct json_object *m = json_object_new_object();
+		add_str(m, "path", sym->modules[i].path);
+		add_str(m, "build_id", sym->modules[i].build_id);
+		add_hex(m, "base", sym->modules[i].base);
+		add_hex(m, "end", sym->modules[i].end);
+		json_object_array_add(arr, m);
+	}
+	return arr;
+}
+
+static struct json_object *frame_json(const struct sym_frame *f)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "function",
+			f->function ? json_object_new_string(f->function) : NULL);
+	if (f->filename) {
+		add_str(o, "filename", f->filename);
+		json_object_object_add(o, "lineno", f->lineno ?
+				json_object_new_int(f->lineno) : NULL);
+		if (f->colno)
+			json_object_object_add(o, "colno", json_object_new_int(f->colno));
+	}
+	json_object_object_add(o, "in_app", json_object_new_boolean(f->in_app));
+	add_hex(o, "instruction_addr", f->pc);
+	if (f->module) {
+		add_str(o, "module", f->module);
+		add_hex(o, "module_offset", f->module_offset);
+	}
+	json_object_object_add(o, "inlined", json_object_new_boolean(f->inlined));
+	if (f->from_symtab)
+		json_object_object_add(o, "symbol_only", json_object_new_boolean(1));
+	return o;
+}
+
+/* Oldest call first: the reverse of the unwinder's order. */
+static struct json_object *stacktrace_json(const struct symbolized *sym)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = sym->n_frames; i-- > 0;)
+		json_object_array_add(arr, frame_json(&sym->frames[i]));
+	return arr;
+}
+
+static void add_exception(struct json_object *ev, const char *type,
+		const char *value, struct json_object *stack)
+{
+	struct json_object *arr = json_object_new_array();
+	struct json_object *ex = json_object_new_object();
+
+	add_str(ex, "type", type);
+	add_str(ex, "value", value);
+	json_object_object_add(ex, "stacktrace", stack);
+	json_object_object_add(ex, "chain_type", NULL);
+	json_object_array_add(arr, ex);
+	json_object_object_add(ev, "exceptions", arr);
+}
+
+struct json_object *event_from_crash(const struct bb_config *cfg,
+		const struct capture *cap, const struct symbolized *sym)
+{
+	struct json_object *ev = json_object_new_object();
+	struct json_object *ctx = context_base();
+	struct json_object *thread = json_object_new_object();
+	const char *type = bb_signal_name(cap->rec.signo) ?: "signal";
+	char message[512];
+
+	describe_message(&cap->rec, sym->n_frames ? sym->frames[0].function : NULL,
+			 message, sizeof(message));
+	add_str(ev, "message", message);
+	add_str(ev, "exception_type", type);
+	add_common(ev, cfg, &cap->rec, "error");
+
+	json_object_object_add(ctx, "process", process_context(cap));
+	json_object_object_add(thread, "tid", json_object_new_int(cap->rec.tid));
+	add_str(thread, "name", cap->rec.thread_name);
+	json_object_object_add(thread, "crashed", json_object_new_boolean(1));
+	json_object_object_add(ctx, "thread", thread);
+	json_object_object_add(ctx, "signal", signal_context(&cap->rec));
+	if (cap->rec.has_regs)
+		json_object_object_add(ctx, "registers", registers_context(&cap->rec));
+	json_object_object_add(ctx, "modules", modules_context(sym));
+	if (cap->unwind_error[0])
+		add_str(ctx, "unwind_error", cap->unwind_error);
+	json_object_object_add(ev, "context", ctx);
+
+	json_object_object_add(ev, "stacktrace", stacktrace_json(sym));
+	add_exception(ev, type, message, stacktrace_json(sym));
+	return ev;
+}
+
+struct json_object *event_from_message(const struct bb_config *cfg,
+		const struct bb_record *rec, pid_t pid, uid_t uid)
+{
+	struct json_object *ev = json_object_new_object();
+	struct json_object *ctx = context_base();
+	struct json_object *proc = json_object_new_object();
+
+	add_str(ev, "message", rec->message);
+	add_str(ev, "exception_type", "");
+	add_common(ev, cfg, rec, rec->level);
+	json_object_object_add(proc, "pid", json_object_new_int(pid));
+	add_str(proc, "name", base_name(rec->exe));
+	add_str(proc, "exe", rec->exe);
+	json_object_object_add(proc, "uid", json_object_new_int64(uid));
+	json_object_object_add(ctx, "process", proc);
+	json_object_object_add(ev, "context", ctx);
+	json_object_object_add(ev, "stacktrace", json_object_new_array());
+	json_object_object_add(ev, "exceptions", json_object_new_array());
+	return ev;
+}

@@ -1,0 +1,25 @@
+/*
+ * event.h - stage 5: the booboo event, in exactly the shape the ingest
+ * reads (see shared/reference/ingest-protocol.md), built with json-c.
+ */
+#ifndef BB_EVENT_H
+#define BB_EVENT_H
+
+#include <json-c/json.h>
+
+#include "capture.h"
+#include "config.h"
+#include "symbolize.h"
+
+/* A crash event.  Returns a new object (put it with json_object_put). */
+struct json_object *event_from_crash(const struct bb_config *cfg,
+		const struct capture *cap, const struct symbolized *sym);
+
+/* A capture_message event from a message record and its sender's identity. */
+struct json_object *event_from_message(const struct bb_config *cfg,
+		const struct bb_record *rec, pid_t pid, uid_t uid);
+
+/* Cached once at start: uname and /etc/os-release. */
+void event_init_host(void);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * spool.h - every event is on disk before any upload is tried.
+ *
+ * Layout under spool_dir:
+ *   tmp/                 half-written files (cleaned at open)
+ *   pending/ID.json      waiting for upload (or kept: local mode)
+ *   sent/ID.json         accepted by the ingest (the newest 1000 kept)
+ *   rejected/ID.json     refused for good (4xx other than 429)
+ *   rejected/ID.reason   the server's status and detail
+ * Writes are write-to-tmp, fsync, rename, fsync(dir): a crash of the
+ * daemon, a reboot or a full disk never leaves a half event in pending/.
+ * An ID sorts by time: "YYYYmmdd-HHMMSS-uuuuuu-RRRRRRRR".
+ */
+#ifndef BB_SPOOL_H
+#define BB_SPOOL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define SPOOL_ID_MAX 40
+
+enum spool_state { SPOOL_PENDING, SPOOL_SENT, SPOOL_REJECTED };
+
+enum spool_err {
+	SPOOL_OK = 0,
+	SPOOL_EIO,		/* errno says what; message logged with the path */
+	SPOOL_ENOSPC,		/* disk full: nothing half-written is left behind */
+	SPOOL_ENOENT,		/* no such event / nothing pending */
+	SPOOL_EID,		/* malformed id */
+};
+
+struct spool {
+	char *dir;
+	int dirfd;
+};
+
+enum spool_err spool_open(struct spool *sp, const char *dir);	/* mkdir -p, clean tmp/ */
+void spool_close(struct spool *sp);
+
+/* Write one event; id_out receives its new id. */
+enum spool_err spool_put(struct spool *sp, const char *json, size_t len,
+		char id_out[SPOOL_ID_MAX]);
+
+/* Oldest pending event id. */
+enum spool_err spool_oldest_pending(struct spool *sp, char id[SPOOL_ID_MAX]);
+
+/* Read an event (malloc'd, NUL-terminated) from a state directory. */
+enum spool_err spool_read(struct spool *sp, enum spool_state st, const char *id,
+		char **buf, size_t *len);
+
+enum spool_err spool_mark_sent(struct spool *sp, const char *id);
+enum spool_err spool_mark_rejected(struct spool *sp, const char *id, const char *reason);
+
+struct spool_entry {
+	char id[SPOOL_ID_MAX];
+	enum spool_state state;
+};
+/* All events, oldest first (malloc'd array). */
+enum spool_err spool_list(struct spool *sp, struct spool_entry **out, size_t *n);
+size_t spool_count(struct spool *sp, enum spool_state st);
+
+const char *spool_state_name(enum spool_state st);
+const char *spool_strerror(enum spool_err err);
+
+#endif

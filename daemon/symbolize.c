@@ -1,0 +1,298 @@
+/*
+ * symbolize.c - names, files and lines for captured frames, with libdw.
+ *
+ * Runs after the process is released, from the capture alone: a fresh
+ * Dwfl built from the copied maps, allowed to load separate debug info
+ * (and to ask debuginfod).  Inline chains follow the field notes: the
+ * innermost function-like scope, then dwarf_getscopes_die on it.
+ */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "symbolize.h"
+
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+char *symbolize_demangle(const char *name)
+{
+	int status = -1;
+	char *d;
+
+	if (!name)
+		return NULL;
+	if (name[0] == '_' && name[1] == 'Z') {
+		d = __cxa_demangle(name, NULL, NULL, &status);
+		if (d && status == 0)
+			return d;
+		free(d);
+	}
+	return strdup(name);
+}
+
+bool symbolize_is_system_path(const char *path)
+{
+	static const char *const dirs[] = {
+		"/lib/", "/lib32/", "/lib64/", "/libx32/", "/usr/lib/", "/usr/lib32/",
+		"/usr/lib64/", "/usr/libx32/", "/usr/libexec/",
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strncmp(path, dirs[i], strlen(dirs[i])) == 0)
+			return true;
+	return false;
+}
+
+static bool is_shim_module(const char *path)
+{
+	const char *base = path ? strrchr(path, '/') : NULL;
+
+	base = base ? base + 1 : path;
+	return base && strncmp(base, "libbooboo-shim.so", 17) == 0;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+	char *out;
+
+	if (!name)
+		return NULL;
+	if (name[0] == '/' || !dir || !*dir)
+		return strdup(name);
+	if (asprintf(&out, "%s/%s", dir, name) < 0)
+		return NULL;
+	return out;
+}
+
+/* ---- modules ------------------------------------------------------------ */
+
+static int collect_module(Dwfl_Module *mod, void **ud, const char *name,
+		Dwarf_Addr start, void *arg)
+{
+	struct symbolized *s = arg;
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	Dwarf_Addr end;
+
+	(void)ud;
+	struct sym_module *m = realloc(s->modules, (s->n_modules + 1) * sizeof(*m));
+	if (!m)
+		return DWARF_CB_ABORT;
+	s->modules = m;
+	m = &s->modules[s->n_modules++];
+	memset(m, 0, sizeof(*m));
+	m->path = strdup(name ? name : "");
+	m->base = start;
+	Dwarf_Addr elf_bias;
+	dwfl_module_getelf(mod, &elf_bias);	/* the build-id is read from the ELF */
+	dwfl_module_info(mod, NULL, NULL, &end, NULL, NULL, NULL, NULL);
+	m->end = end;
+	int n = dwfl_module_build_id(mod, &bits, &vaddr);
+	for (int i = 0; i < n && i < 64; i++)
+		snprintf(m->build_id + 2 * i, 3, "%02x", bits[i]);
+	return DWARF_CB_OK;
+}
+
+/* ---- one frame ------------------------------------------------------------ */
+
+static const char *die_function_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (!name)
+		name = dwarf_diename(die);
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	return name;
+}
+
+static struct sym_frame *push_frame(struct symbolized *s, size_t *cap)
+{
+	if (s->n_frames == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct sym_frame *f = realloc(s->frames, ncap * sizeof(*f));
+		if (!f)
+			return NULL;
+		s->frames = f;
+		*cap = ncap;
+	}
+	struct sym_frame *f = &s->frames[s->n_frames++];
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+static char *symtab_name(Dwfl_Module *mod, Dwarf_Addr addr)
+{
+	GElf_Off off;
+	GElf_Sym sym;
+	const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	char *copy, *at;
+
+	if (!name)
+		return NULL;
+	copy = strdup(name);
+	if (copy && (at = strchr(copy, '@')) != NULL)
+		*at = '\0';	/* memcpy@GLIBC_2.14 -> memcpy */
+	char *d = symbolize_demangle(copy);
+	free(copy);
+	return d;
+}
+
+static const char *call_file(Dwarf_Die *cudie, Dwarf_Die *inlined)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word idx;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &idx) != 0)
+		return NULL;
+	if (dwarf_getsrcfiles(cudie, &files, &nfiles) != 0 || idx >= nfiles)
+		return NULL;
+	return dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+/* Fill the frames of one pc: the inline chain innermost first, then the
+ * real function.  Returns the number of frames added. */
+static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod,
+		Dwarf_Addr addr, const struct sym_frame *base)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &bias);
+	Dwarf_Die *scopes = NULL, *chain = NULL;
+	int nscopes, nchain = 0;
+	size_t added = 0;
+
+	if (!cudie)
+		return 0;
+	nscopes = dwarf_getscopes(cudie, addr - bias, &scopes);
+	int fn = -1;
+	for (int i = 0; i < nscopes; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+			fn = i;
+			break;
+		}
+	}
+	if (fn < 0) {
+		free(scopes);
+		return 0;
+	}
+	nchain = dwarf_getscopes_die(&scopes[fn], &chain);
+	if (nchain <= 0) {
+		chain = NULL;
+		nchain = 0;
+	}
+	const char *comp_dir = NULL;
+	Dwarf_Attribute attr;
+	comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
+
+	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
+	const char *file = NULL;
+	int lineno = 0, col = 0;
+	if (line)
+		file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
+
+	Dwarf_Die *list = nchain ? chain : &scopes[fn];
+	int n = nchain ? nchain : 1;
+	for (int i = 0; i < n; i++) {
+		int tag = dwarf_tag(&list[i]);
+		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
+			continue;
+		struct sym_frame *f = push_frame(s, cap);
+		if (!f)
+			break;
+		*f = *base;
+		f->module = base->module ? strdup(base->module) : NULL;
+		f->function = symbolize_demangle(die_function_name(&list[i]));
+		f->filename = join_path(comp_dir, file);
+		f->lineno = lineno;
+		f->colno = col;
+		f->inlined = tag == DW_TAG_inlined_subroutine;
+		added++;
+		if (tag == DW_TAG_subprogram)
+			break;
+		/* The caller's line is where this inlined call sits. */
+		Dwarf_Word cl = 0, cc = 0;
+		dwarf_formudata(dwarf_attr(&list[i], DW_AT_call_line, &attr), &cl);
+		dwarf_formudata(dwarf_attr(&list[i], DW_AT_call_column, &attr), &cc);
+		file = call_file(cudie, &list[i]);
+		lineno = (int)cl;
+		col = (int)cc;
+	}
+	free(chain);
+	free(scopes);
+	return added;
+}
+
+static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
+		const struct capture *cap_in, size_t index)
+{
+	const struct capture_frame *cf = &cap_in->frames[index];
+	Dwarf_Addr addr = cf->activation || cf->pc == 0 ? cf->pc : cf->pc - 1;
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
+	struct sym_frame base = { .pc = cf->pc, .capture_index = index };
+	const char *modname = NULL;
+	Dwarf_Addr start = 0;
+
+	if (mod) {
+		modname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+		if (is_shim_module(modname))
+			return;	/* our own frames are not the program's stack */
+		base.module = (char *)modname;
+		base.module_offset = cf->pc - start;
+		base.in_app = modname && modname[0] == '/' &&
+			(!symbolize_is_system_path(modname) ||
+			 strcmp(modname, cap_in->rec.exe) == 0);
+	}
+	if (mod && describe_dwarf(s, cap, mod, addr, &base) > 0)
+		return;
+	struct sym_frame *f = push_frame(s, cap);
+	if (!f)
+		return;
+	*f = base;
+	f->module = modname ? strdup(modname) : NULL;
+	if (mod) {
+		f->function = symtab_name(mod, addr);
+		f->from_symtab = f->function != NULL;
+	}
+}
+
+int symbolize_capture(const struct capture *cap, struct symbolized *out)
+{
+	size_t fcap = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, true);
+	if (!out->dwfl)
+		return -1;
+	dwfl_getmodules(out->dwfl, collect_module, out, 0);
+	for (size_t i = 0; i < cap->n_frames; i++)
+		describe_frame(out, &fcap, out->dwfl, cap, i);
+	return 0;
+}
+
+void symbolize_free(struct symbolized *s)
+{
+	for (size_t i = 0; i < s->n_frames; i++) {
+		free(s->frames[i].function);
+		free(s->frames[i].filename);
+		free(s->frames[i].module);
+	}
+	free(s->frames);
+	for (size_t i = 0; i < s->n_modules; i++)
+		free(s->modules[i].path);
+	free(s->modules);
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	memset(s, 0, sizeof(*s));
+}

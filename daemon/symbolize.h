@@ -1,0 +1,53 @@
+/*
+ * symbolize.h - stage 3: from captured pcs to functions, files and lines,
+ * every inlined call a frame of its own (as gdb and eu-stack -i show them).
+ */
+#ifndef BB_SYMBOLIZE_H
+#define BB_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+
+struct sym_frame {
+	uint64_t pc;		/* as captured */
+	char *function;		/* demangled; NULL when nothing names it */
+	char *filename;		/* absolute when the debug info allows */
+	int lineno;		/* 0: unknown */
+	int colno;
+	char *module;		/* path of the ELF file, NULL if none */
+	uint64_t module_offset;
+	bool in_app;
+	bool inlined;		/* an inlined call inside the next frame out */
+	bool from_symtab;	/* name from the ELF symbol table, no DWARF */
+	size_t capture_index;	/* which capture_frame this came from */
+};
+
+struct sym_module {
+	char *path;
+	char build_id[129];	/* hex, "" if none */
+	uint64_t base;
+	uint64_t end;
+};
+
+struct symbolized {
+	struct sym_frame *frames;	/* crash site first */
+	size_t n_frames;
+	struct sym_module *modules;
+	size_t n_modules;
+	struct Dwfl *dwfl;	/* kept for the enrich stage */
+};
+
+/* Symbolize a capture.  `exe` identifies the main program (in_app always). */
+int symbolize_capture(const struct capture *cap, struct symbolized *out);
+void symbolize_free(struct symbolized *s);
+
+/* Demangle a C++ linkage name; returns a malloc'd copy of either form. */
+char *symbolize_demangle(const char *name);
+
+/* True for paths in the system's library directories. */
+bool symbolize_is_system_path(const char *path);
+
+#endif
