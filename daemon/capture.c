@@ -22,6 +22,8 @@ struct walk {
 	int memfd;
 	Dwfl *dwfl;
 	bool skip_bad_pc;	/* pc was not in any module: start from [rsp] */
+	size_t seen;		/* frames walked, including those not kept */
+	struct capture_frame tail[CAPTURE_TAIL_FRAMES];	/* ring of the newest outer frames */
 	uint64_t start_regs[BB_NREGS];
 };
 
@@ -162,6 +164,15 @@ static const Dwfl_Thread_Callbacks walk_callbacks = {
 	.set_initial_registers = walk_set_initial_registers,
 };
 
+static struct capture_frame *walk_slot(struct walk *w)
+{
+	struct capture *cap = w->cap;
+
+	if (cap->n_frames < CAPTURE_HEAD_FRAMES)
+		return &cap->frames[cap->n_frames++];
+	return &w->tail[(w->seen - CAPTURE_HEAD_FRAMES) % CAPTURE_TAIL_FRAMES];
+}
+
 static int walk_frame(Dwfl_Frame *state, void *arg)
 {
 	struct walk *w = arg;
@@ -170,17 +181,19 @@ static int walk_frame(Dwfl_Frame *state, void *arg)
 	Dwarf_Addr pc;
 	bool activation;
 
-	if (cap->n_frames == CAPTURE_MAX_FRAMES || hold_over(cap)) {
+	if (w->seen == CAPTURE_WALK_LIMIT || hold_over(cap)) {
 		cap->frames_truncated = true;
 		return DWARF_CB_ABORT;
 	}
 	if (!dwfl_frame_pc(state, &pc, &activation))
 		return DWARF_CB_ABORT;
-	f = &cap->frames[cap->n_frames++];
+	f = walk_slot(w);
+	w->seen++;
+	memset(f, 0, sizeof(*f));
 	f->pc = pc;
 	f->activation = activation;
 	/* The first frame after a skipped bad pc is a return address. */
-	if (w->skip_bad_pc && cap->n_frames == 2)
+	if (w->skip_bad_pc && w->seen == 2)
 		f->activation = false;
 	for (unsigned i = 0; i < BB_NREGS; i++) {
 		Dwarf_Word v;
@@ -190,6 +203,22 @@ static int walk_frame(Dwfl_Frame *state, void *arg)
 		}
 	}
 	return DWARF_CB_OK;
+}
+
+/* Append the ring's frames, oldest walked first, after the head. */
+static void walk_finish(struct walk *w)
+{
+	struct capture *cap = w->cap;
+
+	if (w->seen <= CAPTURE_HEAD_FRAMES)
+		return;
+	size_t in_tail = w->seen - CAPTURE_HEAD_FRAMES;
+	size_t keep = in_tail < CAPTURE_TAIL_FRAMES ? in_tail : CAPTURE_TAIL_FRAMES;
+	size_t first = in_tail - keep;	/* index in tail order of the first kept */
+
+	for (size_t i = 0; i < keep; i++)
+		cap->frames[cap->n_frames++] = w->tail[(first + i) % CAPTURE_TAIL_FRAMES];
+	cap->frames_omitted = in_tail - keep;
 }
 
 /* A call through a NULL or garbage pointer leaves pc outside every module;
@@ -207,6 +236,7 @@ static void prepare_start(struct walk *w)
 	    dwfl_addrmodule(w->dwfl, ret) == NULL)
 		return;
 	struct capture_frame *f = &cap->frames[cap->n_frames++];
+	w->seen++;
 	f->pc = pc;
 	f->activation = true;
 	memcpy(f->regs, cap->rec.regs, sizeof(f->regs));
@@ -228,6 +258,7 @@ static void unwind(struct walk *w)
 	}
 	size_t before = cap->n_frames;
 	int rc = dwfl_getthread_frames(w->dwfl, cap->rec.tid, walk_frame, w);
+	walk_finish(w);
 	if (rc != 0 && !cap->frames_truncated && cap->n_frames == before)
 		snprintf(cap->unwind_error, sizeof(cap->unwind_error),
 			 "%s", dwfl_errmsg(-1));
@@ -313,8 +344,11 @@ enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
 		pid_t pid, uid_t uid, gid_t gid, int memfd, int mapsfd,
 		unsigned hold_ms)
 {
-	struct walk w = { .cap = cap, .memfd = memfd };
+	static struct walk w;	/* big (the tail ring): not on the stack */
 
+	memset(&w, 0, sizeof(w));
+	w.cap = cap;
+	w.memfd = memfd;
 	memset(cap, 0, sizeof(*cap));
 	cap->deadline_ms = capture_now_ms() + hold_ms;
 	cap->rec = *rec;

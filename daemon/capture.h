@@ -16,7 +16,12 @@
 
 #include "record.h"
 
-#define CAPTURE_MAX_FRAMES 256
+/* A deep recursion keeps both ends: the outermost calls say how the
+ * program got there, the innermost where it died. */
+#define CAPTURE_HEAD_FRAMES 192
+#define CAPTURE_TAIL_FRAMES 64
+#define CAPTURE_MAX_FRAMES (CAPTURE_HEAD_FRAMES + CAPTURE_TAIL_FRAMES)
+#define CAPTURE_WALK_LIMIT 200000
 #define CAPTURE_STACK_MAX (512 * 1024)
 #define CAPTURE_MAPS_MAX (4 * 1024 * 1024)
 
@@ -53,7 +58,8 @@ struct capture {
 	char comm[17];
 	struct capture_frame *frames;	/* crash site first */
 	size_t n_frames;
-	bool frames_truncated;
+	bool frames_truncated;	/* the walk hit its limit or the hold's end */
+	size_t frames_omitted;	/* middle frames dropped after frames[CAPTURE_HEAD_FRAMES - 1] */
 	char unwind_error[128];	/* why the walk stopped early, if it did */
 	struct capture_region stack;
 	uint64_t deadline_ms;	/* CLOCK_MONOTONIC: the hold ends here, whatever is left */

@@ -131,10 +131,10 @@ static void describe_fault(const struct bb_record *rec, char *out, size_t outlen
 }
 
 void describe_message(const struct bb_record *rec, const char *function,
-		char *out, size_t outlen)
+		const char *app_function, char *out, size_t outlen)
 {
 	const char *name = bb_signal_name(rec->signo);
-	char what[256];
+	char what[256], where[256] = "";
 
 	if (rec->signo == SIGABRT && rec->si_code <= 0)
 		snprintf(what, sizeof(what), "the program aborted (abort() was called)");
@@ -143,8 +143,12 @@ void describe_message(const struct bb_record *rec, const char *function,
 			 describe_code_meaning(rec->signo, rec->si_code) ?: "sent by a process");
 	else
 		describe_fault(rec, what, sizeof(what));
-	if (function && *function)
-		snprintf(out, outlen, "%s: %s in %s", name ? name : "signal", what, function);
-	else
-		snprintf(out, outlen, "%s: %s", name ? name : "signal", what);
+
+	if (rec->signo == SIGABRT && app_function)
+		snprintf(where, sizeof(where), " in %.200s", app_function);
+	else if (function && app_function && strcmp(function, app_function) != 0)
+		snprintf(where, sizeof(where), " in %.100s called from %.100s", function, app_function);
+	else if (function || app_function)
+		snprintf(where, sizeof(where), " in %.200s", function ? function : app_function);
+	snprintf(out, outlen, "%s: %s%s", name ? name : "signal", what, where);
 }

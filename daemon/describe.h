@@ -19,8 +19,9 @@ const char *describe_access(const struct bb_record *rec);
 int describe_is_stack_overflow(const struct bb_record *rec);
 
 /* The event message: "SIGSEGV: invalid read at 0x0 (address not mapped)"
- * followed by " in FUNCTION" when the crashing function is known. */
+ * then where: " in FUNCTION", and " called from APP_FUNCTION" when the
+ * crash is in a library called by the program's own code. */
 void describe_message(const struct bb_record *rec, const char *function,
-		char *out, size_t outlen);
+		const char *app_function, char *out, size_t outlen);
 
 #endif

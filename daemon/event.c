@@ -254,6 +254,15 @@ static void add_exception(struct json_object *ev, const char *type,
 	json_object_object_add(ev, "exceptions", arr);
 }
 
+/* The function that crashed, or the innermost of the program's own. */
+static const char *crash_function(const struct symbolized *sym, bool in_app)
+{
+	for (size_t i = 0; i < sym->n_frames; i++)
+		if (!in_app || sym->frames[i].in_app)
+			return sym->frames[i].function;
+	return NULL;
+}
+
 struct json_object *event_from_crash(const struct bb_config *cfg,
 		const struct capture *cap, const struct symbolized *sym)
 {
@@ -263,8 +272,8 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	const char *type = bb_signal_name(cap->rec.signo) ?: "signal";
 	char message[512];
 
-	describe_message(&cap->rec, sym->n_frames ? sym->frames[0].function : NULL,
-			 message, sizeof(message));
+	describe_message(&cap->rec, crash_function(sym, false),
+			 crash_function(sym, true), message, sizeof(message));
 	add_str(ev, "message", message);
 	add_str(ev, "exception_type", type);
 	add_common(ev, cfg, &cap->rec, "error");
@@ -278,6 +287,11 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	if (cap->rec.has_regs)
 		json_object_object_add(ctx, "registers", registers_context(&cap->rec));
 	json_object_object_add(ctx, "modules", modules_context(sym));
+	if (cap->frames_omitted)
+		json_object_object_add(thread, "frames_omitted",
+				json_object_new_int64((int64_t)cap->frames_omitted));
+	if (cap->frames_truncated)
+		json_object_object_add(thread, "frames_truncated", json_object_new_boolean(1));
 	if (cap->unwind_error[0])
 		add_str(ctx, "unwind_error", cap->unwind_error);
 	json_object_object_add(ev, "context", ctx);
