@@ -21,6 +21,7 @@
 #include "event.h"
 #include "intake.h"
 #include "log.h"
+#include "source.h"
 #include "spool.h"
 #include "symbolize.h"
 #include "upload.h"
@@ -65,6 +66,19 @@ static void spool_event(struct daemon *d, struct json_object *ev, const char *wh
 		upload_wake(d->up);
 }
 
+static void enrich(struct daemon *d, const struct capture *cap, struct symbolized *sym)
+{
+	struct source_cred cred = { .uid = cap->uid, .gid = cap->gid };
+
+	if (cap->have_fscred) {
+		cred.uid = cap->fsuid;
+		cred.gid = cap->fsgid;
+		cred.n_groups = cap->n_groups;
+		memcpy(cred.groups, cap->groups, cap->n_groups * sizeof(gid_t));
+	}
+	source_enrich(sym, &d->cfg, &cred);
+}
+
 static void handle_crash(struct daemon *d, int conn, struct intake_msg *m)
 {
 	struct capture cap;
@@ -91,6 +105,7 @@ static void handle_crash(struct daemon *d, int conn, struct intake_msg *m)
 	       cap.unwind_error[0] ? ", unwind stopped: " : "", cap.unwind_error);
 	if (symbolize_capture(&cap, &sym) != 0)
 		bb_log(BB_LOG_WARN, "%s: cannot symbolize: out of memory or no libdwfl", what);
+	enrich(d, &cap, &sym);
 	struct json_object *ev = event_from_crash(&d->cfg, &cap, &sym);
 	spool_event(d, ev, what);
 	json_object_put(ev);

@@ -62,8 +62,36 @@ static char *read_fd_all(int fd, size_t max, size_t *len)
 	return buf;
 }
 
+static void parse_status(struct capture *cap, char *text)
+{
+	bool uid_ok = false, gid_ok = false;
+
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		unsigned long r, e, s, fs;
+		if (sscanf(line, "Uid: %lu %lu %lu %lu", &r, &e, &s, &fs) == 4) {
+			cap->fsuid = (uid_t)fs;
+			uid_ok = true;
+		} else if (sscanf(line, "Gid: %lu %lu %lu %lu", &r, &e, &s, &fs) == 4) {
+			cap->fsgid = (gid_t)fs;
+			gid_ok = true;
+		} else if (strncmp(line, "Groups:", 7) == 0) {
+			char *p = line + 7, *end;
+			while (cap->n_groups < 64) {
+				unsigned long g = strtoul(p, &end, 10);
+				if (end == p)
+					break;
+				cap->groups[cap->n_groups++] = (gid_t)g;
+				p = end;
+			}
+		}
+	}
+	/* The kernel's word wins if status lies about nothing: it cannot. */
+	cap->have_fscred = uid_ok && gid_ok;
+}
+
 static void read_proc_identity(struct capture *cap)
 {
+	size_t len;
 	char path[64];
 	int fd;
 
@@ -72,6 +100,15 @@ static void read_proc_identity(struct capture *cap)
 	if (fd >= 0) {
 		cap->cmdline = read_fd_all(fd, 64 * 1024, &cap->cmdline_len);
 		close(fd);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)cap->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char *status = read_fd_all(fd, 64 * 1024, &len);
+		close(fd);
+		if (status)
+			parse_status(cap, status);
+		free(status);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)cap->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

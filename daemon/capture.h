@@ -56,6 +56,13 @@ struct capture {
 	char *cmdline;		/* NUL-separated argv, may be NULL */
 	size_t cmdline_len;
 	char comm[17];
+	/* filesystem credentials from /proc/PID/status: source files are
+	 * read as the process would have read them */
+	bool have_fscred;
+	uid_t fsuid;
+	gid_t fsgid;
+	gid_t groups[64];
+	size_t n_groups;
 	struct capture_frame *frames;	/* crash site first */
 	size_t n_frames;
 	bool frames_truncated;	/* the walk hit its limit or the hold's end */

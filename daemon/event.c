@@ -205,6 +205,15 @@ static struct json_object *modules_context(const struct symbolized *sym)
 	return arr;
 }
 
+static struct json_object *lines_json(char *const *lines, size_t n)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(lines[i] ? lines[i] : ""));
+	return arr;
+}
+
 static struct json_object *frame_json(const struct sym_frame *f)
 {
 	struct json_object *o = json_object_new_object();
@@ -217,6 +226,11 @@ static struct json_object *frame_json(const struct sym_frame *f)
 				json_object_new_int(f->lineno) : NULL);
 		if (f->colno)
 			json_object_object_add(o, "colno", json_object_new_int(f->colno));
+	}
+	if (f->context_line) {
+		add_str(o, "context_line", f->context_line);
+		json_object_object_add(o, "pre_context", lines_json(f->pre_context, f->n_pre));
+		json_object_object_add(o, "post_context", lines_json(f->post_context, f->n_post));
 	}
 	json_object_object_add(o, "in_app", json_object_new_boolean(f->in_app));
 	add_hex(o, "instruction_addr", f->pc);

@@ -287,6 +287,11 @@ void symbolize_free(struct symbolized *s)
 		free(s->frames[i].function);
 		free(s->frames[i].filename);
 		free(s->frames[i].module);
+		free(s->frames[i].context_line);
+		for (size_t k = 0; k < s->frames[i].n_pre; k++)
+			free(s->frames[i].pre_context[k]);
+		for (size_t k = 0; k < s->frames[i].n_post; k++)
+			free(s->frames[i].post_context[k]);
 	}
 	free(s->frames);
 	for (size_t i = 0; i < s->n_modules; i++)

@@ -23,6 +23,13 @@ struct sym_frame {
 	bool inlined;		/* an inlined call inside the next frame out */
 	bool from_symtab;	/* name from the ELF symbol table, no DWARF */
 	size_t capture_index;	/* which capture_frame this came from */
+
+	/* filled by source_enrich */
+	char *context_line;
+	char *pre_context[5];
+	size_t n_pre;
+	char *post_context[5];
+	size_t n_post;
 };
 
 struct sym_module {

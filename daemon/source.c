@@ -1,0 +1,293 @@
+/*
+ * source.c - source context for frames.
+ *
+ * Files are opened with the crashing process's filesystem credentials:
+ * setfsuid/setfsgid and the raw setgroups system call act on the calling
+ * thread only, so the uploader thread keeps the daemon's own.  A daemon
+ * that is not root can only read as itself, so it reads a file only for
+ * processes of its own uid.  Read files are cached by (device, inode,
+ * mtime, size); every reuse still needs a successful open as the user.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "source.h"
+
+#define SOURCE_FILE_MAX (16 * 1024 * 1024)
+#define CACHE_SLOTS 64
+
+struct src_file {
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	off_t size;
+	char *data;
+	size_t len;
+	size_t *line_start;	/* offset of each line */
+	size_t n_lines;
+	unsigned long used;	/* LRU clock */
+};
+
+static struct src_file cache[CACHE_SLOTS];
+static unsigned long cache_clock;
+
+void source_cache_clear(void)
+{
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		free(cache[i].data);
+		free(cache[i].line_start);
+	}
+	memset(cache, 0, sizeof(cache));
+}
+
+/* ---- opening as the user ----------------------------------------------- */
+
+static int open_as(const struct source_cred *cred, const char *path)
+{
+	int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+	gid_t saved[64];
+	int nsaved, fd, saved_errno;
+
+	if (geteuid() != 0)
+		return cred->uid == geteuid() ? open(path, flags) : -1;
+	nsaved = getgroups(64, saved);
+	if (nsaved < 0)
+		return -1;
+	if (syscall(SYS_setgroups, cred->n_groups, cred->groups) != 0)
+		return -1;
+	setfsgid(cred->gid);
+	setfsuid(cred->uid);
+	/* setfsuid reports the previous value, not failure: check it took. */
+	if ((uid_t)setfsuid((uid_t)-1) != cred->uid) {
+		fd = -1;
+		saved_errno = EPERM;
+	} else {
+		fd = open(path, flags);
+		saved_errno = errno;
+	}
+	setfsuid(0);
+	setfsgid(0);
+	syscall(SYS_setgroups, (size_t)nsaved, saved);
+	errno = saved_errno;
+	return fd;
+}
+
+/* ---- the cache ----------------------------------------------------------- */
+
+static void index_lines(struct src_file *f)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < f->len; i++)
+		if (f->data[i] == '\n')
+			n++;
+	f->line_start = malloc(n * sizeof(size_t));
+	if (!f->line_start)
+		return;
+	f->n_lines = 0;
+	f->line_start[f->n_lines++] = 0;
+	for (size_t i = 0; i < f->len; i++)
+		if (f->data[i] == '\n' && i + 1 < f->len)
+			f->line_start[f->n_lines++] = i + 1;
+}
+
+static char *read_all(int fd, size_t size, size_t *len)
+{
+	char *buf = malloc(size + 1);
+	size_t got = 0;
+
+	if (!buf)
+		return NULL;
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+static struct src_file *cache_slot_for(const struct stat *st)
+{
+	struct src_file *victim = &cache[0];
+
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		struct src_file *f = &cache[i];
+		if (f->data && f->dev == st->st_dev && f->ino == st->st_ino &&
+		    f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
+		    f->mtime.tv_nsec == st->st_mtim.tv_nsec)
+			return f;
+		if (f->used < victim->used)
+			victim = f;
+	}
+	free(victim->data);
+	free(victim->line_start);
+	memset(victim, 0, sizeof(*victim));
+	return victim;
+}
+
+static struct src_file *load(const struct source_cred *cred, const char *path)
+{
+	struct stat st;
+	int fd = open_as(cred, path);
+	struct src_file *f = NULL;
+
+	if (fd < 0)
+		return NULL;
+	/* Only regular files: a FIFO or a device could block or never end. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > SOURCE_FILE_MAX)
+		goto out;
+	f = cache_slot_for(&st);
+	if (!f->data) {
+		f->data = read_all(fd, (size_t)st.st_size, &f->len);
+		if (!f->data) {
+			f = NULL;
+			goto out;
+		}
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+		f->size = st.st_size;
+		f->mtime = st.st_mtim;
+		index_lines(f);
+	}
+	f->used = ++cache_clock;
+out:
+	close(fd);
+	return f;
+}
+
+/* ---- lines ----------------------------------------------------------------- */
+
+static size_t utf8_seq_len(const unsigned char *s, size_t left)
+{
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong and surrogate forms are not valid UTF-8 either. */
+	if (n == 3 && s[0] == 0xe0 && s[1] < 0xa0)
+		return 0;
+	if (n == 3 && s[0] == 0xed && s[1] >= 0xa0)
+		return 0;
+	if (n == 4 && s[0] == 0xf0 && s[1] < 0x90)
+		return 0;
+	if (n == 4 && s[0] == 0xf4 && s[1] >= 0x90)
+		return 0;
+	return n;
+}
+
+char *source_clean_line(const char *in, size_t len)
+{
+	/* Worst case every byte becomes U+FFFD (3 bytes), plus "...". */
+	char *out = malloc(SOURCE_LINE_MAX * 3 + 8);
+	size_t o = 0, i = 0;
+
+	if (!out)
+		return NULL;
+	while (len && (in[len - 1] == '\r' || in[len - 1] == '\n'))
+		len--;
+	while (i < len && o < SOURCE_LINE_MAX) {
+		const unsigned char *s = (const unsigned char *)in + i;
+		size_t n = utf8_seq_len(s, len - i);
+		if (n == 0 || (n == 1 && s[0] == 0)) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + o, s, n);
+		o += n;
+		i += n;
+	}
+	if (i < len) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static char *line_text(const struct src_file *f, size_t lineno)
+{
+	size_t start = f->line_start[lineno - 1];
+	size_t end = lineno < f->n_lines ? f->line_start[lineno] : f->len;
+
+	return source_clean_line(f->data + start, end - start);
+}
+
+static void fill_frame(struct sym_frame *fr, const struct src_file *f)
+{
+	size_t line = (size_t)fr->lineno;
+
+	if (line == 0 || !f->line_start || line > f->n_lines)
+		return;
+	fr->context_line = line_text(f, line);
+	size_t first = line > SOURCE_CONTEXT_LINES ? line - SOURCE_CONTEXT_LINES : 1;
+	for (size_t l = first; l < line; l++)
+		fr->pre_context[fr->n_pre++] = line_text(f, l);
+	for (size_t l = line + 1; l <= f->n_lines && fr->n_post < SOURCE_CONTEXT_LINES; l++)
+		fr->post_context[fr->n_post++] = line_text(f, l);
+}
+
+/* Apply the first source_path_map whose FROM is a prefix of the path. */
+static char *map_path(const struct bb_config *cfg, const char *path)
+{
+	for (size_t i = 0; i < cfg->n_path_maps; i++) {
+		const struct bb_path_map *m = &cfg->path_maps[i];
+		size_t n = strlen(m->from);
+		if (strncmp(path, m->from, n) == 0) {
+			char *out = malloc(strlen(m->to) + strlen(path + n) + 1);
+			if (out) {
+				strcpy(out, m->to);
+				strcat(out, path + n);
+			}
+			return out;
+		}
+	}
+	return strdup(path);
+}
+
+void source_enrich(struct symbolized *sym, const struct bb_config *cfg,
+		const struct source_cred *cred)
+{
+	for (size_t i = 0; i < sym->n_frames; i++) {
+		struct sym_frame *fr = &sym->frames[i];
+		if (!fr->filename || fr->lineno <= 0)
+			continue;
+		char *path = map_path(cfg, fr->filename);
+		if (!path)
+			continue;
+		const struct src_file *f = path[0] == '/' ? load(cred, path) : NULL;
+		if (f)
+			fill_frame(fr, f);
+		else
+			bb_log(BB_LOG_DEBUG, "no source context from %s: %s", path,
+			       strerror(errno));
+		free(path);
+	}
+}

@@ -1,0 +1,37 @@
+/*
+ * source.h - stage 4a (enrich): five lines of source around each frame's
+ * line, read with the crashing process's credentials, never the daemon's,
+ * so debug info that names /etc/shadow cannot make us upload it.
+ */
+#ifndef BB_SOURCE_H
+#define BB_SOURCE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "symbolize.h"
+
+#define SOURCE_CONTEXT_LINES 5
+#define SOURCE_LINE_MAX 256	/* longer lines are cut, marked with "..." */
+
+struct source_cred {
+	uid_t uid;		/* the process's filesystem uid */
+	gid_t gid;
+	gid_t groups[64];
+	size_t n_groups;
+};
+
+/* Fill context_line/pre_context/post_context of every frame whose file can
+ * be read as `cred`.  source_path_map rules from cfg are applied first. */
+void source_enrich(struct symbolized *sym, const struct bb_config *cfg,
+		const struct source_cred *cred);
+
+/* Drop the cache of files (for tests and on SIGHUP). */
+void source_cache_clear(void);
+
+/* Make `in` valid UTF-8 (invalid bytes become U+FFFD) and cut it at
+ * SOURCE_LINE_MAX bytes; returns a malloc'd string. */
+char *source_clean_line(const char *in, size_t len);
+
+#endif
