@@ -301,63 +301,57 @@ static void unwind(struct walk *w)
 			 "%s", dwfl_errmsg(-1));
 }
 
-/* ---- stack copy --------------------------------------------------------- */
+/* ---- memory copy -------------------------------------------------------- */
 
-/* End of the mapping that holds addr, from the maps text (0 if none). */
-static uint64_t mapping_end(const char *maps, uint64_t addr)
+/* elfutils 0.188's x86-64 default "same value" rule names rax where rbx is
+ * meant: rbx goes missing in callers and rax looks known.  Callers only
+ * ever hold values that survive a call in callee-saved registers, so keep
+ * those, carrying rbx down from the inner frame when the CFI lost it. */
+static void fix_caller_registers(struct capture *cap)
 {
-	const char *p = maps;
-
-	while (*p) {
-		unsigned long long lo, hi;
-		if (sscanf(p, "%llx-%llx", &lo, &hi) == 2 && addr >= lo && addr < hi)
-			return hi;
-		p = strchr(p, '\n');
-		if (!p)
-			break;
-		p++;
+	for (size_t i = 1; i < cap->n_frames; i++) {
+		struct capture_frame *f = &cap->frames[i], *inner = &cap->frames[i - 1];
+		if (!(f->regs_known & (1u << 3)) && (inner->regs_known & (1u << 3))) {
+			f->regs[3] = inner->regs[3];
+			f->regs_known |= 1u << 3;
+		}
+		f->regs_known &= CAPTURE_CALLEE_SAVED;
 	}
-	return 0;
 }
 
-static void copy_stack(struct capture *cap, int memfd)
+static void copy_memory(struct capture *cap, int memfd)
 {
 	uint64_t sp = cap->rec.regs[BB_REG_RSP];
 	uint64_t lo = sp > 128 ? sp - 128 : 0;	/* the x86-64 red zone */
-	uint64_t hi = mapping_end(cap->maps, sp);
-	long page = sysconf(_SC_PAGESIZE);
 
-	if (hi == 0 || hi <= lo)
+	if (snapshot_init(&cap->mem, cap->maps) != 0)
 		return;
-	if (hi - lo > CAPTURE_STACK_MAX)
-		hi = lo + CAPTURE_STACK_MAX;
-	cap->stack.data = malloc(hi - lo);
-	if (!cap->stack.data)
-		return;
-	cap->stack.addr = lo;
-	/* Page by page: one unreadable page must not lose the rest. */
-	size_t got = 0;
-	for (uint64_t a = lo; a < hi && !hold_over(cap);) {
-		uint64_t next = (a / (uint64_t)page + 1) * (uint64_t)page;
-		if (next > hi)
-			next = hi;
-		ssize_t n = pread(memfd, cap->stack.data + (a - lo), next - a, (off_t)a);
-		if (n != (ssize_t)(next - a))
-			break;
-		got += (size_t)n;
-		a = next;
+	if (cap->rec.has_regs)
+		snapshot_copy(&cap->mem, memfd, lo, CAPTURE_STACK_MAX);
+
+	size_t n_words = 0;
+	uint64_t *words = snapshot_words(&cap->mem, &n_words);
+	size_t n_seeds = n_words + BB_NREGS * (cap->n_frames + 1);
+	uint64_t *seeds = malloc(n_seeds * sizeof(*seeds));
+	if (seeds) {
+		size_t k = 0;
+		for (size_t i = 0; i < n_words; i++)
+			seeds[k++] = words[i];
+		for (int r = 0; r < BB_NREGS; r++)
+			seeds[k++] = cap->rec.regs[r];
+		for (size_t i = 0; i < cap->n_frames; i++)
+			for (int r = 0; r < BB_NREGS; r++)
+				if (cap->frames[i].regs_known & (1u << r))
+					seeds[k++] = cap->frames[i].regs[r];
+		snapshot_follow(&cap->mem, memfd, seeds, k, cap->deadline_ms);
 	}
-	cap->stack.len = got;
+	free(seeds);
+	free(words);
 }
 
 bool capture_read(const struct capture *cap, uint64_t addr, void *buf, size_t len)
 {
-	const struct capture_region *r = &cap->stack;
-
-	if (addr < r->addr || len > r->len || addr - r->addr > r->len - len)
-		return false;
-	memcpy(buf, r->data + (addr - r->addr), len);
-	return true;
+	return snapshot_read(&cap->mem, addr, buf, len);
 }
 
 /* ---- entry -------------------------------------------------------------- */
@@ -405,8 +399,9 @@ enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
 			return CAPTURE_EDWFL;
 		unwind(&w);
 		dwfl_end(w.dwfl);
+		fix_caller_registers(cap);
 	}
-	copy_stack(cap, memfd);
+	copy_memory(cap, memfd);
 	return CAPTURE_OK;
 }
 
@@ -415,7 +410,7 @@ void capture_free(struct capture *cap)
 	free(cap->maps);
 	free(cap->cmdline);
 	free(cap->frames);
-	free(cap->stack.data);
+	snapshot_free(&cap->mem);
 	memset(cap, 0, sizeof(*cap));
 }
 

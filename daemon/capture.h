@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "record.h"
+#include "snapshot.h"
 
 /* A deep recursion keeps both ends: the outermost calls say how the
  * program got there, the innermost where it died. */
@@ -30,13 +31,6 @@ struct capture_frame {
 	bool activation;	/* pc is the faulting instruction, not a return address */
 	uint64_t regs[BB_NREGS];	/* as far as the unwinder knows them */
 	uint32_t regs_known;	/* bit i: regs[i] is valid */
-};
-
-/* A copy of process memory: the crashing thread's stack. */
-struct capture_region {
-	uint64_t addr;
-	unsigned char *data;
-	size_t len;
 };
 
 enum capture_err {
@@ -68,7 +62,7 @@ struct capture {
 	bool frames_truncated;	/* the walk hit its limit or the hold's end */
 	size_t frames_omitted;	/* middle frames dropped after frames[CAPTURE_HEAD_FRAMES - 1] */
 	char unwind_error[128];	/* why the walk stopped early, if it did */
-	struct capture_region stack;
+	struct snapshot mem;	/* stack + what registers and stack point to */
 	uint64_t deadline_ms;	/* CLOCK_MONOTONIC: the hold ends here, whatever is left */
 	bool hold_expired;
 };
@@ -84,8 +78,12 @@ enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
 void capture_free(struct capture *cap);
 const char *capture_strerror(enum capture_err err);
 
-/* Read from the copied regions (after the process is gone). */
+/* Read from the copied memory (after the process is gone). */
 bool capture_read(const struct capture *cap, uint64_t addr, void *buf, size_t len);
+
+/* x86-64 DWARF register numbers that survive a call (callee-saved). */
+#define CAPTURE_CALLEE_SAVED ((1u << 3) | (1u << 6) | (1u << 7) | (1u << 12) | \
+		(1u << 13) | (1u << 14) | (1u << 15) | (1u << 16))
 
 /* Report the modules of `maps` into a fresh Dwfl.  `with_debuginfo` false
  * gives a Dwfl that never looks for separate debug info (the held phase:

@@ -218,6 +218,12 @@ static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod
 		f->lineno = lineno;
 		f->colno = col;
 		f->inlined = tag == DW_TAG_inlined_subroutine;
+		f->mod = mod;
+		f->bias = bias;
+		f->lookup_pc = addr;
+		f->has_scope = true;
+		f->scope = list[i];
+		f->cu = *cudie;
 		added++;
 		if (tag == DW_TAG_subprogram)
 			break;
@@ -261,6 +267,8 @@ static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 		return;
 	*f = base;
 	f->module = modname ? strdup(modname) : NULL;
+	f->mod = mod;
+	f->lookup_pc = addr;
 	if (mod) {
 		f->function = symtab_name(mod, addr);
 		f->from_symtab = f->function != NULL;
@@ -288,6 +296,11 @@ void symbolize_free(struct symbolized *s)
 		free(s->frames[i].filename);
 		free(s->frames[i].module);
 		free(s->frames[i].context_line);
+		for (size_t k = 0; k < s->frames[i].n_vars; k++) {
+			free(s->frames[i].vars[k].name);
+			free(s->frames[i].vars[k].value);
+		}
+		free(s->frames[i].vars);
 		for (size_t k = 0; k < s->frames[i].n_pre; k++)
 			free(s->frames[i].pre_context[k]);
 		for (size_t k = 0; k < s->frames[i].n_post; k++)

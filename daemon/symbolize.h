@@ -9,7 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
 #include "capture.h"
+
+struct sym_var {
+	char *name;
+	char *value;		/* rendered like gdb's bt full, at most 200 chars */
+};
 
 struct sym_frame {
 	uint64_t pc;		/* as captured */
@@ -23,6 +31,19 @@ struct sym_frame {
 	bool inlined;		/* an inlined call inside the next frame out */
 	bool from_symtab;	/* name from the ELF symbol table, no DWARF */
 	size_t capture_index;	/* which capture_frame this came from */
+
+	/* DWARF handles for the enrich stage; valid while the Dwfl lives */
+	Dwfl_Module *mod;	/* NULL: no module */
+	Dwarf_Addr bias;	/* module bias: DWARF address = pc - bias */
+	Dwarf_Addr lookup_pc;	/* pc, or pc - 1 for a return address */
+	bool has_scope;
+	Dwarf_Die scope;	/* DW_TAG_subprogram or DW_TAG_inlined_subroutine */
+	Dwarf_Die cu;
+
+	/* filled by locals_enrich */
+	struct sym_var *vars;
+	size_t n_vars;
+	bool vars_truncated;	/* more than 50: the rest were left out */
 
 	/* filled by source_enrich */
 	char *context_line;

@@ -1,0 +1,57 @@
+/*
+ * snapshot.h - a copy of the parts of a dying process's memory that the
+ * report will need after the process is gone: the crashing thread's stack,
+ * and what the registers and the stack point to (two levels deep, bounded).
+ * Local variables are then rendered from this copy, so the process is held
+ * for a few milliseconds, not for as long as DWARF takes to read.
+ */
+#ifndef BB_SNAPSHOT_H
+#define BB_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SNAPSHOT_CHUNK 256		/* bytes copied at each pointer's target */
+#define SNAPSHOT_MAX_BYTES (4u << 20)	/* whole copy */
+#define SNAPSHOT_MAX_TARGETS 16384
+
+struct snapshot_region {
+	uint64_t addr;
+	unsigned char *data;
+	size_t len;
+};
+
+struct snapshot_range {		/* a readable mapping of the process */
+	uint64_t lo, hi;
+};
+
+struct snapshot {
+	struct snapshot_region *regions;	/* sorted, non-overlapping */
+	size_t n_regions;
+	size_t bytes;
+	struct snapshot_range *ranges;		/* from maps, sorted */
+	size_t n_ranges;
+};
+
+/* Parse the readable mappings out of /proc/PID/maps text. */
+int snapshot_init(struct snapshot *s, const char *maps);
+void snapshot_free(struct snapshot *s);
+
+/* Copy [addr, addr+len) (clipped to its mapping, page by page). */
+void snapshot_copy(struct snapshot *s, int memfd, uint64_t addr, size_t len);
+
+/* Copy SNAPSHOT_CHUNK bytes at every value in seeds[] that points into a
+ * readable mapping, then at every pointer found in what was copied.
+ * Stops at the size limits or when deadline_ms (CLOCK_MONOTONIC) passes. */
+void snapshot_follow(struct snapshot *s, int memfd, const uint64_t *seeds,
+		size_t n_seeds, uint64_t deadline_ms);
+
+/* Every 8-byte word of all regions, as seeds (malloc'd). */
+uint64_t *snapshot_words(const struct snapshot *s, size_t *n);
+
+bool snapshot_read(const struct snapshot *s, uint64_t addr, void *buf, size_t len);
+/* Is addr inside a readable mapping of the process? */
+bool snapshot_mapped(const struct snapshot *s, uint64_t addr);
+
+#endif
