@@ -21,7 +21,14 @@ static int strings_terminated(const struct bb_record *r)
 	       terminated(r->release, sizeof(r->release)) &&
 	       terminated(r->tags, sizeof(r->tags)) &&
 	       terminated(r->level, sizeof(r->level)) &&
-	       terminated(r->message, sizeof(r->message));
+	       terminated(r->message, sizeof(r->message)) &&
+	       terminated(r->error_type, sizeof(r->error_type)) &&
+	       terminated(r->user_id, sizeof(r->user_id)) &&
+	       terminated(r->user_email, sizeof(r->user_email)) &&
+	       terminated(r->user_username, sizeof(r->user_username)) &&
+	       terminated(r->user_ip, sizeof(r->user_ip)) &&
+	       terminated(r->request_method, sizeof(r->request_method)) &&
+	       terminated(r->request_url, sizeof(r->request_url));
 }
 
 static int level_valid(const char *level)
@@ -54,6 +61,10 @@ enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record
 		if (out->has_regs > 1)
 			return BB_REC_EFLAGS;
 		break;
+	case BB_REC_ERROR:
+		if (out->has_regs > 1)
+			return BB_REC_EFLAGS;
+		__attribute__((fallthrough));	/* like a message, with a stack */
 	case BB_REC_MESSAGE:
 		if (out->signo != 0)
 			return BB_REC_ESIGNAL;

@@ -25,6 +25,8 @@
 enum bb_record_kind {
 	BB_REC_CRASH = 1,	/* fatal signal, from the shim's handler */
 	BB_REC_MESSAGE = 2,	/* capture_message: booboo CLI or API */
+	BB_REC_ERROR = 3,	/* capture_error: a handled error with the caller's
+				 * stack; the process goes on running after the ack */
 };
 
 /* x86-64 general registers in DWARF numbering (0..16), as libdwfl wants
@@ -40,6 +42,10 @@ enum bb_record_kind {
 #define BB_LEVEL_MAX 8
 #define BB_MESSAGE_MAX 2048
 #define BB_EXE_MAX 256
+#define BB_TYPE_MAX 256
+#define BB_USER_FIELD_MAX 128
+#define BB_METHOD_MAX 16
+#define BB_URL_MAX 1024
 
 struct bb_record {
 	uint32_t magic;		/* BB_RECORD_MAGIC */
@@ -62,6 +68,8 @@ struct bb_record {
 	uint64_t fs_base;
 	uint64_t err;		/* REG_ERR: page-fault error code on SIGSEGV */
 	uint64_t trapno;
+	uint64_t exc_object;	/* last C++ exception thrown by this thread */
+	uint64_t exc_tinfo;	/* its std::type_info *, 0 if none */
 
 	/* Every string field is NUL-terminated within its array; the daemon
 	 * rejects the record otherwise. */
@@ -71,7 +79,16 @@ struct bb_record {
 	char release[BB_RELEASE_MAX];	/* BOOBOO_RELEASE at load */
 	char tags[BB_TAGS_MAX];		/* BOOBOO_TAGS at load */
 	char level[BB_LEVEL_MAX];	/* message: info|warning|error */
-	char message[BB_MESSAGE_MAX];	/* message text (message records) */
+	char message[BB_MESSAGE_MAX];	/* message / error text */
+	char error_type[BB_TYPE_MAX];	/* capture_error's type */
+	/* booboo_set_user(): any of them may be empty */
+	char user_id[BB_USER_FIELD_MAX];
+	char user_email[BB_USER_FIELD_MAX];
+	char user_username[BB_USER_FIELD_MAX];
+	char user_ip[BB_USER_FIELD_MAX];
+	/* booboo_set_request() of the calling thread */
+	char request_method[BB_METHOD_MAX];
+	char request_url[BB_URL_MAX];
 };
 
 #define BB_ACK_MAGIC 0x4b434142u /* "BACK" */

@@ -148,7 +148,7 @@ static void handle_connection(struct daemon *d)
 		close(conn);
 		return;
 	}
-	if (m.rec.kind == BB_REC_CRASH)
+	if (m.rec.kind == BB_REC_CRASH || m.rec.kind == BB_REC_ERROR)
 		handle_crash(d, conn, &m);
 	else
 		handle_message(d, conn, &m);

@@ -232,6 +232,14 @@ static struct json_object *frame_json(const struct sym_frame *f)
 		json_object_object_add(o, "pre_context", lines_json(f->pre_context, f->n_pre));
 		json_object_object_add(o, "post_context", lines_json(f->post_context, f->n_post));
 	}
+	if (f->n_vars || f->vars_truncated) {
+		struct json_object *vars = json_object_new_object();
+		for (size_t i = 0; i < f->n_vars; i++)
+			add_str(vars, f->vars[i].name, f->vars[i].value);
+		json_object_object_add(o, "vars", vars);
+		if (f->vars_truncated)
+			json_object_object_add(o, "vars_truncated", json_object_new_boolean(1));
+	}
 	json_object_object_add(o, "in_app", json_object_new_boolean(f->in_app));
 	add_hex(o, "instruction_addr", f->pc);
 	if (f->module) {
@@ -277,37 +285,84 @@ static const char *crash_function(const struct symbolized *sym, bool in_app)
 	return NULL;
 }
 
-struct json_object *event_from_crash(const struct bb_config *cfg,
-		const struct capture *cap, const struct symbolized *sym)
+static void add_user_request(struct json_object *ev, struct json_object *ctx,
+		const struct bb_record *rec)
 {
-	struct json_object *ev = json_object_new_object();
-	struct json_object *ctx = context_base();
+	if (rec->user_id[0] || rec->user_email[0] || rec->user_username[0] || rec->user_ip[0]) {
+		struct json_object *u = json_object_new_object();
+		if (rec->user_id[0])
+			add_str(u, "id", rec->user_id);
+		if (rec->user_email[0])
+			add_str(u, "email", rec->user_email);
+		if (rec->user_username[0])
+			add_str(u, "username", rec->user_username);
+		if (rec->user_ip[0])
+			add_str(u, "ip_address", rec->user_ip);
+		json_object_object_add(ctx, "user", u);
+	}
+	if (rec->request_method[0] || rec->request_url[0]) {
+		struct json_object *r = json_object_new_object();
+		add_str(r, "method", rec->request_method);
+		add_str(r, "url", rec->request_url);
+		json_object_object_add(ev, "request", r);
+	}
+}
+
+static struct json_object *thread_context(const struct capture *cap)
+{
 	struct json_object *thread = json_object_new_object();
-	const char *type = bb_signal_name(cap->rec.signo) ?: "signal";
-	char message[512];
 
-	describe_message(&cap->rec, crash_function(sym, false),
-			 crash_function(sym, true), message, sizeof(message));
-	add_str(ev, "message", message);
-	add_str(ev, "exception_type", type);
-	add_common(ev, cfg, &cap->rec, "error");
-
-	json_object_object_add(ctx, "process", process_context(cap));
 	json_object_object_add(thread, "tid", json_object_new_int(cap->rec.tid));
 	add_str(thread, "name", cap->rec.thread_name);
-	json_object_object_add(thread, "crashed", json_object_new_boolean(1));
-	json_object_object_add(ctx, "thread", thread);
-	json_object_object_add(ctx, "signal", signal_context(&cap->rec));
-	if (cap->rec.has_regs)
-		json_object_object_add(ctx, "registers", registers_context(&cap->rec));
-	json_object_object_add(ctx, "modules", modules_context(sym));
+	json_object_object_add(thread, "crashed",
+			json_object_new_boolean(cap->rec.kind == BB_REC_CRASH));
 	if (cap->frames_omitted)
 		json_object_object_add(thread, "frames_omitted",
 				json_object_new_int64((int64_t)cap->frames_omitted));
 	if (cap->frames_truncated)
 		json_object_object_add(thread, "frames_truncated", json_object_new_boolean(1));
+	return thread;
+}
+
+/* The function that crashed, or the innermost of the program's own. */
+static const char *crash_function(const struct symbolized *sym, bool in_app)
+{
+	for (size_t i = 0; i < sym->n_frames; i++)
+		if (!in_app || sym->frames[i].in_app)
+			return sym->frames[i].function;
+	return NULL;
+}
+
+struct json_object *event_from_crash(const struct bb_config *cfg,
+		const struct capture *cap, const struct symbolized *sym)
+{
+	struct json_object *ev = json_object_new_object();
+	struct json_object *ctx = context_base();
+	bool is_error = cap->rec.kind == BB_REC_ERROR;
+	const char *type = bb_signal_name(cap->rec.signo) ?: "signal";
+	char message[BB_MESSAGE_MAX + 64];
+
+	if (is_error) {
+		type = cap->rec.error_type[0] ? cap->rec.error_type : "error";
+		snprintf(message, sizeof(message), "%s", cap->rec.message);
+	} else {
+		describe_message(&cap->rec, crash_function(sym, false),
+				 crash_function(sym, true), message, sizeof(message));
+	}
+	add_str(ev, "message", message);
+	add_str(ev, "exception_type", type);
+	add_common(ev, cfg, &cap->rec, "error");
+
+	json_object_object_add(ctx, "process", process_context(cap));
+	json_object_object_add(ctx, "thread", thread_context(cap));
+	if (!is_error)
+		json_object_object_add(ctx, "signal", signal_context(&cap->rec));
+	if (cap->rec.has_regs)
+		json_object_object_add(ctx, "registers", registers_context(&cap->rec));
+	json_object_object_add(ctx, "modules", modules_context(sym));
 	if (cap->unwind_error[0])
 		add_str(ctx, "unwind_error", cap->unwind_error);
+	add_user_request(ev, ctx, &cap->rec);
 	json_object_object_add(ev, "context", ctx);
 
 	json_object_object_add(ev, "stacktrace", stacktrace_json(sym));
@@ -330,6 +385,7 @@ struct json_object *event_from_message(const struct bb_config *cfg,
 	add_str(proc, "exe", rec->exe);
 	json_object_object_add(proc, "uid", json_object_new_int64(uid));
 	json_object_object_add(ctx, "process", proc);
+	add_user_request(ev, ctx, rec);
 	json_object_object_add(ev, "context", ctx);
 	json_object_object_add(ev, "stacktrace", json_object_new_array());
 	json_object_object_add(ev, "exceptions", json_object_new_array());

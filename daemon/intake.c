@@ -139,7 +139,7 @@ enum intake_err intake_receive(int conn, struct intake_msg *m)
 		return INTAKE_ERECORD;
 	if (m->rec.pid != m->peer.pid)
 		return INTAKE_EPID;
-	if (m->rec.kind == BB_REC_CRASH) {
+	if (m->rec.kind == BB_REC_CRASH || m->rec.kind == BB_REC_ERROR) {
 		if (m->memfd < 0 || m->mapsfd < 0 || extra ||
 		    !is_proc_file_of(m->memfd, m->peer.pid, "mem") ||
 		    !is_proc_file_of(m->mapsfd, m->peer.pid, "maps"))
