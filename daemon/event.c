@@ -276,15 +276,6 @@ static void add_exception(struct json_object *ev, const char *type,
 	json_object_object_add(ev, "exceptions", arr);
 }
 
-/* The function that crashed, or the innermost of the program's own. */
-static const char *crash_function(const struct symbolized *sym, bool in_app)
-{
-	for (size_t i = 0; i < sym->n_frames; i++)
-		if (!in_app || sym->frames[i].in_app)
-			return sym->frames[i].function;
-	return NULL;
-}
-
 static void add_user_request(struct json_object *ev, struct json_object *ctx,
 		const struct bb_record *rec)
 {
