@@ -7,6 +7,7 @@
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,6 +355,69 @@ bool capture_read(const struct capture *cap, uint64_t addr, void *buf, size_t le
 	return snapshot_read(&cap->mem, addr, buf, len);
 }
 
+/* ---- why abort() was called --------------------------------------------- */
+
+static int find_symbol_in_module(Dwfl_Module *mod, void **ud, const char *name,
+		Dwarf_Addr start, void *arg)
+{
+	struct find { const char *soname, *symbol; uint64_t addr; } *f = arg;
+
+	(void)ud, (void)start;
+	if (!name || !strstr(name, f->soname))
+		return DWARF_CB_OK;
+	int n = dwfl_module_getsymtab(mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *s = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+		if (s && strncmp(s, f->symbol, strlen(f->symbol)) == 0 &&
+		    (s[strlen(f->symbol)] == '\0' || s[strlen(f->symbol)] == '@')) {
+			f->addr = addr;
+			return DWARF_CB_ABORT;
+		}
+	}
+	return DWARF_CB_ABORT;
+}
+
+/* Address of a data symbol in the module whose path contains `soname`. */
+static uint64_t find_symbol(Dwfl *dwfl, const char *soname, const char *symbol)
+{
+	struct find { const char *soname, *symbol; uint64_t addr; } f = { soname, symbol, 0 };
+
+	dwfl_getmodules(dwfl, find_symbol_in_module, &f, 0);
+	return f.addr;
+}
+
+/* glibc keeps the text of a failed assert() or of its own fatal errors
+ * ("malloc(): corrupted top size") in __abort_msg before it aborts:
+ * struct { unsigned int size; char msg[]; } *. */
+static void read_abort_msg(struct capture *cap, Dwfl *dwfl, int memfd)
+{
+	uint64_t sym = find_symbol(dwfl, "libc.so", "__abort_msg"), ptr;
+	char buf[BB_MESSAGE_MAX];
+
+	if (!sym || pread(memfd, &ptr, 8, (off_t)sym) != 8 || ptr == 0)
+		return;
+	ssize_t n = pread(memfd, buf, sizeof(buf) - 1, (off_t)(ptr + 4));
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	size_t len = strlen(buf);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	if (len)
+		cap->abort_msg = strdup(buf);
+}
+
+static void read_abort_reason(struct capture *cap, Dwfl *dwfl, int memfd)
+{
+	read_abort_msg(cap, dwfl, memfd);
+	if (cap->rec.exc_tinfo &&
+	    cxx_exception_read(&cap->exception, dwfl, memfd, cap->rec.exc_object,
+			       cap->rec.exc_tinfo) == 0)
+		cap->has_exception = true;
+}
+
 /* ---- entry -------------------------------------------------------------- */
 
 uint64_t capture_now_ms(void)
@@ -398,6 +462,8 @@ enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
 		if (!w.dwfl)
 			return CAPTURE_EDWFL;
 		unwind(&w);
+		if (rec->signo == SIGABRT)
+			read_abort_reason(cap, w.dwfl, memfd);
 		dwfl_end(w.dwfl);
 		fix_caller_registers(cap);
 	}
@@ -411,6 +477,8 @@ void capture_free(struct capture *cap)
 	free(cap->cmdline);
 	free(cap->frames);
 	snapshot_free(&cap->mem);
+	free(cap->abort_msg);
+	cxx_exception_free(&cap->exception);
 	memset(cap, 0, sizeof(*cap));
 }
 

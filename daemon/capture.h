@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cxxabi.h"
 #include "record.h"
 #include "snapshot.h"
 
@@ -63,6 +64,9 @@ struct capture {
 	size_t frames_omitted;	/* middle frames dropped after frames[CAPTURE_HEAD_FRAMES - 1] */
 	char unwind_error[128];	/* why the walk stopped early, if it did */
 	struct snapshot mem;	/* stack + what registers and stack point to */
+	char *abort_msg;	/* glibc's __abort_msg: assert text, heap corruption... */
+	bool has_exception;	/* the last C++ exception thrown by the thread */
+	struct cxx_exception exception;
 	uint64_t deadline_ms;	/* CLOCK_MONOTONIC: the hold ends here, whatever is left */
 	bool hold_expired;
 };

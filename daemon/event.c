@@ -6,6 +6,7 @@
  */
 #include <gnu/libc-version.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -324,6 +325,39 @@ static const char *crash_function(const struct symbolized *sym, bool in_app)
 	return NULL;
 }
 
+/* An abort is an uncaught C++ exception when std::terminate was reached
+ * from the C++ runtime's throw path, not just any abort after a throw. */
+static bool uncaught_exception(const struct capture *cap, const struct symbolized *sym)
+{
+	static const char *const marks[] = {
+		"std::terminate", "__cxa_throw", "__cxa_rethrow", "std::rethrow_exception",
+		"__cxxabiv1::__terminate", "__cxa_call_terminate",
+	};
+
+	if (!cap->has_exception || cap->rec.signo != SIGABRT)
+		return false;
+	for (size_t i = 0; i < sym->n_frames; i++)
+		for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++)
+			if (sym->frames[i].function &&
+			    strncmp(sym->frames[i].function, marks[k], strlen(marks[k])) == 0)
+				return true;
+	return false;
+}
+
+static struct json_object *exception_context(const struct cxx_exception *ex)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *bases = json_object_new_array();
+
+	add_str(o, "type", ex->type);
+	if (ex->what)
+		add_str(o, "what", ex->what);
+	for (size_t i = 0; i < ex->n_bases; i++)
+		json_object_array_add(bases, json_object_new_string(ex->bases[i]));
+	json_object_object_add(o, "bases", bases);
+	return o;
+}
+
 struct json_object *event_from_crash(const struct bb_config *cfg,
 		const struct capture *cap, const struct symbolized *sym)
 {
@@ -336,6 +370,16 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	if (is_error) {
 		type = cap->rec.error_type[0] ? cap->rec.error_type : "error";
 		snprintf(message, sizeof(message), "%s", cap->rec.message);
+	} else if (uncaught_exception(cap, sym)) {
+		type = cap->exception.type;
+		if (cap->exception.what)
+			snprintf(message, sizeof(message), "%s", cap->exception.what);
+		else
+			snprintf(message, sizeof(message), "terminate called after throwing "
+				 "an instance of '%s'", type);
+		json_object_object_add(ctx, "exception", exception_context(&cap->exception));
+	} else if (cap->abort_msg) {
+		snprintf(message, sizeof(message), "%s", cap->abort_msg);
 	} else {
 		describe_message(&cap->rec, crash_function(sym, false),
 				 crash_function(sym, true), message, sizeof(message));

@@ -35,6 +35,17 @@ char *symbolize_demangle(const char *name)
 	return strdup(name);
 }
 
+char *symbolize_demangle_type(const char *name)
+{
+	int status = -1;
+	char *d = __cxa_demangle(name, NULL, NULL, &status);
+
+	if (d && status == 0)
+		return d;
+	free(d);
+	return strdup(name);
+}
+
 bool symbolize_is_system_path(const char *path)
 {
 	static const char *const dirs[] = {

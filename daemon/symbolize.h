@@ -75,6 +75,9 @@ void symbolize_free(struct symbolized *s);
 /* Demangle a C++ linkage name; returns a malloc'd copy of either form. */
 char *symbolize_demangle(const char *name);
 
+/* Demangle a type name as type_info holds it ("St12out_of_range"). */
+char *symbolize_demangle_type(const char *name);
+
 /* True for paths in the system's library directories. */
 bool symbolize_is_system_path(const char *path);
 

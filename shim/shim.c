@@ -8,6 +8,7 @@
  * and /proc/self/maps descriptors, waits a bounded time for the daemon's
  * ack, then lets the process die exactly as it would have without us.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -41,6 +42,13 @@ static struct sockaddr_un daemon_addr;
 static socklen_t daemon_addr_len;
 static int hold_ms = DEFAULT_HOLD_MS;
 static int shim_enabled;
+
+/* The last C++ exception this thread threw (see __cxa_throw below).
+ * initial-exec: reading it in the handler must not allocate. */
+static __thread __attribute__((tls_model("initial-exec"))) struct {
+	void *object;
+	void *tinfo;
+} last_throw;
 
 /* Filled only by the thread that won `crashing`, so no lock is needed. */
 static struct bb_record record;
@@ -177,6 +185,8 @@ static void fill_record(int signo, const siginfo_t *info, const ucontext_t *uc)
 	record.thread_name[sizeof(record.thread_name) - 1] = '\0';
 	n = readlink("/proc/self/exe", record.exe, sizeof(record.exe) - 1);
 	record.exe[n > 0 ? n : 0] = '\0';
+	record.exc_object = (uint64_t)(uintptr_t)last_throw.object;
+	record.exc_tinfo = (uint64_t)(uintptr_t)last_throw.tinfo;
 #ifdef ARCH_GET_FS
 	syscall(SYS_arch_prctl, ARCH_GET_FS, &record.fs_base);
 #endif
@@ -300,4 +310,26 @@ static void crash_handler(int signo, siginfo_t *info, void *uctx)
 	if (must_reraise(signo, info))
 		syscall(SYS_tgkill, syscall(SYS_getpid), syscall(SYS_gettid), signo);
 	errno = saved_errno;
+}
+
+/* ---- C++ exceptions ---------------------------------------------------- */
+
+typedef void (*cxa_throw_fn)(void *, void *, void (*)(void *));
+
+/* Interposed so an uncaught exception's type and message can be read by
+ * the daemon: std::terminate runs inside __cxa_throw, so the stack at the
+ * abort still holds the throw site; only the object needs remembering. */
+__attribute__((visibility("default"), noreturn))
+void __cxa_throw(void *object, void *tinfo, void (*destructor)(void *))
+{
+	static cxa_throw_fn real;
+
+	if (!real)
+		real = (cxa_throw_fn)dlsym(RTLD_NEXT, "__cxa_throw");
+	last_throw.object = object;
+	last_throw.tinfo = tinfo;
+	if (!real)
+		abort();	/* no C++ runtime: cannot happen for a real throw */
+	real(object, tinfo, destructor);
+	__builtin_unreachable();
 }

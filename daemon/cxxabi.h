@@ -1,0 +1,30 @@
+/*
+ * cxxabi.h - what an uncaught C++ exception was: its demangled type, its
+ * base classes (for ignore_errors' isinstance matching) and its what(),
+ * read from the held process through the Itanium C++ ABI's type_info
+ * layout.  No code of the dying process is run.
+ */
+#ifndef BB_CXXABI_H
+#define BB_CXXABI_H
+
+#include <elfutils/libdwfl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CXX_MAX_BASES 16
+
+struct cxx_exception {
+	char *type;			/* demangled, e.g. "std::out_of_range" */
+	char *what;			/* NULL when not readable without running code */
+	char *bases[CXX_MAX_BASES];	/* every base class, demangled */
+	size_t n_bases;
+};
+
+/* Read the exception at `object` with type_info at `tinfo` from memfd;
+ * dwfl names the type_info vtables (single, multiple or no inheritance).
+ * Returns 0 when at least the type was read. */
+int cxx_exception_read(struct cxx_exception *ex, Dwfl *dwfl, int memfd,
+		uint64_t object, uint64_t tinfo);
+void cxx_exception_free(struct cxx_exception *ex);
+
+#endif
