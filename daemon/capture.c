@@ -17,6 +17,7 @@
 
 #include "capture.h"
 #include "log.h"
+#include "threads.h"
 
 struct walk {
 	struct capture *cap;
@@ -466,6 +467,8 @@ enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
 			read_abort_reason(cap, w.dwfl, memfd);
 		dwfl_end(w.dwfl);
 		fix_caller_registers(cap);
+		if (rec->kind == BB_REC_CRASH)
+			threads_capture(cap);
 	}
 	copy_memory(cap, memfd);
 	return CAPTURE_OK;
@@ -478,6 +481,7 @@ void capture_free(struct capture *cap)
 	free(cap->frames);
 	snapshot_free(&cap->mem);
 	free(cap->abort_msg);
+	free(cap->threads);
 	cxx_exception_free(&cap->exception);
 	memset(cap, 0, sizeof(*cap));
 }

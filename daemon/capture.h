@@ -34,6 +34,18 @@ struct capture_frame {
 	uint32_t regs_known;	/* bit i: regs[i] is valid */
 };
 
+/* Another thread of the process, stopped with ptrace during the hold so
+ * the picture of all threads is consistent. */
+#define CAPTURE_MAX_THREADS 64
+#define CAPTURE_THREAD_FRAMES 48
+struct capture_thread {
+	pid_t tid;
+	char name[17];
+	uint64_t pc[CAPTURE_THREAD_FRAMES];
+	bool activation[CAPTURE_THREAD_FRAMES];
+	size_t n_frames;
+};
+
 enum capture_err {
 	CAPTURE_OK = 0,
 	CAPTURE_EMAPS,		/* could not read the process's maps */
@@ -64,6 +76,10 @@ struct capture {
 	size_t frames_omitted;	/* middle frames dropped after frames[CAPTURE_HEAD_FRAMES - 1] */
 	char unwind_error[128];	/* why the walk stopped early, if it did */
 	struct snapshot mem;	/* stack + what registers and stack point to */
+	struct capture_thread *threads;	/* the other threads, NULL if none */
+	size_t n_threads;
+	size_t threads_total;	/* threads in the process, including the crashed one */
+	char threads_error[128];	/* why other threads are missing, if they are */
 	char *abort_msg;	/* glibc's __abort_msg: assert text, heap corruption... */
 	bool has_exception;	/* the last C++ exception thrown by the thread */
 	struct cxx_exception exception;

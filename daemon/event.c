@@ -325,6 +325,50 @@ static const char *crash_function(const struct symbolized *sym, bool in_app)
 	return NULL;
 }
 
+/* Compact frames for context.threads: where each thread was, oldest first. */
+static struct json_object *brief_frames(const struct sym_frame *frames, size_t n)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = n; i-- > 0;) {
+		const struct sym_frame *f = &frames[i];
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "function",
+				f->function ? json_object_new_string(f->function) : NULL);
+		if (f->filename) {
+			add_str(o, "filename", f->filename);
+			json_object_object_add(o, "lineno", json_object_new_int(f->lineno));
+		}
+		json_object_object_add(o, "in_app", json_object_new_boolean(f->in_app));
+		add_hex(o, "instruction_addr", f->pc);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *threads_context(const struct capture *cap,
+		const struct symbolized *sym)
+{
+	struct json_object *arr = json_object_new_array();
+	struct json_object *t = json_object_new_object();
+
+	json_object_object_add(t, "tid", json_object_new_int(cap->rec.tid));
+	add_str(t, "name", cap->rec.thread_name);
+	json_object_object_add(t, "crashed", json_object_new_boolean(1));
+	json_object_object_add(t, "frames", brief_frames(sym->frames, sym->n_frames));
+	json_object_array_add(arr, t);
+	for (size_t i = 0; i < sym->n_threads; i++) {
+		const struct sym_thread *st = &sym->threads[i];
+		t = json_object_new_object();
+		json_object_object_add(t, "tid", json_object_new_int(st->tid));
+		add_str(t, "name", st->name);
+		json_object_object_add(t, "crashed", json_object_new_boolean(0));
+		json_object_object_add(t, "frames", brief_frames(st->frames, st->n_frames));
+		json_object_array_add(arr, t);
+	}
+	return arr;
+}
+
 /* An abort is an uncaught C++ exception when std::terminate was reached
  * from the C++ runtime's throw path, not just any abort after a throw. */
 static bool uncaught_exception(const struct capture *cap, const struct symbolized *sym)
@@ -395,6 +439,11 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	if (cap->rec.has_regs)
 		json_object_object_add(ctx, "registers", registers_context(&cap->rec));
 	json_object_object_add(ctx, "modules", modules_context(sym));
+	if (!is_error) {
+		json_object_object_add(ctx, "threads", threads_context(cap, sym));
+		if (cap->threads_error[0])
+			add_str(ctx, "threads_error", cap->threads_error);
+	}
 	if (cap->unwind_error[0])
 		add_str(ctx, "unwind_error", cap->unwind_error);
 	add_user_request(ev, ctx, &cap->rec);

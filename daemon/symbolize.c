@@ -252,12 +252,11 @@ static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod
 }
 
 static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
-		const struct capture *cap_in, size_t index)
+		uint64_t pc, bool activation, const char *exe, size_t index)
 {
-	const struct capture_frame *cf = &cap_in->frames[index];
-	Dwarf_Addr addr = cf->activation || cf->pc == 0 ? cf->pc : cf->pc - 1;
+	Dwarf_Addr addr = activation || pc == 0 ? pc : pc - 1;
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
-	struct sym_frame base = { .pc = cf->pc, .capture_index = index };
+	struct sym_frame base = { .pc = pc, .capture_index = index };
 	const char *modname = NULL;
 	Dwarf_Addr start = 0;
 
@@ -266,10 +265,9 @@ static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 		if (is_shim_module(modname))
 			return;	/* our own frames are not the program's stack */
 		base.module = (char *)modname;
-		base.module_offset = cf->pc - start;
+		base.module_offset = pc - start;
 		base.in_app = modname && modname[0] == '/' &&
-			(!symbolize_is_system_path(modname) ||
-			 strcmp(modname, cap_in->rec.exe) == 0);
+			(!symbolize_is_system_path(modname) || strcmp(modname, exe) == 0);
 	}
 	if (mod && describe_dwarf(s, cap, mod, addr, &base) > 0)
 		return;
@@ -286,6 +284,49 @@ static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 	}
 }
 
+static void symbolize_threads(struct symbolized *out, const struct capture *cap)
+{
+	if (!cap->n_threads)
+		return;
+	out->threads = calloc(cap->n_threads, sizeof(*out->threads));
+	if (!out->threads)
+		return;
+	for (size_t t = 0; t < cap->n_threads; t++) {
+		const struct capture_thread *ct = &cap->threads[t];
+		struct symbolized tmp = { .dwfl = out->dwfl };
+		size_t tcap = 0;
+		for (size_t i = 0; i < ct->n_frames; i++)
+			describe_frame(&tmp, &tcap, out->dwfl, ct->pc[i], ct->activation[i],
+				       cap->rec.exe, i);
+		struct sym_thread *st = &out->threads[out->n_threads++];
+		st->tid = ct->tid;
+		memcpy(st->name, ct->name, sizeof(st->name));
+		st->frames = tmp.frames;
+		st->n_frames = tmp.n_frames;
+	}
+}
+
+static void free_frames(struct sym_frame *frames, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sym_frame *f = &frames[i];
+		free(f->function);
+		free(f->filename);
+		free(f->module);
+		free(f->context_line);
+		for (size_t k = 0; k < f->n_vars; k++) {
+			free(f->vars[k].name);
+			free(f->vars[k].value);
+		}
+		free(f->vars);
+		for (size_t k = 0; k < f->n_pre; k++)
+			free(f->pre_context[k]);
+		for (size_t k = 0; k < f->n_post; k++)
+			free(f->post_context[k]);
+	}
+	free(frames);
+}
+
 int symbolize_capture(const struct capture *cap, struct symbolized *out)
 {
 	size_t fcap = 0;
@@ -296,28 +337,18 @@ int symbolize_capture(const struct capture *cap, struct symbolized *out)
 		return -1;
 	dwfl_getmodules(out->dwfl, collect_module, out, 0);
 	for (size_t i = 0; i < cap->n_frames; i++)
-		describe_frame(out, &fcap, out->dwfl, cap, i);
+		describe_frame(out, &fcap, out->dwfl, cap->frames[i].pc,
+			       cap->frames[i].activation, cap->rec.exe, i);
+	symbolize_threads(out, cap);
 	return 0;
 }
 
 void symbolize_free(struct symbolized *s)
 {
-	for (size_t i = 0; i < s->n_frames; i++) {
-		free(s->frames[i].function);
-		free(s->frames[i].filename);
-		free(s->frames[i].module);
-		free(s->frames[i].context_line);
-		for (size_t k = 0; k < s->frames[i].n_vars; k++) {
-			free(s->frames[i].vars[k].name);
-			free(s->frames[i].vars[k].value);
-		}
-		free(s->frames[i].vars);
-		for (size_t k = 0; k < s->frames[i].n_pre; k++)
-			free(s->frames[i].pre_context[k]);
-		for (size_t k = 0; k < s->frames[i].n_post; k++)
-			free(s->frames[i].post_context[k]);
-	}
-	free(s->frames);
+	free_frames(s->frames, s->n_frames);
+	for (size_t t = 0; t < s->n_threads; t++)
+		free_frames(s->threads[t].frames, s->threads[t].n_frames);
+	free(s->threads);
 	for (size_t i = 0; i < s->n_modules; i++)
 		free(s->modules[i].path);
 	free(s->modules);

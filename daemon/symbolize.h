@@ -60,11 +60,20 @@ struct sym_module {
 	uint64_t end;
 };
 
+struct sym_thread {
+	pid_t tid;
+	char name[17];
+	struct sym_frame *frames;	/* innermost first */
+	size_t n_frames;
+};
+
 struct symbolized {
 	struct sym_frame *frames;	/* crash site first */
 	size_t n_frames;
 	struct sym_module *modules;
 	size_t n_modules;
+	struct sym_thread *threads;	/* the process's other threads */
+	size_t n_threads;
 	struct Dwfl *dwfl;	/* kept for the enrich stage */
 };
 

@@ -1,0 +1,98 @@
+/*
+ * threads.c - the other threads of a held process, for context.threads.
+ *
+ * libdwfl's Linux attach stops each thread with ptrace only when its
+ * frames are asked for, and dwfl_end detaches them all; the crashed thread
+ * is never touched (it is waiting for our ack inside the shim).  The shim
+ * named us its ptracer (PR_SET_PTRACER), so this also works for a daemon
+ * of the same user under Yama; elsewhere it fails and says why.
+ */
+#include <elfutils/libdwfl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "threads.h"
+
+struct threads_walk {
+	struct capture *cap;
+	struct capture_thread *cur;
+};
+
+static int thread_frame(Dwfl_Frame *state, void *arg)
+{
+	struct capture_thread *t = arg;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (t->n_frames == CAPTURE_THREAD_FRAMES || !dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	t->pc[t->n_frames] = pc;
+	t->activation[t->n_frames] = activation;
+	t->n_frames++;
+	return DWARF_CB_OK;
+}
+
+static void thread_name(pid_t pid, pid_t tid, char *out, size_t outlen)
+{
+	char path[64];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(out, (int)outlen, f))
+		out[strcspn(out, "\n")] = '\0';
+	fclose(f);
+}
+
+static int each_thread(Dwfl_Thread *thread, void *arg)
+{
+	struct threads_walk *w = arg;
+	struct capture *cap = w->cap;
+	pid_t tid = dwfl_thread_tid(thread);
+
+	cap->threads_total++;
+	if (tid == cap->rec.tid)
+		return DWARF_CB_OK;
+	if (cap->n_threads == CAPTURE_MAX_THREADS ||
+	    capture_now_ms() >= cap->deadline_ms)
+		return DWARF_CB_OK;	/* keep counting, stop stopping */
+	struct capture_thread *t = &cap->threads[cap->n_threads];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	thread_name(cap->pid, tid, t->name, sizeof(t->name));
+	if (dwfl_thread_getframes(thread, thread_frame, t) != 0 && t->n_frames == 0 &&
+	    !cap->threads_error[0])
+		snprintf(cap->threads_error, sizeof(cap->threads_error),
+			 "thread %d: %s", (int)tid, dwfl_errmsg(-1));
+	cap->n_threads++;
+	return DWARF_CB_OK;
+}
+
+void threads_capture(struct capture *cap)
+{
+	struct threads_walk w = { .cap = cap };
+	Dwfl *dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, false);
+	int rc;
+
+	if (!dwfl)
+		return;
+	cap->threads = calloc(CAPTURE_MAX_THREADS, sizeof(*cap->threads));
+	if (!cap->threads) {
+		dwfl_end(dwfl);
+		return;
+	}
+	rc = dwfl_linux_proc_attach(dwfl, cap->pid, false);
+	if (rc != 0) {
+		snprintf(cap->threads_error, sizeof(cap->threads_error),
+			 "cannot attach: %s", rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
+	} else if (dwfl_getthreads(dwfl, each_thread, &w) != 0 && !cap->threads_error[0]) {
+		snprintf(cap->threads_error, sizeof(cap->threads_error),
+			 "%s", dwfl_errmsg(-1));
+	}
+	dwfl_end(dwfl);	/* detaches every stopped thread */
+}
