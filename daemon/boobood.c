@@ -21,6 +21,7 @@
 #include "event.h"
 #include "intake.h"
 #include "log.h"
+#include "shrink.h"
 #include "source.h"
 #include "spool.h"
 #include "symbolize.h"
@@ -50,7 +51,11 @@ static void usage(FILE *out)
 
 static void spool_event(struct daemon *d, struct json_object *ev, const char *what)
 {
-	size_t len;
+	size_t len = shrink_event(ev, SHRINK_LIMIT);
+
+	if (len > SHRINK_LIMIT)
+		bb_log(BB_LOG_WARN, "%s: event is %zu bytes even after shrinking; "
+		       "the ingest may refuse it", what, len);
 	const char *json = json_object_to_json_string_length(ev,
 			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	char id[SPOOL_ID_MAX];
@@ -321,6 +326,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bb_log_init("boobood", foreground, debug);
+	/* libdwfl asks debuginfod when this is set, read at query time; set it
+	 * before any thread exists. */
+	if (d.cfg.debuginfod_urls)
+		setenv("DEBUGINFOD_URLS", d.cfg.debuginfod_urls, 1);
 	if (setup(&d, foreground) != 0)
 		return 1;
 	if (d.cfg.has_dsn) {
