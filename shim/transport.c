@@ -1,0 +1,112 @@
+/*
+ * transport.c - one record to the daemon, one ack back, in bounded time.
+ *
+ * Used from the crash handler, so only async-signal-safe system calls:
+ * socket, connect, open, sendmsg, poll, recv, close.  The socket is
+ * non-blocking: no daemon (ENOENT, ECONNREFUSED) or a full backlog
+ * (EAGAIN) costs one failed connect and the caller goes on at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+long shim_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int send_record(int sock, const struct bb_record *rec, int memfd, int mapsfd)
+{
+	int fds[2] = { memfd, mapsfd };
+	union {
+		char buf[CMSG_SPACE(sizeof(fds))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)rec, .iov_len = sizeof(*rec) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (memfd >= 0 && mapsfd >= 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	}
+	/* MSG_NOSIGNAL: a SIGPIPE would stay pending and replace the
+	 * program's own signal in its exit status. */
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*rec) ? 0 : -1;
+}
+
+static int wait_for_ack(int sock)
+{
+	long deadline = shim_now_ms() + shim_hold_ms;
+	struct bb_ack ack;
+
+	for (;;) {
+		long left = deadline - shim_now_ms();
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+
+		if (left <= 0)
+			return -1;
+		int rc = poll(&p, 1, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return -1;
+		/* Any answer, even a hang-up, means the daemon is done with us. */
+		ssize_t n = recv(sock, &ack, sizeof(ack), MSG_DONTWAIT);
+		return n == (ssize_t)sizeof(ack) && ack.magic == BB_ACK_MAGIC &&
+		       ack.status == 0 ? 0 : -1;
+	}
+}
+
+static void allow_daemon_ptrace(int sock)
+{
+	struct ucred peer;
+	socklen_t len = sizeof(peer);
+
+	/* Under Yama ptrace_scope=1 the daemon may then stop and read the
+	 * other threads; SO_PEERCRED is the kernel's word on who it is. */
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0 && peer.pid > 0)
+		prctl(PR_SET_PTRACER, (unsigned long)peer.pid, 0, 0, 0);
+}
+
+int shim_transport_send(const struct bb_record *rec, bool pass_fds)
+{
+	int memfd = -1, mapsfd = -1, rc = -1;
+	int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (sock < 0)
+		return -1;
+	if (connect(sock, (const struct sockaddr *)&shim_daemon_addr,
+		    shim_daemon_addr_len) != 0)
+		goto out;
+	if (pass_fds) {
+		allow_daemon_ptrace(sock);
+		/* Opened now, not at load: after a fork, a descriptor opened by
+		 * the parent would still show the parent's memory. */
+		memfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+		mapsfd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	}
+	if (send_record(sock, rec, memfd, mapsfd) == 0)
+		rc = wait_for_ack(sock);
+out:
+	if (memfd >= 0)
+		close(memfd);
+	if (mapsfd >= 0)
+		close(mapsfd);
+	close(sock);
+	return rc;
+}
