@@ -14,13 +14,17 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
 #include "config.h"
 #include "event.h"
 #include "intake.h"
+#include "filter.h"
 #include "log.h"
+#include "scrub.h"
+#include "stats.h"
 #include "shrink.h"
 #include "source.h"
 #include "spool.h"
@@ -31,6 +35,8 @@ struct daemon {
 	struct bb_config cfg;
 	struct spool spool;
 	struct uploader *up;
+	struct stats stats;
+	long started;
 	int lfd;
 	int sigfd;
 };
@@ -64,11 +70,50 @@ static void spool_event(struct daemon *d, struct json_object *ev, const char *wh
 	if (err != SPOOL_OK) {
 		bb_log(BB_LOG_ERR, "%s: cannot spool the event in %s: %s; it is lost",
 		       what, d->cfg.spool_dir, spool_strerror(err));
+		d->stats.spool_failures++;
+		d->stats.dirty = true;
 		return;
 	}
 	bb_log(BB_LOG_INFO, "%s: spooled as %s", what, id);
 	if (d->up)
 		upload_wake(d->up);
+}
+
+/* ignore_errors, scrubbing, before_send, then the spool.  Takes ev. */
+static void deliver(struct daemon *d, struct json_object *ev, const char *what)
+{
+	const char *ignored = filter_ignored(&d->cfg, ev);
+	char reason[512];
+
+	if (ignored) {
+		bb_log(BB_LOG_INFO, "%s: ignored (ignore_errors: %s)", what, ignored);
+		d->stats.ignored++;
+		d->stats.dirty = true;
+		json_object_put(ev);
+		return;
+	}
+	scrub_event(&d->cfg, ev);
+	if (d->cfg.before_send) {
+		switch (filter_before_send(&d->cfg, &ev, reason, sizeof(reason))) {
+		case BEFORE_SEND_KEEP:
+			break;
+		case BEFORE_SEND_DROP:
+			bb_log(BB_LOG_INFO, "%s: dropped by before_send", what);
+			d->stats.dropped_by_before_send++;
+			d->stats.dirty = true;
+			json_object_put(ev);
+			return;
+		case BEFORE_SEND_FAILED:
+			bb_log(BB_LOG_WARN, "%s: before_send %s: %s; the event is dropped, "
+			       "not sent unmodified", what, d->cfg.before_send, reason);
+			d->stats.before_send_failures++;
+			d->stats.dirty = true;
+			json_object_put(ev);
+			return;
+		}
+	}
+	spool_event(d, ev, what);
+	json_object_put(ev);
 }
 
 static void enrich(struct daemon *d, const struct capture *cap, struct symbolized *sym)
@@ -111,9 +156,7 @@ static void handle_crash(struct daemon *d, int conn, struct intake_msg *m)
 	if (symbolize_capture(&cap, &sym) != 0)
 		bb_log(BB_LOG_WARN, "%s: cannot symbolize: out of memory or no libdwfl", what);
 	enrich(d, &cap, &sym);
-	struct json_object *ev = event_from_crash(&d->cfg, &cap, &sym);
-	spool_event(d, ev, what);
-	json_object_put(ev);
+	deliver(d, event_from_crash(&d->cfg, &cap, &sym), what);
 	symbolize_free(&sym);
 	capture_free(&cap);
 }
@@ -125,9 +168,9 @@ static void handle_message(struct daemon *d, int conn, struct intake_msg *m)
 			m->peer.uid);
 
 	snprintf(what, sizeof(what), "message from pid %d", (int)m->peer.pid);
-	spool_event(d, ev, what);
-	json_object_put(ev);
+	/* The sender waits only for the record to be taken, not for filters. */
 	intake_ack(conn, 0);
+	deliver(d, ev, what);
 }
 
 static void handle_connection(struct daemon *d)
@@ -209,6 +252,25 @@ static int daemonize(void)
 	return chdir("/");
 }
 
+static void save_status(struct daemon *d)
+{
+	if (d->up) {
+		struct upload_status us;
+		upload_get_status(d->up, &us);
+		if (us.sent != d->stats.sent || us.rejected != d->stats.rejected ||
+		    us.retries != d->stats.retries ||
+		    strcmp(us.last_error, d->stats.last_upload_error) != 0) {
+			d->stats.sent = us.sent;
+			d->stats.rejected = us.rejected;
+			d->stats.retries = us.retries;
+			snprintf(d->stats.last_upload_error, sizeof(d->stats.last_upload_error),
+				 "%s", us.last_error);
+			d->stats.dirty = true;
+		}
+	}
+	stats_save(&d->stats, d->cfg.spool_dir, getpid(), d->started);
+}
+
 static int serve(struct daemon *d)
 {
 	for (;;) {
@@ -216,7 +278,8 @@ static int serve(struct daemon *d)
 			{ .fd = d->lfd, .events = POLLIN },
 			{ .fd = d->sigfd, .events = POLLIN },
 		};
-		if (poll(p, 2, -1) < 0) {
+		save_status(d);
+		if (poll(p, 2, 5000) < 0) {
 			if (errno == EINTR)
 				continue;
 			bb_log(BB_LOG_ERR, "poll: %s", strerror(errno));
@@ -342,7 +405,11 @@ int main(int argc, char **argv)
 		bb_log(BB_LOG_INFO, "listening on %s, spooling to %s; no dsn: local mode, "
 		       "nothing is sent", d.cfg.socket_path, d.cfg.spool_dir);
 	}
+	stats_load(&d.stats, d.cfg.spool_dir);
+	d.started = (long)time(NULL);
+	d.stats.dirty = true;
 	int rc = serve(&d);
+	save_status(&d);
 	if (d.up)
 		upload_stop(d.up);
 	close(d.lfd);
