@@ -116,6 +116,14 @@ static void deliver(struct daemon *d, struct json_object *ev, const char *what)
 	json_object_put(ev);
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static void enrich(struct daemon *d, const struct capture *cap, struct symbolized *sym)
 {
 	struct source_cred cred = { .uid = cap->uid, .gid = cap->gid };
@@ -134,14 +142,14 @@ static void handle_crash(struct daemon *d, int conn, struct intake_msg *m)
 	struct capture cap;
 	struct symbolized sym;
 	char what[128];
-	uint64_t t0 = capture_now_ms();
+	uint64_t t0 = now_us();
 
 	enum capture_err err = capture_crash(&cap, &m->rec, m->peer.pid, m->peer.uid,
 			m->peer.gid, m->memfd, m->mapsfd, d->cfg.hold_timeout_ms);
 	/* The process may go: everything later works from the copy. */
 	intake_ack(conn, err == CAPTURE_OK ? 0 : 1);
 	intake_msg_close(m);
-	uint64_t held = capture_now_ms() - t0;
+	uint64_t held = now_us() - t0;
 
 	snprintf(what, sizeof(what), "crash of %s (pid %d, %s)",
 		 cap.comm[0] ? cap.comm : "?", (int)m->peer.pid,
@@ -150,13 +158,15 @@ static void handle_crash(struct daemon *d, int conn, struct intake_msg *m)
 		bb_log(BB_LOG_ERR, "%s: %s; reporting what the record says", what,
 		       capture_strerror(err));
 	}
-	bb_log(BB_LOG_DEBUG, "%s: held %llu ms, %zu frames%s%s", what,
+	bb_log(BB_LOG_DEBUG, "%s: held %llu us, %zu frames%s%s", what,
 	       (unsigned long long)held, cap.n_frames,
 	       cap.unwind_error[0] ? ", unwind stopped: " : "", cap.unwind_error);
 	if (symbolize_capture(&cap, &sym) != 0)
 		bb_log(BB_LOG_WARN, "%s: cannot symbolize: out of memory or no libdwfl", what);
 	enrich(d, &cap, &sym);
 	deliver(d, event_from_crash(&d->cfg, &cap, &sym), what);
+	bb_log(BB_LOG_DEBUG, "%s: record to spool in %llu us", what,
+	       (unsigned long long)(now_us() - t0));
 	symbolize_free(&sym);
 	capture_free(&cap);
 }

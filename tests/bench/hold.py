@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""Benchmark (a): how long a crashing process is held by the daemon.
+
+For N crashes of tests/bench/crashme, cold (a fresh daemon for every crash)
+and warm (one daemon for all), prints p50/p99 of
+  - hold:   the daemon's own measure, record received -> ack sent (us)
+  - extra:  the crashing program's wall time with the daemon minus the
+            same crash with no daemon listening (us)
+  - total:  record received -> event spooled (us)
+Usage: tests/bench/hold.py [BUILD_DIR] [N]
+"""
+import os, re, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
+N = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+SHIM = os.path.join(BUILD, "shim", "libbooboo-shim.so")
+DAEMON = os.path.join(BUILD, "daemon", "boobood")
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def start_daemon(tmp, log):
+    conf = os.path.join(tmp, "booboo.conf")
+    sock = os.path.join(tmp, "s.sock")
+    with open(conf, "w") as f:
+        f.write(f"socket = {sock}\nspool_dir = {tmp}/spool\n")
+    p = subprocess.Popen([DAEMON, "-f", "-d", "-c", conf], stderr=log)
+    for _ in range(500):
+        if os.path.exists(sock):
+            return p, sock
+        time.sleep(0.01)
+    raise SystemExit("daemon did not start")
+
+
+def crash(prog, sock):
+    env = dict(os.environ, LD_PRELOAD=SHIM, BOOBOO_SOCKET=sock)
+    t = time.perf_counter()
+    subprocess.run([prog, "x"], env=env, stderr=subprocess.DEVNULL)
+    return (time.perf_counter() - t) * 1e6
+
+
+def parse(logpath):
+    text = open(logpath).read()
+    held = [int(x) for x in re.findall(r"held (\d+) us", text)]
+    total = [int(x) for x in re.findall(r"record to spool in (\d+) us", text)]
+    return held, total
+
+
+def run(prog, cold):
+    held, total, extra = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        logpath = os.path.join(tmp, "log")
+        base = [crash(prog, os.path.join(tmp, "nobody.sock")) for _ in range(20)]
+        baseline = statistics.median(base)
+        with open(logpath, "w") as log:
+            d, sock = (None, None) if cold else start_daemon(tmp, log)
+            for i in range(N):
+                if cold:
+                    d, sock = start_daemon(tmp, log)
+                extra.append(crash(prog, sock) - baseline)
+                if cold:
+                    d.terminate()
+                    d.wait()
+            if not cold:
+                time.sleep(0.5)
+                d.terminate()
+                d.wait()
+        held, total = parse(logpath)
+    return held, total, extra
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        prog = os.path.join(tmp, "crashme")
+        subprocess.check_call(["cc", "-g", "-O1", "-o", prog,
+                               os.path.join(ROOT, "tests", "bench", "crashme.c")])
+        for name, cold in (("warm", False), ("cold", True)):
+            held, total, extra = run(prog, cold)
+            print(f"{name}: {len(held)} crashes")
+            for label, v in (("hold (record->ack)", held), ("app wall-time added", extra),
+                             ("record->spooled", total)):
+                if v:
+                    print(f"  {label:22s} p50 {pct(v, 50) / 1000:7.2f} ms   p99 {pct(v, 99) / 1000:7.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
