@@ -1,0 +1,19 @@
+#!/bin/bash
+# Installs the Debian 12 packages booboo-native needs to build, run its demo
+# and run its tests.  Used by .ci/run and tests/demo/run-demo.sh.
+set -euo pipefail
+PACKAGES=(build-essential g++ meson ninja-build pkg-config
+	libdw-dev libelf-dev libunwind-dev libcurl4-openssl-dev libjson-c-dev
+	libcmocka-dev python3 python3-pytest gdb elfutils debuginfod procps
+	ca-certificates)
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+fi
