@@ -107,6 +107,21 @@ fail:
 	return from_errno(errno);
 }
 
+enum spool_err spool_open_reader(struct spool *sp, const char *dir)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->dirfd < 0)
+		return from_errno(errno);
+	sp->dir = strdup(dir);
+	if (!sp->dir) {
+		close(sp->dirfd);
+		sp->dirfd = -1;
+		return SPOOL_EIO;
+	}
+	return SPOOL_OK;
+}
+
 void spool_close(struct spool *sp)
 {
 	if (sp->dirfd >= 0)

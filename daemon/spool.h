@@ -35,6 +35,9 @@ struct spool {
 };
 
 enum spool_err spool_open(struct spool *sp, const char *dir);	/* mkdir -p, clean tmp/ */
+/* For readers (the CLI): no directory is made and tmp/ is left alone,
+ * since a daemon may be writing there. */
+enum spool_err spool_open_reader(struct spool *sp, const char *dir);
 void spool_close(struct spool *sp);
 
 /* Write one event; id_out receives its new id. */
