@@ -19,24 +19,18 @@
 
 #include "capture.h"
 #include "config.h"
-#include "event.h"
 #include "intake.h"
-#include "filter.h"
+#include "event.h"
 #include "log.h"
-#include "scrub.h"
-#include "stats.h"
-#include "shrink.h"
-#include "source.h"
+#include "pipeline.h"
 #include "spool.h"
-#include "symbolize.h"
 #include "upload.h"
 
 struct daemon {
 	struct bb_config cfg;
 	struct spool spool;
 	struct uploader *up;
-	struct stats stats;
-	long started;
+	struct pipeline *pipeline;
 	int lfd;
 	int sigfd;
 };
@@ -55,132 +49,33 @@ static void usage(FILE *out)
 		BB_DEFAULT_CONFIG);
 }
 
-static void spool_event(struct daemon *d, struct json_object *ev, const char *what)
-{
-	size_t len = shrink_event(ev, SHRINK_LIMIT);
-
-	if (len > SHRINK_LIMIT)
-		bb_log(BB_LOG_WARN, "%s: event is %zu bytes even after shrinking; "
-		       "the ingest may refuse it", what, len);
-	const char *json = json_object_to_json_string_length(ev,
-			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	char id[SPOOL_ID_MAX];
-	enum spool_err err = spool_put(&d->spool, json, len, id);
-
-	if (err != SPOOL_OK) {
-		bb_log(BB_LOG_ERR, "%s: cannot spool the event in %s: %s; it is lost",
-		       what, d->cfg.spool_dir, spool_strerror(err));
-		d->stats.spool_failures++;
-		d->stats.dirty = true;
-		return;
-	}
-	bb_log(BB_LOG_INFO, "%s: spooled as %s", what, id);
-	if (d->up)
-		upload_wake(d->up);
-}
-
-/* ignore_errors, scrubbing, before_send, then the spool.  Takes ev. */
-static void deliver(struct daemon *d, struct json_object *ev, const char *what)
-{
-	const char *ignored = filter_ignored(&d->cfg, ev);
-	char reason[512];
-
-	if (ignored) {
-		bb_log(BB_LOG_INFO, "%s: ignored (ignore_errors: %s)", what, ignored);
-		d->stats.ignored++;
-		d->stats.dirty = true;
-		json_object_put(ev);
-		return;
-	}
-	scrub_event(&d->cfg, ev);
-	if (d->cfg.before_send) {
-		switch (filter_before_send(&d->cfg, &ev, reason, sizeof(reason))) {
-		case BEFORE_SEND_KEEP:
-			break;
-		case BEFORE_SEND_DROP:
-			bb_log(BB_LOG_INFO, "%s: dropped by before_send", what);
-			d->stats.dropped_by_before_send++;
-			d->stats.dirty = true;
-			json_object_put(ev);
-			return;
-		case BEFORE_SEND_FAILED:
-			bb_log(BB_LOG_WARN, "%s: before_send %s: %s; the event is dropped, "
-			       "not sent unmodified", what, d->cfg.before_send, reason);
-			d->stats.before_send_failures++;
-			d->stats.dirty = true;
-			json_object_put(ev);
-			return;
-		}
-	}
-	spool_event(d, ev, what);
-	json_object_put(ev);
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void enrich(struct daemon *d, const struct capture *cap, struct symbolized *sym)
-{
-	struct source_cred cred = { .uid = cap->uid, .gid = cap->gid };
-
-	if (cap->have_fscred) {
-		cred.uid = cap->fsuid;
-		cred.gid = cap->fsgid;
-		cred.n_groups = cap->n_groups;
-		memcpy(cred.groups, cap->groups, cap->n_groups * sizeof(gid_t));
-	}
-	source_enrich(sym, &d->cfg, &cred);
-}
-
 static void handle_crash(struct daemon *d, int conn, struct intake_msg *m)
 {
 	struct capture cap;
-	struct symbolized sym;
-	char what[128];
-	uint64_t t0 = now_us();
+	uint64_t t0 = pipeline_now_us();
 
 	enum capture_err err = capture_crash(&cap, &m->rec, m->peer.pid, m->peer.uid,
 			m->peer.gid, m->memfd, m->mapsfd, d->cfg.hold_timeout_ms);
 	/* The process may go: everything later works from the copy. */
 	intake_ack(conn, err == CAPTURE_OK ? 0 : 1);
 	intake_msg_close(m);
-	uint64_t held = now_us() - t0;
+	uint64_t held = pipeline_now_us() - t0;
 
-	snprintf(what, sizeof(what), "crash of %s (pid %d, %s)",
-		 cap.comm[0] ? cap.comm : "?", (int)m->peer.pid,
-		 bb_signal_name(m->rec.signo) ?: "signal");
-	if (err != CAPTURE_OK) {
-		bb_log(BB_LOG_ERR, "%s: %s; reporting what the record says", what,
-		       capture_strerror(err));
-	}
-	bb_log(BB_LOG_DEBUG, "%s: held %llu us, %zu frames%s%s", what,
-	       (unsigned long long)held, cap.n_frames,
-	       cap.unwind_error[0] ? ", unwind stopped: " : "", cap.unwind_error);
-	if (symbolize_capture(&cap, &sym) != 0)
-		bb_log(BB_LOG_WARN, "%s: cannot symbolize: out of memory or no libdwfl", what);
-	enrich(d, &cap, &sym);
-	deliver(d, event_from_crash(&d->cfg, &cap, &sym), what);
-	bb_log(BB_LOG_DEBUG, "%s: record to spool in %llu us", what,
-	       (unsigned long long)(now_us() - t0));
-	symbolize_free(&sym);
-	capture_free(&cap);
+	if (err != CAPTURE_OK)
+		bb_log(BB_LOG_ERR, "crash of pid %d: %s; reporting what the record says",
+		       (int)m->peer.pid, capture_strerror(err));
+	bb_log(BB_LOG_DEBUG, "crash of %s (pid %d): held %llu us, %zu frames, %zu threads%s%s",
+	       cap.comm, (int)m->peer.pid, (unsigned long long)held, cap.n_frames,
+	       cap.n_threads + 1, cap.unwind_error[0] ? ", unwind stopped: " : "",
+	       cap.unwind_error);
+	pipeline_crash(d->pipeline, &cap, t0);
 }
 
 static void handle_message(struct daemon *d, int conn, struct intake_msg *m)
 {
-	char what[64];
-	struct json_object *ev = event_from_message(&d->cfg, &m->rec, m->peer.pid,
-			m->peer.uid);
-
-	snprintf(what, sizeof(what), "message from pid %d", (int)m->peer.pid);
 	/* The sender waits only for the record to be taken, not for filters. */
 	intake_ack(conn, 0);
-	deliver(d, ev, what);
+	pipeline_message(d->pipeline, &m->rec, m->peer.pid, m->peer.uid);
 }
 
 static void handle_connection(struct daemon *d)
@@ -262,25 +157,6 @@ static int daemonize(void)
 	return chdir("/");
 }
 
-static void save_status(struct daemon *d)
-{
-	if (d->up) {
-		struct upload_status us;
-		upload_get_status(d->up, &us);
-		if (us.sent != d->stats.sent || us.rejected != d->stats.rejected ||
-		    us.retries != d->stats.retries ||
-		    strcmp(us.last_error, d->stats.last_upload_error) != 0) {
-			d->stats.sent = us.sent;
-			d->stats.rejected = us.rejected;
-			d->stats.retries = us.retries;
-			snprintf(d->stats.last_upload_error, sizeof(d->stats.last_upload_error),
-				 "%s", us.last_error);
-			d->stats.dirty = true;
-		}
-	}
-	stats_save(&d->stats, d->cfg.spool_dir, getpid(), d->started);
-}
-
 static int serve(struct daemon *d)
 {
 	for (;;) {
@@ -288,8 +164,7 @@ static int serve(struct daemon *d)
 			{ .fd = d->lfd, .events = POLLIN },
 			{ .fd = d->sigfd, .events = POLLIN },
 		};
-		save_status(d);
-		if (poll(p, 2, 5000) < 0) {
+		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			bb_log(BB_LOG_ERR, "poll: %s", strerror(errno));
@@ -415,11 +290,13 @@ int main(int argc, char **argv)
 		bb_log(BB_LOG_INFO, "listening on %s, spooling to %s; no dsn: local mode, "
 		       "nothing is sent", d.cfg.socket_path, d.cfg.spool_dir);
 	}
-	stats_load(&d.stats, d.cfg.spool_dir);
-	d.started = (long)time(NULL);
-	d.stats.dirty = true;
+	d.pipeline = pipeline_start(&d.cfg, &d.spool, d.up);
+	if (!d.pipeline) {
+		bb_log(BB_LOG_ERR, "cannot start the pipeline thread");
+		return 1;
+	}
 	int rc = serve(&d);
-	save_status(&d);
+	pipeline_stop(d.pipeline);	/* finishes the queue first */
 	if (d.up)
 		upload_stop(d.up);
 	close(d.lfd);

@@ -39,7 +39,7 @@ def start_daemon(tmp, log):
 def crash(prog, sock):
     env = dict(os.environ, LD_PRELOAD=SHIM, BOOBOO_SOCKET=sock)
     t = time.perf_counter()
-    subprocess.run([prog, "x"], env=env, stderr=subprocess.DEVNULL)
+    subprocess.run([prog, "0"], env=env, stderr=subprocess.DEVNULL)
     return (time.perf_counter() - t) * 1e6
 
 
