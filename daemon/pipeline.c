@@ -138,6 +138,7 @@ static void process_crash(struct pipeline *p, struct job *j)
 	struct capture *cap = &j->cap;
 	struct symbolized sym;
 	char what[128];
+	uint64_t start = pipeline_now_us();
 
 	snprintf(what, sizeof(what), "%s of %s (pid %d, %.64s)",
 		 cap->rec.kind == BB_REC_ERROR ? "error" : "crash",
@@ -148,8 +149,9 @@ static void process_crash(struct pipeline *p, struct job *j)
 		bb_log(BB_LOG_WARN, "%s: cannot symbolize: out of memory or no libdwfl", what);
 	enrich(p, cap, &sym);
 	deliver(p, event_from_crash(p->cfg, cap, &sym), what);
-	bb_log(BB_LOG_DEBUG, "%s: record to spool in %llu us", what,
-	       (unsigned long long)(pipeline_now_us() - j->t0_us));
+	uint64_t end = pipeline_now_us();
+	bb_log(BB_LOG_DEBUG, "%s: record to spool in %llu us (%llu us of work)", what,
+	       (unsigned long long)(end - j->t0_us), (unsigned long long)(end - start));
 	symbolize_free(&sym);
 	capture_free(cap);
 }

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "symbolize.h"
+#include "symcache.h"
 
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
@@ -174,18 +175,23 @@ static const char *call_file(Dwarf_Die *cudie, Dwarf_Die *inlined)
 
 /* Fill the frames of one pc: the inline chain innermost first, then the
  * real function.  Returns the number of frames added. */
+/* mod is the cached module of the frame's file, where addresses are
+ * `shift` below the crashed process's: look up at addr - shift, and
+ * record the process's own DWARF bias so that lookup_pc - bias is the
+ * DWARF address whatever Dwfl it came from. */
 static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod,
-		Dwarf_Addr addr, const struct sym_frame *base)
+		Dwarf_Addr addr, Dwarf_Addr shift, const struct sym_frame *base)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &bias);
+	Dwarf_Addr caddr = addr - shift;
+	Dwarf_Die *cudie = dwfl_module_addrdie(mod, caddr, &bias);
 	Dwarf_Die *scopes = NULL, *chain = NULL;
 	int nscopes, nchain = 0;
 	size_t added = 0;
 
 	if (!cudie)
 		return 0;
-	nscopes = dwarf_getscopes(cudie, addr - bias, &scopes);
+	nscopes = dwarf_getscopes(cudie, caddr - bias, &scopes);
 	int fn = -1;
 	for (int i = 0; i < nscopes; i++) {
 		int tag = dwarf_tag(&scopes[i]);
@@ -207,7 +213,7 @@ static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod
 	Dwarf_Attribute attr;
 	comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
 
-	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
+	Dwfl_Line *line = dwfl_module_getsrc(mod, caddr);
 	const char *file = NULL;
 	int lineno = 0, col = 0;
 	if (line)
@@ -230,7 +236,8 @@ static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod
 		f->colno = col;
 		f->inlined = tag == DW_TAG_inlined_subroutine;
 		f->mod = mod;
-		f->bias = bias;
+		f->bias = bias + shift;
+		f->shift = shift;
 		f->lookup_pc = addr;
 		f->has_scope = true;
 		f->scope = list[i];
@@ -269,17 +276,23 @@ static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 		base.in_app = modname && modname[0] == '/' &&
 			(!symbolize_is_system_path(modname) || strcmp(modname, exe) == 0);
 	}
-	if (mod && describe_dwarf(s, cap, mod, addr, &base) > 0)
+	Dwarf_Addr rt_bias = 0, c_bias = 0;
+	Dwfl_Module *cmod = mod && dwfl_module_getelf(mod, &rt_bias) ?
+		symcache_module(modname, &c_bias) : NULL;
+	Dwarf_Addr shift = rt_bias - c_bias;
+	if (cmod && describe_dwarf(s, cap, cmod, addr, shift, &base) > 0)
 		return;
 	struct sym_frame *f = push_frame(s, cap);
 	if (!f)
 		return;
 	*f = base;
 	f->module = modname ? strdup(modname) : NULL;
-	f->mod = mod;
+	f->mod = cmod;
+	f->bias = rt_bias;
+	f->shift = shift;
 	f->lookup_pc = addr;
-	if (mod) {
-		f->function = symtab_name(mod, addr);
+	if (cmod || mod) {
+		f->function = cmod ? symtab_name(cmod, addr - shift) : symtab_name(mod, addr);
 		f->from_symtab = f->function != NULL;
 	}
 }
@@ -332,7 +345,8 @@ int symbolize_capture(const struct capture *cap, struct symbolized *out)
 	size_t fcap = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, true);
+	/* Module layout only: debug info comes from the cache (symcache.c). */
+	out->dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, false);
 	if (!out->dwfl)
 		return -1;
 	dwfl_getmodules(out->dwfl, collect_module, out, 0);

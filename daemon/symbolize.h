@@ -33,8 +33,13 @@ struct sym_frame {
 	size_t capture_index;	/* which capture_frame this came from */
 
 	/* DWARF handles for the enrich stage; valid while the Dwfl lives */
+	/* mod lives in the symbol cache (symcache.h), where the file sits at
+	 * its link address: an address A of the process is A - shift there.
+	 * DWARF address (for location lists, scopes) = lookup_pc - bias;
+	 * DW_OP_addr's value + bias = the process's address. */
 	Dwfl_Module *mod;	/* NULL: no module */
-	Dwarf_Addr bias;	/* module bias: DWARF address = pc - bias */
+	Dwarf_Addr bias;
+	Dwarf_Addr shift;
 	Dwarf_Addr lookup_pc;	/* pc, or pc - 1 for a return address */
 	bool has_scope;
 	Dwarf_Die scope;	/* DW_TAG_subprogram or DW_TAG_inlined_subroutine */

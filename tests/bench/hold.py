@@ -14,6 +14,7 @@ import os, re, statistics, subprocess, sys, tempfile, time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+GAP = 0.05  # seconds between crashes: latency, not a burst's queue
 SHIM = os.path.join(BUILD, "shim", "libbooboo-shim.so")
 DAEMON = os.path.join(BUILD, "daemon", "boobood")
 
@@ -47,7 +48,8 @@ def parse(logpath):
     text = open(logpath).read()
     held = [int(x) for x in re.findall(r"held (\d+) us", text)]
     total = [int(x) for x in re.findall(r"record to spool in (\d+) us", text)]
-    return held, total
+    work = [int(x) for x in re.findall(r"\((\d+) us of work\)", text)]
+    return held, total, work
 
 
 def run(prog, cold):
@@ -62,6 +64,7 @@ def run(prog, cold):
                 if cold:
                     d, sock = start_daemon(tmp, log)
                 extra.append(crash(prog, sock) - baseline)
+                time.sleep(GAP)
                 if cold:
                     d.terminate()
                     d.wait()
@@ -69,8 +72,8 @@ def run(prog, cold):
                 time.sleep(0.5)
                 d.terminate()
                 d.wait()
-        held, total = parse(logpath)
-    return held, total, extra
+        held, total, work = parse(logpath)
+    return held, total, work, extra
 
 
 def main():
@@ -79,10 +82,10 @@ def main():
         subprocess.check_call(["cc", "-g", "-O1", "-o", prog,
                                os.path.join(ROOT, "tests", "bench", "crashme.c")])
         for name, cold in (("warm", False), ("cold", True)):
-            held, total, extra = run(prog, cold)
-            print(f"{name}: {len(held)} crashes")
+            held, total, work, extra = run(prog, cold)
+            print(f"{name}: {len(held)} crashes, {GAP * 1000:.0f} ms apart")
             for label, v in (("hold (record->ack)", held), ("app wall-time added", extra),
-                             ("record->spooled", total)):
+                             ("record->spooled", total), ("of which work", work)):
                 if v:
                     print(f"  {label:22s} p50 {pct(v, 50) / 1000:7.2f} ms   p99 {pct(v, 99) / 1000:7.2f} ms")
 

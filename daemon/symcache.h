@@ -1,0 +1,22 @@
+/*
+ * symcache.h - debug info kept across crashes.
+ *
+ * Symbolizing needs only a file and an offset, not the process, so every
+ * ELF file gets one long-lived Dwfl of its own, with the file at its link
+ * address.  The second crash of a program (or any crash through libc)
+ * then finds DWARF already read and indexed: "warm" costs lookups, not
+ * decompression.  Only the symbolize worker thread uses it.
+ */
+#ifndef BB_SYMCACHE_H
+#define BB_SYMCACHE_H
+
+#include <elfutils/libdwfl.h>
+
+#define SYMCACHE_FILES 48
+
+/* The cached module for the ELF file at `path`; *bias is that module's
+ * load bias in its own Dwfl.  NULL when the file cannot be read. */
+Dwfl_Module *symcache_module(const char *path, Dwarf_Addr *bias);
+void symcache_clear(void);
+
+#endif
