@@ -221,6 +221,8 @@ static struct json_object *frame_json(const struct sym_frame *f)
 
 	json_object_object_add(o, "function",
 			f->function ? json_object_new_string(f->function) : NULL);
+	if (f->symbol && f->function && strcmp(f->symbol, f->function) != 0)
+		add_str(o, "symbol", f->symbol);
 	if (f->filename) {
 		add_str(o, "filename", f->filename);
 		json_object_object_add(o, "lineno", f->lineno ?

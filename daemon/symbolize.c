@@ -36,6 +36,70 @@ char *symbolize_demangle(const char *name)
 	return strdup(name);
 }
 
+/* Index of the '(' matching the ')' at end - 1, or -1. */
+static long matching_open(const char *s, size_t end)
+{
+	int depth = 0;
+
+	for (size_t i = end; i-- > 0;) {
+		if (s[i] == ')')
+			depth++;
+		else if (s[i] == '(' && --depth == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+static bool ends_with_word(const char *s, size_t len, const char *w)
+{
+	size_t n = strlen(w);
+
+	return len >= n && strncmp(s + len - n, w, n) == 0 &&
+	       (len == n || s[len - n - 1] == ' ' || s[len - n - 1] == ')');
+}
+
+char *symbolize_short_name(const char *d)
+{
+	size_t len = strlen(d);
+
+	/* Trailing qualifiers of a member function, then its parameters. */
+	for (bool again = true; again;) {
+		again = false;
+		static const char *const quals[] = { " const", " volatile", " &&", " &", " noexcept" };
+		for (size_t q = 0; q < sizeof(quals) / sizeof(quals[0]); q++)
+			if (ends_with_word(d, len, quals[q] + 1) && len > strlen(quals[q]) &&
+			    d[len - strlen(quals[q])] == ' ') {
+				len -= strlen(quals[q]);
+				again = true;
+			}
+	}
+	if (len && d[len - 1] == ')') {
+		long open = matching_open(d, len);
+		if (open > 0)
+			len = (size_t)open;
+	}
+	/* A return type (templates) ends at the last space outside <> and (). */
+	size_t start = 0;
+	int angle = 0, paren = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = d[i];
+		angle += c == '<' ? 1 : c == '>' ? -1 : 0;
+		paren += c == '(' ? 1 : c == ')' ? -1 : 0;
+		if (c == ' ' && angle == 0 && paren == 0) {
+			if (i >= 8 && strncmp(d + i - 8, "operator", 8) == 0)
+				break;	/* "operator new", "operator int" */
+			start = i + 1;
+		}
+	}
+	return strndup(d + start, len - start);
+}
+
+static void set_names(struct sym_frame *f, char *demangled)
+{
+	f->symbol = demangled;
+	f->function = demangled ? symbolize_short_name(demangled) : NULL;
+}
+
 char *symbolize_demangle_type(const char *name)
 {
 	int status = -1;
@@ -58,6 +122,12 @@ bool symbolize_is_system_path(const char *path)
 		if (strncmp(path, dirs[i], strlen(dirs[i])) == 0)
 			return true;
 	return false;
+}
+
+static bool is_system_source(const char *path)
+{
+	return strncmp(path, "/usr/include/", 13) == 0 || strncmp(path, "/usr/lib/gcc/", 13) == 0 ||
+	       strncmp(path, "/usr/local/include/", 19) == 0;
 }
 
 static bool is_shim_module(const char *path)
@@ -230,8 +300,12 @@ static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod
 			break;
 		*f = *base;
 		f->module = base->module ? strdup(base->module) : NULL;
-		f->function = symbolize_demangle(die_function_name(&list[i]));
+		set_names(f, symbolize_demangle(die_function_name(&list[i])));
 		f->filename = join_path(comp_dir, file);
+		/* Library code inlined into the program (C++ headers) is not the
+		 * program's own, whatever module it was compiled into. */
+		if (f->filename && is_system_source(f->filename))
+			f->in_app = false;
 		f->lineno = lineno;
 		f->colno = col;
 		f->inlined = tag == DW_TAG_inlined_subroutine;
@@ -292,7 +366,7 @@ static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 	f->shift = shift;
 	f->lookup_pc = addr;
 	if (cmod || mod) {
-		f->function = cmod ? symtab_name(cmod, addr - shift) : symtab_name(mod, addr);
+		set_names(f, cmod ? symtab_name(cmod, addr - shift) : symtab_name(mod, addr));
 		f->from_symtab = f->function != NULL;
 	}
 }
@@ -324,6 +398,7 @@ static void free_frames(struct sym_frame *frames, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct sym_frame *f = &frames[i];
 		free(f->function);
+		free(f->symbol);
 		free(f->filename);
 		free(f->module);
 		free(f->context_line);

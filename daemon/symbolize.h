@@ -21,7 +21,9 @@ struct sym_var {
 
 struct sym_frame {
 	uint64_t pc;		/* as captured */
-	char *function;		/* demangled; NULL when nothing names it */
+	char *function;		/* as gdb names it: "ns::K::method", no return
+				 * type or parameters; NULL when nothing names it */
+	char *symbol;		/* the full demangled signature, or NULL */
 	char *filename;		/* absolute when the debug info allows */
 	int lineno;		/* 0: unknown */
 	int colno;
@@ -88,6 +90,10 @@ void symbolize_free(struct symbolized *s);
 
 /* Demangle a C++ linkage name; returns a malloc'd copy of either form. */
 char *symbolize_demangle(const char *name);
+
+/* "long ns::f<int>(int) const" -> "ns::f<int>": the function's name as
+ * gdb shows it in a backtrace; returns a malloc'd string. */
+char *symbolize_short_name(const char *demangled);
 
 /* Demangle a type name as type_info holds it ("St12out_of_range"). */
 char *symbolize_demangle_type(const char *name);

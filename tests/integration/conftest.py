@@ -1,0 +1,296 @@
+"""Fixtures for the integration tests: the real boobood and booboo from the
+build tree, the real shim, programs compiled here, a real HTTP ingest on
+loopback, and gdb as the oracle for stacks."""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BUILD = os.path.abspath(os.environ.get("BOOBOO_BUILD", os.path.join(ROOT, "build")))
+SHIM = os.path.abspath(os.environ.get("BOOBOO_SHIM_PATH",
+                                      os.path.join(BUILD, "shim", "libbooboo-shim.so")))
+DAEMON = os.path.join(BUILD, "daemon", "boobood")
+CLI = os.path.join(BUILD, "daemon", "booboo")
+PROGRAMS = os.path.join(HERE, "programs")
+
+sys.path.insert(0, HERE)
+from ingest_server import Ingest  # noqa: E402
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "ERROR: UndefinedBehaviorSanitizer")
+
+
+def wait_for(pred, timeout=10.0, step=0.02):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+# ---- programs ---------------------------------------------------------------
+
+class Programs:
+    """Compiles test programs once per session, by (source, flags)."""
+
+    def __init__(self, outdir):
+        self.outdir = outdir
+        self.cache = {}
+
+    def build(self, source, flags=("-O0",), name=None, libs=(), extra_sources=()):
+        key = (source, tuple(flags), tuple(libs), tuple(extra_sources))
+        if key in self.cache:
+            return self.cache[key]
+        src = os.path.join(PROGRAMS, source)
+        cxx = source.endswith(".cpp")
+        base = name or (os.path.splitext(source)[0] + "".join(f.replace("-", "_") for f in flags))
+        out = os.path.join(self.outdir, base)
+        cmd = ["g++" if cxx else "gcc", "-g", "-fno-omit-frame-pointer", *flags, "-o", out, src,
+               *[os.path.join(PROGRAMS, s) for s in extra_sources],
+               "-I" + os.path.join(ROOT, "shim"), *libs, "-lpthread"]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        self.cache[key] = out
+        return out
+
+    def shared_lib(self, source, soname):
+        out = os.path.join(self.outdir, soname)
+        if out not in self.cache.values():
+            subprocess.run(["gcc", "-g", "-O0", "-fPIC", "-shared", "-o", out,
+                            os.path.join(PROGRAMS, source)], check=True)
+            self.cache[("lib", source)] = out
+        return out
+
+
+@pytest.fixture(scope="session")
+def programs(tmp_path_factory):
+    return Programs(str(tmp_path_factory.mktemp("programs")))
+
+
+# ---- ingest -------------------------------------------------------------------
+
+@pytest.fixture
+def ingest():
+    srv = Ingest().start()
+    yield srv
+    srv.stop()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- daemon -------------------------------------------------------------------
+
+class Daemon:
+    def __init__(self, tmp, config_extra="", dsn=None, port=None):
+        self.tmp = str(tmp)
+        self.socket = os.path.join(self.tmp, "booboo.sock")
+        self.spool = os.path.join(self.tmp, "spool")
+        self.config = os.path.join(self.tmp, "booboo.conf")
+        self.log_path = os.path.join(self.tmp, "boobood.log")
+        lines = [f"socket = {self.socket}", f"spool_dir = {self.spool}"]
+        if dsn:
+            lines.append(f"dsn = {dsn}")
+        lines.append(config_extra)
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.proc = None
+
+    def start(self, env=None):
+        self.logf = open(self.log_path, "ab")
+        e = dict(os.environ)
+        e.update(env or {})
+        self.proc = subprocess.Popen([DAEMON, "--foreground", "--debug", "--config", self.config],
+                                     stdout=self.logf, stderr=self.logf, env=e)
+        ok = wait_for(lambda: os.path.exists(self.socket) or self.proc.poll() is not None, 10)
+        assert ok and self.proc.poll() is None, f"boobood did not start:\n{self.log()}"
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"boobood did not stop on SIGTERM:\n{self.log()}")
+        self.logf.close()
+        return self.proc.returncode
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # events in the spool
+    def event_files(self, state="pending"):
+        d = os.path.join(self.spool, state)
+        if not os.path.isdir(d):
+            return []
+        return sorted(os.path.join(d, n) for n in os.listdir(d) if n.endswith(".json"))
+
+    def events(self, state=None):
+        out = []
+        for st in ([state] if state else ["pending", "sent", "rejected"]):
+            for p in self.event_files(st):
+                with open(p) as f:
+                    out.append(json.load(f))
+        return out
+
+    def wait_event(self, pred=lambda e: True, timeout=15, state=None):
+        def find():
+            for e in self.events(state):
+                if pred(e):
+                    return e
+            return None
+        ev = wait_for(find, timeout)
+        assert ev, f"no matching event within {timeout}s; daemon log:\n{self.log()}"
+        return ev
+
+    def event_for_pid(self, pid, timeout=15):
+        return self.wait_event(lambda e: e.get("context", {}).get("process", {}).get("pid") == pid,
+                               timeout)
+
+
+@pytest.fixture
+def make_daemon(tmp_path):
+    daemons = []
+
+    def make(config_extra="", dsn=None, start=True, env=None, subdir=None):
+        d = Daemon(tmp_path / subdir if subdir else tmp_path, config_extra, dsn)
+        if subdir:
+            os.makedirs(d.tmp, exist_ok=True)
+        daemons.append(d)
+        return d.start(env) if start else d
+
+    yield make
+    for d in daemons:
+        if d.proc is None:
+            continue
+        was_alive = d.alive()
+        rc = d.stop()
+        log = d.log()
+        for mark in SANITIZER_MARKS:
+            assert mark not in log, f"sanitizer report in the daemon's log:\n{log}"
+        assert was_alive, f"boobood died during the test (status {rc}):\n{log}"
+        assert rc == 0, f"boobood exited with {rc}:\n{log}"
+
+
+@pytest.fixture
+def daemon(make_daemon):
+    return make_daemon()
+
+
+# ---- running programs -------------------------------------------------------
+
+def shim_env(sock, extra=None):
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    env["LD_PRELOAD"] = SHIM
+    env["BOOBOO_SOCKET"] = sock
+    # an ASan-built daemon's options must not leak into test programs
+    env.pop("ASAN_OPTIONS", None)
+    env.update(extra or {})
+    return env
+
+
+def run_plain(prog, *args, timeout=30):
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    return subprocess.run([prog, *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, errors="replace")
+
+
+def run_shim(prog, *args, sock, env=None, timeout=30, user=None):
+    cmd = [prog, *args]
+    if user:
+        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=shim_env(sock, env), text=True, errors="replace")
+    out, err = p.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err), p.pid
+
+
+# ---- gdb, the oracle ----------------------------------------------------------
+
+FRAME_RE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(.+?) \((.*)\) at (\S+):(\d+)\s*$")
+FRAME_NOFILE_RE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*\)(?: from (\S+))?\s*$")
+
+
+def gdb_frames(prog, *args, commands=("bt",)):
+    """Run prog under gdb until it dies; return gdb's frames, innermost first,
+    as dicts {function, file, line} (file/line None when gdb has none)."""
+    cmd = ["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", "set width 0",
+           "-ex", "run"]
+    for c in commands:
+        cmd += ["-ex", c]
+    cmd += ["--args", prog, *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}).stdout
+    frames, raw = [], []
+    # gdb wraps long frames; join continuation lines
+    for line in out.splitlines():
+        if line.startswith("#"):
+            raw.append(line)
+        elif raw and line.startswith("    ") and not line.strip().startswith(("No locals", "=")) \
+                and " = " not in line:
+            raw[-1] += " " + line.strip()
+    for line in raw:
+        m = FRAME_RE.match(line)
+        if m:
+            frames.append({"function": m.group(2), "file": m.group(4), "line": int(m.group(5)),
+                           "raw": line})
+            continue
+        m = FRAME_NOFILE_RE.match(line)
+        if m:
+            frames.append({"function": m.group(2), "file": None, "line": None, "raw": line})
+    return frames, out
+
+
+def gdb_top_app_frame(frames, source_basename):
+    """gdb's innermost frame in our test program's source (not a libc file
+    that happens to share the name, like glibc's abort.c)."""
+    for f in frames:
+        if f["file"] and (f["file"].endswith("/programs/" + source_basename) or
+                          f["file"] == source_basename):
+            return f
+    return None
+
+
+def base_function(name):
+    """'ns::K::m(int) const' -> 'ns::K::m': the part gdb and we agree on."""
+    if name is None:
+        return None
+    depth = 0
+    for i, c in enumerate(name):
+        if c == "<":
+            depth += 1
+        elif c == ">":
+            depth -= 1
+        elif c == "(" and depth == 0 and i > 0 and not name.startswith("(anonymous"):
+            return name[:i].strip()
+    return name.strip()
+
+
+def top_app_frame(event):
+    app = [f for f in event["stacktrace"] if f.get("in_app") and f.get("filename")]
+    return app[-1] if app else None
