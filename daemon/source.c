@@ -282,12 +282,14 @@ void source_enrich(struct symbolized *sym, const struct bb_config *cfg,
 		char *path = map_path(cfg, fr->filename);
 		if (!path)
 			continue;
-		const struct src_file *f = path[0] == '/' ? load(cred, path) : NULL;
+		const struct src_file *f = NULL;
+		if (path[0] != '/')
+			bb_log(BB_LOG_DEBUG, "no source context from %s: not an absolute path "
+			       "(source_path_map can map it)", path);
+		else if (!(f = load(cred, path)))
+			bb_log(BB_LOG_DEBUG, "no source context from %s: %s", path, strerror(errno));
 		if (f)
 			fill_frame(fr, f);
-		else
-			bb_log(BB_LOG_DEBUG, "no source context from %s: %s", path,
-			       strerror(errno));
 		free(path);
 	}
 }

@@ -56,10 +56,11 @@ void stats_save(struct stats *st, const char *spool_dir, pid_t pid, long started
 	json_object_object_add(o, "last_upload_error", json_object_new_string(st->last_upload_error));
 	snprintf(path, sizeof(path), "%s/status.json", spool_dir);
 	snprintf(tmp, sizeof(tmp), "%s/status.json.tmp", spool_dir);
-	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PRETTY) != 0 || rename(tmp, path) != 0)
+	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PRETTY) != 0 || rename(tmp, path) != 0) {
 		bb_log_limited("status.json", 60, BB_LOG_WARN, "%s: cannot write: %s", path,
 			       json_util_get_last_err());
-	else
+		unlink(tmp);	/* never leave a half-written file behind */
+	} else
 		st->dirty = false;
 	json_object_put(o);
 }

@@ -108,8 +108,10 @@ class Daemon:
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.proc = None
+        self.stopped_rc = None
 
     def start(self, env=None):
+        self.stopped_rc = None
         self.logf = open(self.log_path, "ab")
         e = dict(os.environ)
         e.update(env or {})
@@ -129,6 +131,7 @@ class Daemon:
                 self.proc.wait()
                 raise AssertionError(f"boobood did not stop on SIGTERM:\n{self.log()}")
         self.logf.close()
+        self.stopped_rc = self.proc.returncode
         return self.proc.returncode
 
     def log(self):
@@ -186,8 +189,8 @@ def make_daemon(tmp_path):
     for d in daemons:
         if d.proc is None:
             continue
-        was_alive = d.alive()
-        rc = d.stop()
+        was_alive = d.alive() or d.stopped_rc is not None
+        rc = d.stop() if d.stopped_rc is None else d.stopped_rc
         log = d.log()
         for mark in SANITIZER_MARKS:
             assert mark not in log, f"sanitizer report in the daemon's log:\n{log}"
