@@ -1,0 +1,50 @@
+/* Unit tests for symbolize_short_name: function names as gdb shows them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symbolize.h"
+
+static void check(const char *in, const char *want)
+{
+	char *out = symbolize_short_name(in);
+
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void names(void **state)
+{
+	(void)state;
+	check("main", "main");
+	check("shop::Cart::total(int)", "shop::Cart::total");
+	check("shop::Cart::total(int) const", "shop::Cart::total");
+	check("long shop::charge<std::vector<long, std::allocator<long> > const*>(int, char)",
+	      "shop::charge<std::vector<long, std::allocator<long> > const*>");
+	check("unsigned long f<int>(int)", "f<int>");
+	check("main::{lambda(int)#1}::operator()(int) const", "main::{lambda(int)#1}::operator()");
+	check("operator new(unsigned long)", "operator new");
+	check("ns::K::operator int() const", "ns::K::operator int");
+	check("(anonymous namespace)::helper(int)", "(anonymous namespace)::helper");
+	check("std::vector<int, std::allocator<int> >::at(unsigned long) &&", "std::vector<int, std::allocator<int> >::at");
+	char *d = symbolize_demangle("_ZN4shop4Cart5totalEi");
+	assert_string_equal(d, "shop::Cart::total(int)");
+	free(d);
+	d = symbolize_demangle_type("St12out_of_range");
+	assert_string_equal(d, "std::out_of_range");
+	free(d);
+	assert_true(symbolize_is_system_path("/usr/lib/x86_64-linux-gnu/libc.so.6"));
+	assert_false(symbolize_is_system_path("/opt/app/lib/libx.so"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,158 @@
+/* Unit tests for common/record.c: every way a record can be wrong. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "record.h"
+
+static struct bb_record good(enum bb_record_kind kind)
+{
+	struct bb_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.magic = BB_RECORD_MAGIC;
+	r.version = BB_RECORD_VERSION;
+	r.kind = kind;
+	r.size = sizeof(r);
+	r.pid = 100;
+	r.tid = 101;
+	if (kind == BB_REC_CRASH) {
+		r.signo = SIGSEGV;
+		r.has_regs = 1;
+	} else {
+		strcpy(r.level, "info");
+		strcpy(r.message, "hi");
+	}
+	return r;
+}
+
+static enum bb_record_err parse(struct bb_record r)
+{
+	struct bb_record out;
+
+	return bb_record_parse(&r, sizeof(r), &out);
+}
+
+static void accepts_good_records(void **state)
+{
+	struct bb_record out, r = good(BB_REC_CRASH);
+
+	(void)state;
+	assert_int_equal(bb_record_parse(&r, sizeof(r), &out), BB_REC_OK);
+	assert_int_equal(out.signo, SIGSEGV);
+	assert_int_equal(parse(good(BB_REC_MESSAGE)), BB_REC_OK);
+	r = good(BB_REC_MESSAGE);
+	r.kind = BB_REC_ERROR;
+	assert_int_equal(parse(r), BB_REC_OK);
+}
+
+static void rejects_sizes(void **state)
+{
+	struct bb_record out, r = good(BB_REC_CRASH);
+	char big[sizeof(r) + 1];
+
+	(void)state;
+	assert_int_equal(bb_record_parse(&r, sizeof(r) - 1, &out), BB_REC_ESIZE);
+	assert_int_equal(bb_record_parse(&r, 0, &out), BB_REC_ESIZE);
+	memcpy(big, &r, sizeof(r));
+	assert_int_equal(bb_record_parse(big, sizeof(big), &out), BB_REC_ESIZE);
+	r.size = 12;
+	assert_int_equal(parse(r), BB_REC_ESIZE);
+}
+
+static void rejects_bad_fields(void **state)
+{
+	struct bb_record r;
+
+	(void)state;
+	r = good(BB_REC_CRASH); r.magic = 1;
+	assert_int_equal(parse(r), BB_REC_EMAGIC);
+	r = good(BB_REC_CRASH); r.version = 2;
+	assert_int_equal(parse(r), BB_REC_EVERSION);
+	r = good(BB_REC_CRASH); r.kind = 9;
+	assert_int_equal(parse(r), BB_REC_EKIND);
+	r = good(BB_REC_CRASH); r.signo = 0;
+	assert_int_equal(parse(r), BB_REC_ESIGNAL);
+	r = good(BB_REC_CRASH); r.signo = 65;
+	assert_int_equal(parse(r), BB_REC_ESIGNAL);
+	r = good(BB_REC_MESSAGE); r.signo = 11;
+	assert_int_equal(parse(r), BB_REC_ESIGNAL);
+	r = good(BB_REC_MESSAGE); strcpy(r.level, "fatal");
+	assert_int_equal(parse(r), BB_REC_ELEVEL);
+	r = good(BB_REC_CRASH); r.pid = -1;
+	assert_int_equal(parse(r), BB_REC_EPID);
+	r = good(BB_REC_CRASH); r.tid = 0;
+	assert_int_equal(parse(r), BB_REC_EPID);
+	r = good(BB_REC_CRASH); r.flags = 4;
+	assert_int_equal(parse(r), BB_REC_EFLAGS);
+	r = good(BB_REC_CRASH); r.has_regs = 7;
+	assert_int_equal(parse(r), BB_REC_EFLAGS);
+}
+
+static void rejects_unterminated_strings(void **state)
+{
+	struct bb_record r;
+
+	(void)state;
+	r = good(BB_REC_CRASH); memset(r.thread_name, 'x', sizeof(r.thread_name));
+	assert_int_equal(parse(r), BB_REC_ESTRING);
+	r = good(BB_REC_MESSAGE); memset(r.message, 'x', sizeof(r.message));
+	assert_int_equal(parse(r), BB_REC_ESTRING);
+	r = good(BB_REC_CRASH); memset(r.request_url, 'x', sizeof(r.request_url));
+	assert_int_equal(parse(r), BB_REC_ESTRING);
+	r = good(BB_REC_CRASH); memset(r.tags, 'x', sizeof(r.tags));
+	assert_int_equal(parse(r), BB_REC_ESTRING);
+	assert_string_not_equal(bb_record_strerror(BB_REC_ESTRING), "ok");
+}
+
+static int collect(const char *k, size_t kl, const char *v, size_t vl, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	n += (size_t)snprintf(out + n, 256 - n, "[%.*s=%.*s]", (int)kl, k, (int)vl, v);
+	return 0;
+}
+
+static void tags(void **state)
+{
+	char out[256] = "";
+
+	(void)state;
+	assert_int_equal(bb_tags_foreach("a=1, b = two ,c=", collect, out), 0);
+	assert_string_equal(out, "[a=1][b=two][c=]");
+	out[0] = '\0';
+	assert_int_equal(bb_tags_foreach("", collect, out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(bb_tags_foreach("a=1,,b=2,", NULL, NULL), 0);
+	assert_int_equal(bb_tags_foreach("novalue", NULL, NULL), -1);
+	assert_int_equal(bb_tags_foreach("=v", NULL, NULL), -1);
+	assert_int_equal(bb_tags_foreach("a=1, =2", NULL, NULL), -1);
+}
+
+static void signal_names(void **state)
+{
+	(void)state;
+	assert_string_equal(bb_signal_name(SIGSEGV), "SIGSEGV");
+	assert_string_equal(bb_signal_name(SIGSYS), "SIGSYS");
+	assert_null(bb_signal_name(0));
+	assert_null(bb_signal_name(99));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(accepts_good_records),
+		cmocka_unit_test(rejects_sizes),
+		cmocka_unit_test(rejects_bad_fields),
+		cmocka_unit_test(rejects_unterminated_strings),
+		cmocka_unit_test(tags),
+		cmocka_unit_test(signal_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
