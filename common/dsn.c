@@ -4,6 +4,7 @@
  * path is decorative), or a bare token for the public ingest.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,15 @@ static int bad_char(unsigned char c)
 {
 	return c <= 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '\\' ||
 	       c == '<' || c == '>' || c == '`';
+}
+
+/* Is "://" within the first len bytes of s? */
+static bool has_scheme_sep(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 3 <= len; i++)
+		if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
+			return true;
+	return false;
 }
 
 static const char *trim(const char *s, size_t *len)
@@ -35,9 +45,9 @@ static enum bb_dsn_err parse_url(const char *s, size_t len, char *token, size_t 
 	const char *p = s, *end = s + len, *sep, *auth_end, *at, *host;
 	size_t scheme_len;
 
-	sep = memmem(s, len, "://", 3);
-	if (!sep)
+	if (!has_scheme_sep(s, len))
 		return BB_DSN_ESCHEME;
+	sep = strstr(s, "://");
 	scheme_len = (size_t)(sep - s);
 	if (!((scheme_len == 4 && strncasecmp(s, "http", 4) == 0) ||
 	      (scheme_len == 5 && strncasecmp(s, "https", 5) == 0)))
@@ -122,7 +132,7 @@ enum bb_dsn_err bb_dsn_parse(const char *dsn, struct bb_dsn *out)
 	for (size_t i = 0; i < len; i++)
 		if (bad_char((unsigned char)s[i]))
 			return BB_DSN_ECHAR;
-	if (memmem(s, len, "://", 3))
+	if (has_scheme_sep(s, len))
 		return parse_url(s, len, out->token, sizeof(out->token),
 				 out->endpoint, sizeof(out->endpoint), 1);
 	/* A bare token: no URL syntax may hide in it. */

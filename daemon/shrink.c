@@ -1,7 +1,9 @@
 /*
  * shrink.c - fit an event under the ingest's size limit.
  *
- * The top-level stacktrace and exceptions[0].stacktrace hold the same
+ * The crash site (the last frame) keeps its locals and source until
+ * everything else has gone.  The top-level stacktrace and
+ * exceptions[0].stacktrace hold the same
  * frames, so every cut is applied to both.  Sizes are tracked by
  * subtracting the serialized size of what is removed, and checked against
  * a real serialization at the end of each pass.
@@ -20,6 +22,7 @@ struct shrink {
 	size_t size;
 	size_t limit;
 	int vars, sources, frames, threads, modules;
+	bool last_resort;	/* the crash site's own details may go too */
 };
 
 static size_t json_len(struct json_object *o)
@@ -65,17 +68,26 @@ static size_t n_frames(const struct shrink *s)
 	return s->n_stacks ? json_object_array_length(s->stacks[0]) : 0;
 }
 
+/* Frames that may lose details: all but the crash site, until the last
+ * resort. */
+static size_t expendable(const struct shrink *s)
+{
+	size_t n = n_frames(s);
+
+	return s->last_resort || n == 0 ? n : n - 1;
+}
+
 static void drop_vars(struct shrink *s)
 {
 	/* Oldest frames first: the crash site's locals matter most. */
-	for (size_t i = 0; i < n_frames(s) && s->size > s->limit; i++)
+	for (size_t i = 0; i < expendable(s) && s->size > s->limit; i++)
 		if (drop_frame_key(s, i, "vars"))
 			s->vars++;
 }
 
 static void drop_sources(struct shrink *s)
 {
-	for (size_t i = 0; i < n_frames(s) && s->size > s->limit; i++) {
+	for (size_t i = 0; i < expendable(s) && s->size > s->limit; i++) {
 		bool any = drop_frame_key(s, i, "pre_context");
 		any |= drop_frame_key(s, i, "post_context");
 		any |= drop_frame_key(s, i, "context_line");
@@ -172,6 +184,12 @@ size_t shrink_event(struct json_object *ev, size_t limit)
 	}
 	if (s.size > s.limit) {
 		drop_context_list(&s, "modules", &s.modules);
+		measure(&s);
+	}
+	if (s.size > s.limit) {
+		s.last_resort = true;
+		drop_vars(&s);
+		drop_sources(&s);
 		measure(&s);
 	}
 	mark(&s, original);

@@ -1,7 +1,8 @@
 /*
  * shrink.h - an event over the ingest's 102,400-byte limit is made to fit,
  * never dropped: locals of outer frames go first, then source context,
- * then middle frames, then other threads and modules; what was cut is
+ * then middle frames, then other threads and modules, and only then the
+ * crash site's own locals and source; what was cut is
  * recorded in context.truncation.
  */
 #ifndef BB_SHRINK_H

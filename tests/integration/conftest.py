@@ -95,9 +95,9 @@ def free_port():
 # ---- daemon -------------------------------------------------------------------
 
 class Daemon:
-    def __init__(self, tmp, config_extra="", dsn=None, port=None):
+    def __init__(self, tmp, config_extra="", dsn=None, socket_path=None):
         self.tmp = str(tmp)
-        self.socket = os.path.join(self.tmp, "booboo.sock")
+        self.socket = socket_path or os.path.join(self.tmp, "booboo.sock")
         self.spool = os.path.join(self.tmp, "spool")
         self.config = os.path.join(self.tmp, "booboo.conf")
         self.log_path = os.path.join(self.tmp, "boobood.log")
@@ -178,8 +178,8 @@ class Daemon:
 def make_daemon(tmp_path):
     daemons = []
 
-    def make(config_extra="", dsn=None, start=True, env=None, subdir=None):
-        d = Daemon(tmp_path / subdir if subdir else tmp_path, config_extra, dsn)
+    def make(config_extra="", dsn=None, start=True, env=None, subdir=None, socket_path=None):
+        d = Daemon(tmp_path / subdir if subdir else tmp_path, config_extra, dsn, socket_path)
         if subdir:
             os.makedirs(d.tmp, exist_ok=True)
         daemons.append(d)
@@ -226,7 +226,9 @@ def run_plain(prog, *args, timeout=30):
 def run_shim(prog, *args, sock, env=None, timeout=30, user=None):
     cmd = [prog, *args]
     if user:
-        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+        import pwd
+        pw = pwd.getpwnam(user)
+        cmd = ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups", *cmd]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=shim_env(sock, env), text=True, errors="replace")
     out, err = p.communicate(timeout=timeout)
