@@ -64,10 +64,11 @@ static void handle_crash(struct daemon *d, int conn, struct intake_msg *m)
 	if (err != CAPTURE_OK)
 		bb_log(BB_LOG_ERR, "crash of pid %d: %s; reporting what the record says",
 		       (int)m->peer.pid, capture_strerror(err));
-	bb_log(BB_LOG_DEBUG, "crash of %s (pid %d): held %llu us, %zu frames, %zu threads%s%s",
+	bb_log(BB_LOG_DEBUG, "crash of %s (pid %d): held %llu us, %zu frames, %zu threads, "
+	       "%zu bytes of memory in %zu regions%s%s",
 	       cap.comm, (int)m->peer.pid, (unsigned long long)held, cap.n_frames,
-	       cap.n_threads + 1, cap.unwind_error[0] ? ", unwind stopped: " : "",
-	       cap.unwind_error);
+	       cap.n_threads + 1, cap.mem.bytes, cap.mem.n_regions,
+	       cap.unwind_error[0] ? ", unwind stopped: " : "", cap.unwind_error);
 	pipeline_crash(d->pipeline, &cap, t0);
 }
 

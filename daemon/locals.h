@@ -11,14 +11,11 @@
 #include "symbolize.h"
 
 #define LOCALS_MAX_PER_FRAME 50
-#define LOCALS_VALUE_MAX 200
 
-/* Fill sym->frames[i].vars for every frame with a DWARF scope.  Names in
- * the sensitive list (and cfg->scrub_names) get "[filtered]". */
+/* Fill sym->frames[i].vars for every frame with a DWARF scope: parameters
+ * first, then locals of the blocks that hold the pc, innermost first.
+ * Sensitive names (scrub.h) get "[filtered]". */
 void locals_enrich(struct symbolized *sym, const struct capture *cap,
 		const struct bb_config *cfg);
-
-/* Is this variable name sensitive (case-insensitive substring match)? */
-bool locals_name_is_sensitive(const char *name, const struct bb_config *cfg);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "event.h"
 #include "filter.h"
+#include "locals.h"
 #include "log.h"
 #include "pipeline.h"
 #include "scrub.h"
@@ -131,6 +132,7 @@ static void enrich(struct pipeline *p, const struct capture *cap, struct symboli
 		memcpy(cred.groups, cap->groups, cap->n_groups * sizeof(gid_t));
 	}
 	source_enrich(sym, p->cfg, &cred);
+	locals_enrich(sym, cap, p->cfg);
 }
 
 static void process_crash(struct pipeline *p, struct job *j)

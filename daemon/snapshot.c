@@ -8,6 +8,7 @@
  * never misses a string a local points to.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,12 @@ int snapshot_init(struct snapshot *s, const char *maps)
 	for (const char *p = maps; p && *p;) {
 		unsigned long long lo, hi;
 		char perms[8];
+		const char *eol = strchr(p, '\n');
+		size_t linelen = eol ? (size_t)(eol - p) : strlen(p);
+		/* [vvar] is not readable through /proc/PID/mem */
+		bool vvar = memmem(p, linelen, "[vvar]", 6) != NULL;
 		if (sscanf(p, "%llx-%llx %7s", &lo, &hi, perms) == 3 && perms[0] == 'r' &&
-		    !strstr(p, "[vvar]") && hi > lo) {
+		    !vvar && hi > lo) {
 			if (s->n_ranges == cap) {
 				cap = cap ? cap * 2 : 64;
 				struct snapshot_range *r = realloc(s->ranges, cap * sizeof(*r));
