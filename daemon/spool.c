@@ -247,7 +247,8 @@ static char **ids_of(struct spool *sp, enum spool_state st, size_t *n)
 			(*n)++;
 	}
 	closedir(d);
-	qsort(ids, *n, sizeof(*ids), cmp_str);
+	if (*n)
+		qsort(ids, *n, sizeof(*ids), cmp_str);
 	return ids;
 }
 

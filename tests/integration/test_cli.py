@@ -4,13 +4,14 @@ import os
 import signal
 import subprocess
 
-from conftest import CLI, run_shim, wait_for
+from conftest import CLI, SHIM, run_shim, wait_for
 
 
 def cli(daemon_or_conf, *args, env=None, timeout=60):
     conf = daemon_or_conf if isinstance(daemon_or_conf, str) else daemon_or_conf.config
     e = dict(os.environ)
     e.pop("BOOBOO_SOCKET", None)
+    e["BOOBOO_SHIM"] = SHIM          # the shim the tests chose (uninstrumented under ASan)
     e.update(env or {})
     return subprocess.run([CLI, "--config", conf, *args], capture_output=True, text=True,
                           timeout=timeout, env=e)
