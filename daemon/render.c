@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "symbolize.h"
 
 #define MAX_ELEMENTS 200	/* gdb's print elements */
 #define MAX_OBJECT (64 * 1024)	/* biggest value we copy in one piece */
@@ -316,6 +317,26 @@ static void render_base(const struct render_ctx *ctx, Dwarf_Die *t, const struct
 		putf(o, "%02x", b[i]);
 }
 
+/* gdb qualifies a C++ enumerator with the enum's namespaces and classes
+ * (shop::PAID), and a scoped enum's with the enum too (Color::Red). */
+static void put_enum_scope(struct out *o, Dwarf_Die *t)
+{
+	Dwarf_Attribute a;
+	const char *name = dwarf_diename(t);
+	char *q;
+
+	if (dwarf_attr_integrate(t, DW_AT_enum_class, &a) && name)
+		q = symbolize_qualified_name(t, name);
+	else
+		q = symbolize_qualified_name(t, "");
+	if (q) {
+		put(o, q);
+		if (dwarf_attr_integrate(t, DW_AT_enum_class, &a) && name)
+			put(o, "::");
+	}
+	free(q);
+}
+
 static void render_enum(const struct render_ctx *ctx, Dwarf_Die *t, const struct render_value *v,
 		struct out *o)
 {
@@ -340,6 +361,7 @@ static void render_enum(const struct render_ctx *ctx, Dwarf_Die *t, const struct
 			bool match = (dwarf_formsdata(cv, &sv) == 0 && sv == val) ||
 				     (dwarf_formudata(cv, &uv) == 0 && (int64_t)uv == val);
 			if (match) {
+				put_enum_scope(o, t);
 				put(o, dwarf_diename(&child) ?: "?");
 				return;
 			}
@@ -375,19 +397,22 @@ static void render_reference(const struct render_ctx *ctx, Dwarf_Die *t,
 		unreadable(o, v);
 		return;
 	}
-	putf(o, "@0x%" PRIx64 ": ", p);
+	/* gdb shows where a reference points only for a variable itself */
+	if (depth == 0)
+		putf(o, "@0x%" PRIx64 ": ", p);
 	if (target) {
 		struct render_value rv = { .in_memory = true, .addr = p };
 		render(ctx, target, &rv, depth, o);
 	}
 }
 
-/* Offset of a member named `name`, searching bases too. */
+/* Offset of a member named `name`, searching bases and members too
+ * (std::vector keeps _M_start in _M_impl's base). */
 static bool find_member(Dwarf_Die *type, const char *name, int hops, size_t *off, Dwarf_Die *member)
 {
 	Dwarf_Die t, child;
 
-	if (hops > 4 || !peel(type, &t) || dwarf_child(&t, &child) != 0)
+	if (hops > 5 || !peel(type, &t) || dwarf_child(&t, &child) != 0)
 		return false;
 	do {
 		int tag = dwarf_tag(&child);
@@ -398,7 +423,7 @@ static bool find_member(Dwarf_Die *type, const char *name, int hops, size_t *off
 			*member = child;
 			return true;
 		}
-		if (tag == DW_TAG_inheritance || (tag == DW_TAG_member && !dwarf_diename(&child))) {
+		if (tag == DW_TAG_inheritance || tag == DW_TAG_member) {
 			Dwarf_Die base_mem, *base = type_of(&child, &base_mem);
 			size_t inner;
 			if (base && find_member(base, name, hops + 1, &inner, member)) {

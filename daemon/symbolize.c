@@ -75,7 +75,9 @@ char *symbolize_short_name(const char *d)
 	}
 	if (len && d[len - 1] == ')') {
 		long open = matching_open(d, len);
-		if (open > 0)
+		/* "operator()" names the function; its parentheses stay */
+		if (open > 0 && !((size_t)open >= 8 && strncmp(d + open - 8, "operator", 8) == 0 &&
+				  (size_t)open + 2 == len))
 			len = (size_t)open;
 	}
 	/* A return type (templates) ends at the last space outside <> and (). */
@@ -182,7 +184,57 @@ static int collect_module(Dwfl_Module *mod, void **ud, const char *name,
 
 /* ---- one frame ------------------------------------------------------------ */
 
-static const char *die_function_name(Dwarf_Die *die)
+/* The DIE that declares `die` (through DW_AT_specification and
+ * DW_AT_abstract_origin): where its scope is. */
+static Dwarf_Die *declaration_of(Dwarf_Die *die, Dwarf_Die *mem)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die *d = die;
+
+	for (int hops = 0; hops < 4; hops++) {
+		Dwarf_Attribute *a = dwarf_attr(d, DW_AT_specification, &attr);
+		if (!a)
+			a = dwarf_attr(d, DW_AT_abstract_origin, &attr);
+		if (!a || !dwarf_formref_die(a, mem))
+			break;
+		d = mem;
+	}
+	return d;
+}
+
+/* "ns::Class::name" from the scopes that hold the declaration, the way
+ * gdb names functions that have no linkage name. */
+char *symbolize_qualified_name(Dwarf_Die *die, const char *name)
+{
+	Dwarf_Die mem, *decl = declaration_of(die, &mem), *scopes = NULL;
+	char buf[1024] = "";
+	int n = dwarf_getscopes_die(decl, &scopes);
+
+	for (int i = n - 1; i >= 1; i--) {
+		int tag = dwarf_tag(&scopes[i]);
+		const char *part = dwarf_diename(&scopes[i]);
+		if (tag == DW_TAG_namespace && !part)
+			part = "(anonymous namespace)";
+		else if (tag != DW_TAG_namespace && tag != DW_TAG_class_type &&
+			 tag != DW_TAG_structure_type && tag != DW_TAG_union_type) {
+			buf[0] = '\0';	/* inside a function: names restart there */
+			continue;
+		}
+		if (!part) {
+			buf[0] = '\0';	/* an unnamed class (a lambda's) */
+			continue;
+		}
+		size_t len = strlen(buf);
+		snprintf(buf + len, sizeof(buf) - len, "%s::", part);
+	}
+	free(scopes);
+	size_t len = strlen(buf);
+	snprintf(buf + len, sizeof(buf) - len, "%s", name);
+	return strdup(buf);
+}
+
+/* The demangled linkage name, or the qualified DWARF name. */
+static char *die_function_name(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	const char *name;
@@ -190,11 +242,10 @@ static const char *die_function_name(Dwarf_Die *die)
 	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
 	if (!name)
 		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
-	if (!name)
-		name = dwarf_diename(die);
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-	return name;
+	if (name)
+		return symbolize_demangle(name);
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	return name ? symbolize_qualified_name(die, name) : NULL;
 }
 
 static struct sym_frame *push_frame(struct symbolized *s, size_t *cap)
@@ -243,6 +294,34 @@ static const char *call_file(Dwarf_Die *cudie, Dwarf_Die *inlined)
 	return dwarf_filesrc(files, idx, NULL, NULL);
 }
 
+/* dwarf_getscopes does not enter a function that does not hold the pc, so
+ * it misses functions defined inside one (a C++ lambda's operator() sits
+ * in a class inside main).  Look everywhere, bounded by depth. */
+static bool find_function_deep(Dwarf_Die *parent, Dwarf_Addr pc, int depth, Dwarf_Die *out)
+{
+	Dwarf_Die child;
+
+	if (depth > 24 || dwarf_child(parent, &child) != 0)
+		return false;
+	do {
+		int tag = dwarf_tag(&child);
+		bool fnlike = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine;
+		if (fnlike && dwarf_haspc(&child, pc) == 1) {
+			*out = child;
+			/* an inlined call inside it is more precise */
+			find_function_deep(&child, pc, depth + 1, out);
+			return true;
+		}
+		if ((tag == DW_TAG_lexical_block && dwarf_haspc(&child, pc) == 1) ||
+		    tag == DW_TAG_subprogram || tag == DW_TAG_class_type ||
+		    tag == DW_TAG_structure_type || tag == DW_TAG_namespace ||
+		    tag == DW_TAG_union_type)
+			if (find_function_deep(&child, pc, depth + 1, out))
+				return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
 /* Fill the frames of one pc: the inline chain innermost first, then the
  * real function.  Returns the number of frames added. */
 /* mod is the cached module of the frame's file, where addresses are
@@ -270,11 +349,15 @@ static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod
 			break;
 		}
 	}
-	if (fn < 0) {
+	Dwarf_Die found;
+	Dwarf_Die *innermost = fn >= 0 ? &scopes[fn] : NULL;
+	if (!innermost && find_function_deep(cudie, caddr - bias, 0, &found))
+		innermost = &found;
+	if (!innermost) {
 		free(scopes);
 		return 0;
 	}
-	nchain = dwarf_getscopes_die(&scopes[fn], &chain);
+	nchain = dwarf_getscopes_die(innermost, &chain);
 	if (nchain <= 0) {
 		chain = NULL;
 		nchain = 0;
@@ -289,7 +372,7 @@ static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod
 	if (line)
 		file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
 
-	Dwarf_Die *list = nchain ? chain : &scopes[fn];
+	Dwarf_Die *list = nchain ? chain : innermost;
 	int n = nchain ? nchain : 1;
 	for (int i = 0; i < n; i++) {
 		int tag = dwarf_tag(&list[i]);
@@ -300,7 +383,7 @@ static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod
 			break;
 		*f = *base;
 		f->module = base->module ? strdup(base->module) : NULL;
-		set_names(f, symbolize_demangle(die_function_name(&list[i])));
+		set_names(f, die_function_name(&list[i]));
 		f->filename = join_path(comp_dir, file);
 		/* Library code inlined into the program (C++ headers) is not the
 		 * program's own, whatever module it was compiled into. */

@@ -95,6 +95,10 @@ char *symbolize_demangle(const char *name);
  * gdb shows it in a backtrace; returns a malloc'd string. */
 char *symbolize_short_name(const char *demangled);
 
+/* name qualified with the namespaces and classes that hold die's
+ * declaration ("ns::Class::name"); malloc'd. */
+char *symbolize_qualified_name(Dwarf_Die *die, const char *name);
+
 /* Demangle a type name as type_info holds it ("St12out_of_range"). */
 char *symbolize_demangle_type(const char *name);
 
