@@ -34,6 +34,7 @@ struct loc {
 
 struct frame_ctx {
 	const struct capture *cap;
+	Dwfl *dwfl;		/* the process's module layout, for symbol names */
 	const struct capture_frame *cf;
 	Dwarf_Attribute *frame_base;	/* of the subprogram that owns the physical frame */
 	Dwarf_Attribute fb_mem;
@@ -45,7 +46,38 @@ struct frame_ctx {
 
 static bool mem_read(void *arg, uint64_t addr, void *buf, size_t len)
 {
-	return capture_read(arg, addr, buf, len);
+	const struct frame_ctx *fc = arg;
+
+	return capture_read(fc->cap, addr, buf, len);
+}
+
+/* A function's or a static object's name for a pointer, as gdb prints
+ * <counter> or <handler+4>; heap and stack addresses have none. */
+static bool symbol_name(void *arg, uint64_t addr, char *out, size_t outlen)
+{
+	const struct frame_ctx *fc = arg;
+	Dwfl_Module *mod = fc->dwfl ? dwfl_addrmodule(fc->dwfl, addr) : NULL;
+	GElf_Off off;
+	GElf_Sym sym;
+	const char *name;
+
+	if (!mod || !(name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL)))
+		return false;
+	int type = GELF_ST_TYPE(sym.st_info);
+	if ((type != STT_OBJECT && type != STT_FUNC) || (sym.st_size && off >= sym.st_size))
+		return false;
+	char *d = symbolize_demangle(name);
+	if (!d)
+		return false;
+	char *at = strchr(d, '@');
+	if (at)
+		*at = '\0';
+	if (off)
+		snprintf(out, outlen, "%s+%llu", d, (unsigned long long)off);
+	else
+		snprintf(out, outlen, "%s", d);
+	free(d);
+	return true;
 }
 
 static bool reg(const struct frame_ctx *fc, unsigned n, uint64_t *v)
@@ -315,7 +347,7 @@ static void render_var(const struct frame_ctx *fc, Dwarf_Die *var, char *out, si
 	Dwarf_Attribute attr_mem, *attr;
 	Dwarf_Die type_mem, *type;
 	struct render_value v = { 0 };
-	struct render_ctx rc = { mem_read, (void *)fc->cap };
+	struct render_ctx rc = { mem_read, symbol_name, (void *)fc };
 	unsigned char buf[8];
 	struct loc l;
 
@@ -374,6 +406,23 @@ static bool already(const struct sym_frame *f, const char *name)
 	return false;
 }
 
+static void push_var(struct sym_frame *f, const char *name, const char *value)
+{
+	struct sym_var *grown = realloc(f->vars, (f->n_vars + 1) * sizeof(*grown));
+
+	if (!grown)
+		return;
+	f->vars = grown;
+	f->vars[f->n_vars].name = strdup(name);
+	f->vars[f->n_vars].value = strdup(value);
+	if (f->vars[f->n_vars].name && f->vars[f->n_vars].value)
+		f->n_vars++;
+	else {
+		free(f->vars[f->n_vars].name);
+		free(f->vars[f->n_vars].value);
+	}
+}
+
 static void add_var(struct collect *c, Dwarf_Die *var)
 {
 	struct sym_frame *f = c->frame;
@@ -390,27 +439,84 @@ static void add_var(struct collect *c, Dwarf_Die *var)
 		snprintf(value, sizeof(value), "[filtered]");
 	else
 		render_var(c->fc, var, value, sizeof(value));
-	struct sym_var *grown = realloc(f->vars, (f->n_vars + 1) * sizeof(*grown));
-	if (!grown)
+	push_var(f, name, value);
+}
+
+/* A C++ lambda's captures, shown as locals like gdb does: the members of
+ * the closure object that __closure points to, "__qty" as "qty". */
+static void add_captures(struct collect *c, Dwarf_Die *closure_param)
+{
+	const struct frame_ctx *fc = c->fc;
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t nops;
+	struct loc l;
+	uint64_t obj = 0;
+	Dwarf_Die ptr_mem, cls, child, *ptr = dwarf_formref_die(dwarf_attr_integrate(closure_param,
+			DW_AT_type, &a), &ptr_mem);
+
+	if (!ptr || dwarf_peel_type(ptr, &ptr_mem) != 0 || dwarf_tag(&ptr_mem) != DW_TAG_pointer_type ||
+	    !dwarf_formref_die(dwarf_attr_integrate(&ptr_mem, DW_AT_type, &a), &cls) ||
+	    dwarf_peel_type(&cls, &cls) != 0 || dwarf_child(&cls, &child) != 0)
 		return;
-	f->vars = grown;
-	f->vars[f->n_vars].name = strdup(name);
-	f->vars[f->n_vars].value = strdup(value);
-	if (f->vars[f->n_vars].name && f->vars[f->n_vars].value)
-		f->n_vars++;
+	Dwarf_Attribute *loc = dwarf_attr(closure_param, DW_AT_location, &a);
+	if (!loc || dwarf_getlocation_addr(loc, fc->dwarf_pc, &ops, &nops, 1) <= 0 ||
+	    !eval(fc, loc, ops, nops, 0, &l))
+		return;
+	if (l.kind == LOC_MEMORY ? !capture_read(fc->cap, l.addr, &obj, 8) : l.len < 8)
+		return;
+	if (l.kind == LOC_VALUE)
+		memcpy(&obj, l.bytes, 8);
+	struct render_ctx rc = { mem_read, symbol_name, (void *)fc };
+	do {
+		const char *name = dwarf_diename(&child);
+		Dwarf_Attribute ma;
+		Dwarf_Word off = 0;
+		Dwarf_Die mt_mem, *mt;
+		char value[RENDER_MAX + 8];
+		if (dwarf_tag(&child) != DW_TAG_member || !name || strncmp(name, "__", 2) != 0 ||
+		    !name[2] || already(c->frame, name + 2) || c->frame->n_vars == LOCALS_MAX_PER_FRAME)
+			continue;
+		dwarf_formudata(dwarf_attr(&child, DW_AT_data_member_location, &ma), &off);
+		mt = dwarf_formref_die(dwarf_attr_integrate(&child, DW_AT_type, &ma), &mt_mem);
+		struct render_value v = { .in_memory = true, .addr = obj + off };
+		Dwarf_Die peeled;
+		if (mt && dwarf_peel_type(mt, &peeled) == 0 &&
+		    (dwarf_tag(&peeled) == DW_TAG_reference_type ||
+		     dwarf_tag(&peeled) == DW_TAG_rvalue_reference_type)) {
+			/* by-reference capture: the variable itself, as gdb shows it */
+			uint64_t target = 0;
+			if (!capture_read(fc->cap, v.addr, &target, 8))
+				continue;
+			v.addr = target;
+			mt = dwarf_formref_die(dwarf_attr_integrate(&peeled, DW_AT_type, &ma), &mt_mem);
+		}
+		if (scrub_name_is_sensitive(c->cfg, name + 2))
+			snprintf(value, sizeof(value), "[filtered]");
+		else
+			render_value(&rc, mt, &v, value, sizeof(value));
+		push_var(c->frame, name + 2, value);
+	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
 /* Parameters are direct children of the function (or inlined call). */
 static void add_params(struct collect *c, Dwarf_Die *scope)
 {
-	Dwarf_Die child;
+	Dwarf_Die child, closure;
+	bool has_closure = false;
 
 	if (dwarf_child(scope, &child) != 0)
 		return;
 	do {
-		if (dwarf_tag(&child) == DW_TAG_formal_parameter)
-			add_var(c, &child);
+		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+			continue;
+		const char *name = dwarf_diename(&child);
+		if (name && strcmp(name, "__closure") == 0)
+			closure = child, has_closure = true;
+		add_var(c, &child);
 	} while (dwarf_siblingof(&child, &child) == 0);
+	if (has_closure)
+		add_captures(c, &closure);
 }
 
 /* Locals of the blocks that hold the pc, inner blocks before outer ones
@@ -501,7 +607,7 @@ void locals_enrich(struct symbolized *sym, const struct capture *cap,
 {
 	for (size_t i = 0; i < sym->n_frames; i++) {
 		struct sym_frame *f = &sym->frames[i];
-		struct frame_ctx fc = { .cap = cap };
+		struct frame_ctx fc = { .cap = cap, .dwfl = sym->dwfl };
 		if (!f->has_scope || f->capture_index >= cap->n_frames)
 			continue;
 		fc.cf = &cap->frames[f->capture_index];

@@ -380,11 +380,25 @@ static void render_pointer(const struct render_ctx *ctx, Dwarf_Die *t, const str
 		unreadable(o, v);
 		return;
 	}
+	char sym[256];
+
 	putf(o, "0x%" PRIx64, p);
 	if (p && target && is_char_type(target)) {
 		put(o, " ");
 		c_string(ctx, o, p);
+	} else if (p && ctx->symbol && ctx->symbol(ctx->arg, p, sym, sizeof(sym))) {
+		putf(o, " <%s>", sym);
 	}
+}
+
+static bool is_pretty_printed(Dwarf_Die *type)
+{
+	Dwarf_Die t;
+	const char *name;
+
+	if (!peel(type, &t) || !(name = dwarf_diename(&t)))
+		return false;
+	return strncmp(name, "basic_string<char", 17) == 0 || strncmp(name, "vector<", 7) == 0;
 }
 
 static void render_reference(const struct render_ctx *ctx, Dwarf_Die *t,
@@ -397,8 +411,9 @@ static void render_reference(const struct render_ctx *ctx, Dwarf_Die *t,
 		unreadable(o, v);
 		return;
 	}
-	/* gdb shows where a reference points only for a variable itself */
-	if (depth == 0)
+	/* gdb shows where a reference points only for a variable itself, and
+	 * not when a pretty printer (std::string, std::vector) renders it */
+	if (depth == 0 && !(target && is_pretty_printed(target)))
 		putf(o, "@0x%" PRIx64 ": ", p);
 	if (target) {
 		struct render_value rv = { .in_memory = true, .addr = p };

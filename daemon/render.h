@@ -26,8 +26,13 @@ struct render_value {
 /* Reads process memory; false when it is not in the copy. */
 typedef bool (*render_read_fn)(void *arg, uint64_t addr, void *buf, size_t len);
 
+/* Names a code or static data address ("counter", "handler+4") the way
+ * gdb annotates pointers; false for heap and stack addresses. */
+typedef bool (*render_symbol_fn)(void *arg, uint64_t addr, char *out, size_t outlen);
+
 struct render_ctx {
 	render_read_fn read;
+	render_symbol_fn symbol;	/* may be NULL */
 	void *arg;
 };
 
