@@ -131,13 +131,40 @@ static void scrub_key(const struct bb_config *cfg, struct json_object *o, const 
 	free(s);
 }
 
+static void scrub_array(const struct bb_config *cfg, struct json_object *arr)
+{
+	if (!arr || !json_object_is_type(arr, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		const char *v = json_object_get_string(json_object_array_get_idx(arr, i));
+		char *s = v ? scrub_string(cfg, v) : NULL;
+		if (s)
+			json_object_array_put_idx(arr, i, json_object_new_string(s));
+		free(s);
+	}
+}
+
+/* Source lines too: a secret written in the code is still a secret. */
+static void scrub_source(const struct bb_config *cfg, struct json_object *frame)
+{
+	struct json_object *v;
+
+	scrub_key(cfg, frame, "context_line");
+	if (json_object_object_get_ex(frame, "pre_context", &v))
+		scrub_array(cfg, v);
+	if (json_object_object_get_ex(frame, "post_context", &v))
+		scrub_array(cfg, v);
+}
+
 static void scrub_frames(const struct bb_config *cfg, struct json_object *frames)
 {
 	if (!frames || !json_object_is_type(frames, json_type_array))
 		return;
 	for (size_t i = 0; i < json_object_array_length(frames); i++) {
-		struct json_object *vars;
-		if (!json_object_object_get_ex(json_object_array_get_idx(frames, i), "vars", &vars) ||
+		struct json_object *vars, *frame = json_object_array_get_idx(frames, i);
+		if (cfg->n_scrub_values)
+			scrub_source(cfg, frame);
+		if (!json_object_object_get_ex(frame, "vars", &vars) ||
 		    !json_object_is_type(vars, json_type_object))
 			continue;
 		json_object_object_foreach(vars, name, val) {
