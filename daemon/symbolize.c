@@ -204,10 +204,28 @@ static Dwarf_Die *declaration_of(Dwarf_Die *die, Dwarf_Die *mem)
 
 /* "ns::Class::name" from the scopes that hold the declaration, the way
  * gdb names functions that have no linkage name. */
+static bool is_c_unit(Dwarf_Die *die)
+{
+	Dwarf_Die cu;
+
+	if (!dwarf_diecu(die, &cu, NULL, NULL))
+		return false;
+	switch (dwarf_srclang(&cu)) {
+	case DW_LANG_C: case DW_LANG_C89: case DW_LANG_C99: case DW_LANG_C11:
+		return true;
+	}
+	return false;
+}
+
 char *symbolize_qualified_name(Dwarf_Die *die, const char *name)
 {
-	Dwarf_Die mem, *decl = declaration_of(die, &mem), *scopes = NULL;
+	Dwarf_Die mem, *decl, *scopes = NULL;
 	char buf[1024] = "";
+
+	/* C has no scopes to name, and finding them walks the whole CU */
+	if (is_c_unit(die))
+		return strdup(name);
+	decl = declaration_of(die, &mem);
 	int n = dwarf_getscopes_die(decl, &scopes);
 
 	for (int i = n - 1; i >= 1; i--) {
@@ -328,7 +346,126 @@ static bool find_function_deep(Dwarf_Die *parent, Dwarf_Addr pc, int depth, Dwar
  * `shift` below the crashed process's: look up at addr - shift, and
  * record the process's own DWARF bias so that lookup_pc - bias is the
  * DWARF address whatever Dwfl it came from. */
+/* ---- what a pc means, kept across crashes ---------------------------------
+ * Finding a pc's scopes walks its CU; the same program crashing again hits
+ * the same pcs, so the result is kept, keyed by the cached module's
+ * generation and the pc there. */
+
+#define PC_CACHE_SLOTS 4096
+#define PC_CACHE_CHAIN 8
+
+struct pc_frame {
+	char *symbol, *filename;
+	int lineno, colno;
+	bool inlined;
+	Dwarf_Die scope, cu;
+	Dwarf_Addr dwarf_bias;	/* DWARF address = cached address - dwarf_bias */
+};
+
+static struct pc_entry {
+	unsigned long generation;
+	Dwarf_Addr caddr;
+	struct pc_frame frames[PC_CACHE_CHAIN];
+	size_t n;
+} pc_cache[PC_CACHE_SLOTS];
+
+static struct pc_entry *pc_slot(unsigned long gen, Dwarf_Addr caddr)
+{
+	uint64_t h = (caddr * 0x9e3779b97f4a7c15ull) ^ gen;
+
+	return &pc_cache[(h >> 20) % PC_CACHE_SLOTS];
+}
+
+static void pc_entry_clear(struct pc_entry *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->frames[i].symbol);
+		free(e->frames[i].filename);
+	}
+	memset(e, 0, sizeof(*e));
+}
+
+static void set_names(struct sym_frame *f, char *demangled);
+
+/* Replay a cached chain; returns the number of frames added. */
+static size_t pc_cache_replay(struct symbolized *s, size_t *cap, unsigned long gen,
+		Dwarf_Addr caddr, Dwarf_Addr addr, Dwarf_Addr shift, Dwfl_Module *mod,
+		const struct sym_frame *base)
+{
+	struct pc_entry *e = pc_slot(gen, caddr);
+	size_t added = 0;
+
+	if (!gen || e->generation != gen || e->caddr != caddr || e->n == 0)
+		return 0;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct pc_frame *c = &e->frames[i];
+		struct sym_frame *f = push_frame(s, cap);
+		if (!f)
+			break;
+		*f = *base;
+		f->module = base->module ? strdup(base->module) : NULL;
+		set_names(f, c->symbol ? strdup(c->symbol) : NULL);
+		f->filename = c->filename ? strdup(c->filename) : NULL;
+		if (f->filename && is_system_source(f->filename))
+			f->in_app = false;
+		f->lineno = c->lineno;
+		f->colno = c->colno;
+		f->inlined = c->inlined;
+		f->mod = mod;
+		f->bias = c->dwarf_bias + shift;
+		f->shift = shift;
+		f->lookup_pc = addr;
+		f->has_scope = true;
+		f->scope = c->scope;
+		f->cu = c->cu;
+		added++;
+	}
+	return added;
+}
+
+static void pc_cache_store(unsigned long gen, Dwarf_Addr caddr, const struct sym_frame *frames,
+		size_t n, Dwarf_Addr shift)
+{
+	struct pc_entry *e = pc_slot(gen, caddr);
+
+	if (!gen || n == 0 || n > PC_CACHE_CHAIN)
+		return;
+	pc_entry_clear(e);
+	e->generation = gen;
+	e->caddr = caddr;
+	for (size_t i = 0; i < n; i++) {
+		struct pc_frame *c = &e->frames[i];
+		c->symbol = frames[i].symbol ? strdup(frames[i].symbol) : NULL;
+		c->filename = frames[i].filename ? strdup(frames[i].filename) : NULL;
+		c->lineno = frames[i].lineno;
+		c->colno = frames[i].colno;
+		c->inlined = frames[i].inlined;
+		c->scope = frames[i].scope;
+		c->cu = frames[i].cu;
+		c->dwarf_bias = frames[i].bias - shift;
+	}
+	e->n = n;
+}
+
+static size_t describe_dwarf_uncached(struct symbolized *s, size_t *cap, Dwfl_Module *mod,
+		Dwarf_Addr addr, Dwarf_Addr shift, const struct sym_frame *base);
+
 static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod,
+		Dwarf_Addr addr, Dwarf_Addr shift, const struct sym_frame *base)
+{
+	unsigned long gen = symcache_generation(mod);
+	Dwarf_Addr caddr = addr - shift;
+	size_t added = pc_cache_replay(s, cap, gen, caddr, addr, shift, mod, base);
+
+	if (added)
+		return added;
+	size_t first = s->n_frames;
+	added = describe_dwarf_uncached(s, cap, mod, addr, shift, base);
+	pc_cache_store(gen, caddr, s->frames + first, added, shift);
+	return added;
+}
+
+static size_t describe_dwarf_uncached(struct symbolized *s, size_t *cap, Dwfl_Module *mod,
 		Dwarf_Addr addr, Dwarf_Addr shift, const struct sym_frame *base)
 {
 	Dwarf_Addr bias;
@@ -357,7 +494,10 @@ static size_t describe_dwarf(struct symbolized *s, size_t *cap, Dwfl_Module *mod
 		free(scopes);
 		return 0;
 	}
-	nchain = dwarf_getscopes_die(innermost, &chain);
+	/* Only an inline chain needs the DIE's ancestors (a walk of the CU):
+	 * a plain function is its own, only frame. */
+	nchain = dwarf_tag(innermost) == DW_TAG_inlined_subroutine ?
+		dwarf_getscopes_die(innermost, &chain) : 0;
 	if (nchain <= 0) {
 		chain = NULL;
 		nchain = 0;

@@ -19,10 +19,12 @@ struct entry {
 	Dwfl_Module *mod;
 	Dwarf_Addr bias;
 	unsigned long used;
+	unsigned long generation;
 };
 
 static struct entry cache[SYMCACHE_FILES];
 static unsigned long clock_hand;
+static unsigned long generations;
 static char *debuginfo_path;
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
@@ -90,8 +92,17 @@ Dwfl_Module *symcache_module(const char *path, Dwarf_Addr *bias)
 		return NULL;
 	}
 	victim->used = ++clock_hand;
+	victim->generation = ++generations;
 	*bias = victim->bias;
 	return victim->mod;
+}
+
+unsigned long symcache_generation(Dwfl_Module *mod)
+{
+	for (size_t i = 0; i < SYMCACHE_FILES; i++)
+		if (cache[i].dwfl && cache[i].mod == mod)
+			return cache[i].generation;
+	return 0;
 }
 
 void symcache_clear(void)

@@ -19,4 +19,9 @@
 Dwfl_Module *symcache_module(const char *path, Dwarf_Addr *bias);
 void symcache_clear(void);
 
+/* A number that changes whenever the module of a path is (re)loaded, so
+ * what was cached about a Dwfl_Module pointer is never used for another
+ * one that happens to reuse its address; 0 if mod is not cached. */
+unsigned long symcache_generation(Dwfl_Module *mod);
+
 #endif
