@@ -24,6 +24,7 @@
 #include "source.h"
 #include "stats.h"
 #include "symbolize.h"
+#include "symcache.h"
 
 #define QUEUE_MAX 64
 
@@ -214,6 +215,11 @@ static struct job *next_job(struct pipeline *p)
 static void *pipeline_main(void *arg)
 {
 	struct pipeline *p = arg;
+	uint64_t t0 = pipeline_now_us();
+
+	symcache_preload();
+	bb_log(BB_LOG_DEBUG, "debug info of libc read ahead in %llu us",
+	       (unsigned long long)(pipeline_now_us() - t0));
 
 	for (;;) {
 		struct job *j = next_job(p);

@@ -3,6 +3,8 @@
  * file is known by device, inode, size and mtime, so an upgraded library
  * is read again, never mixed up with the old one.
  */
+#include <limits.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -95,6 +97,35 @@ Dwfl_Module *symcache_module(const char *path, Dwarf_Addr *bias)
 	victim->generation = ++generations;
 	*bias = victim->bias;
 	return victim->mod;
+}
+
+static int preload_one(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	static const char *const wanted[] = { "/libc.so.6", "/ld-linux-x86-64.so.2" };
+	const char *name = info->dlpi_name;
+	Dwarf_Addr bias, dwbias;
+
+	(void)size, (void)arg;
+	if (!name || name[0] != '/')
+		return 0;
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+		size_t n = strlen(name), w = strlen(wanted[i]);
+		if (n < w || strcmp(name + n - w, wanted[i]) != 0)
+			continue;
+		char real[PATH_MAX];
+		Dwfl_Module *mod = symcache_module(realpath(name, real) ? real : name, &bias);
+		Dwarf *dw = mod ? dwfl_module_getdwarf(mod, &dwbias) : NULL;
+		Dwarf_Aranges *ar;
+		size_t nar;
+		if (dw)
+			dwarf_getaranges(dw, &ar, &nar);	/* the pc -> CU index, built once */
+	}
+	return 0;
+}
+
+void symcache_preload(void)
+{
+	dl_iterate_phdr(preload_one, NULL);
 }
 
 unsigned long symcache_generation(Dwfl_Module *mod)

@@ -19,6 +19,11 @@
 Dwfl_Module *symcache_module(const char *path, Dwarf_Addr *bias);
 void symcache_clear(void);
 
+/* Read the debug info of the libraries every crash goes through (libc,
+ * the dynamic loader) ahead of the first crash: decompressing libc's
+ * separate debug info is most of a first report's cost. */
+void symcache_preload(void);
+
 /* A number that changes whenever the module of a path is (re)loaded, so
  * what was cached about a Dwfl_Module pointer is never used for another
  * one that happens to reuse its address; 0 if mod is not cached. */
