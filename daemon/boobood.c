@@ -57,7 +57,9 @@ static void handle_crash(struct daemon *d, int conn, struct intake_msg *m)
 	enum capture_err err = capture_crash(&cap, &m->rec, m->peer.pid, m->peer.uid,
 			m->peer.gid, m->memfd, m->mapsfd, d->cfg.hold_timeout_ms);
 	/* The process may go: everything later works from the copy. */
-	intake_ack(conn, err == CAPTURE_OK ? 0 : 1);
+	if (!intake_ack(conn, err == CAPTURE_OK ? 0 : 1))
+		bb_log(BB_LOG_WARN, "crash of pid %d: the process stopped waiting before the "
+		       "ack (hold longer than its BOOBOO_HOLD_TIMEOUT_MS?)", (int)m->peer.pid);
 	intake_msg_close(m);
 	uint64_t held = pipeline_now_us() - t0;
 
@@ -75,7 +77,9 @@ static void handle_crash(struct daemon *d, int conn, struct intake_msg *m)
 static void handle_message(struct daemon *d, int conn, struct intake_msg *m)
 {
 	/* The sender waits only for the record to be taken, not for filters. */
-	intake_ack(conn, 0);
+	if (!intake_ack(conn, 0))
+		bb_log(BB_LOG_DEBUG, "message from pid %d: sender gone before the ack",
+		       (int)m->peer.pid);
 	pipeline_message(d->pipeline, &m->rec, m->peer.pid, m->peer.uid);
 }
 
@@ -97,7 +101,7 @@ static void handle_connection(struct daemon *d)
 			(int)m.peer.pid, (int)m.peer.uid, intake_strerror(err),
 			err == INTAKE_ERECORD ? ": " : "",
 			err == INTAKE_ERECORD ? bb_record_strerror(m.rec_err) : "");
-		intake_ack(conn, 1);	/* never make a sender wait for nothing */
+		(void)intake_ack(conn, 1);	/* best effort: never make a sender wait for nothing */
 		intake_msg_close(&m);
 		close(conn);
 		return;

@@ -165,14 +165,13 @@ const char *intake_strerror(enum intake_err err)
 	return "unknown intake error";
 }
 
-void intake_ack(int conn, uint32_t status)
+bool intake_ack(int conn, uint32_t status)
 {
 	struct bb_ack ack = { .magic = BB_ACK_MAGIC, .status = status };
 
-	/* The shim may be gone already (its hold bound passed): not an error
-	 * worth more than ignoring, and MSG_NOSIGNAL keeps SIGPIPE away. */
-	if (send(conn, &ack, sizeof(ack), MSG_NOSIGNAL) < 0 && errno != EPIPE)
-		return;
+	/* MSG_NOSIGNAL: a sender that already gave up (its hold bound
+	 * passed) must not kill the daemon with SIGPIPE. */
+	return send(conn, &ack, sizeof(ack), MSG_NOSIGNAL) == (ssize_t)sizeof(ack);
 }
 
 void intake_msg_close(struct intake_msg *m)

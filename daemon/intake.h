@@ -8,6 +8,7 @@
 #ifndef BB_INTAKE_H
 #define BB_INTAKE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -43,8 +44,9 @@ int intake_accept(int lfd, unsigned timeout_ms);
 enum intake_err intake_receive(int conn, struct intake_msg *m);
 const char *intake_strerror(enum intake_err err);
 
-/* Tell the shim it may go on dying (status 0) or that it was refused. */
-void intake_ack(int conn, uint32_t status);
+/* Tell the shim it may go on dying (status 0) or that it was refused.
+ * False when the sender no longer listens (it stopped waiting). */
+bool intake_ack(int conn, uint32_t status);
 void intake_msg_close(struct intake_msg *m);
 
 #endif
