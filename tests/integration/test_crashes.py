@@ -211,3 +211,34 @@ def test_core_dump_and_status_unchanged(programs, daemon, tmp_path):
     assert os.WIFSIGNALED(a) and os.WIFSIGNALED(b)
     assert os.WTERMSIG(a) == os.WTERMSIG(b) == signal.SIGSEGV
     assert os.WCOREDUMP(a) == os.WCOREDUMP(b)
+
+
+@pytest.mark.parametrize("case,sig,words,site", [
+    ("ill", signal.SIGILL, "SIGILL: illegal", "illegal"),
+    ("bus", signal.SIGBUS, "SIGBUS: invalid", "bus_error"),
+    ("trap", signal.SIGTRAP, "SIGTRAP:", "breakpoint"),
+    ("sys", signal.SIGSYS, "SIGSYS: sent by tkill() or raise()", "bad_syscall"),
+])
+def test_every_fatal_signal(programs, daemon, case, sig, words, site):
+    prog = programs.build("signals.c")
+    plain = run_plain(prog, case)
+    res, pid = run_shim(prog, case, sock=daemon.socket)
+    assert res.returncode == plain.returncode == -sig
+    ev = daemon.event_for_pid(pid)
+    assert ev["exception_type"] == signal.Signals(sig).name
+    assert ev["message"].startswith(words), ev["message"]
+    assert site in [base_function(f["function"]) for f in ev["stacktrace"]]
+
+
+def test_signal_sent_by_another_process(programs, daemon):
+    import subprocess as sp
+    from conftest import shim_env
+    prog = programs.build("signals.c")
+    p = sp.Popen([prog, "wait"], env=shim_env(daemon.socket))
+    time.sleep(0.3)
+    os.kill(p.pid, signal.SIGSEGV)
+    assert p.wait(10) == -signal.SIGSEGV
+    ev = daemon.event_for_pid(p.pid)
+    assert ev["message"] == "SIGSEGV: sent by kill() in __libc_pause called from wait_to_be_killed" \
+        or ev["message"].startswith("SIGSEGV: sent by kill()")
+    assert ev["context"]["signal"]["code_name"] == "SI_USER"
