@@ -36,6 +36,8 @@ struct loc {
 struct frame_ctx {
 	const struct capture *cap;
 	Dwfl *dwfl;		/* the process's module layout, for symbol names */
+	struct symbolized *sym;	/* for DW_OP_entry_value: the caller's frame */
+	size_t sym_index;
 	const struct capture_frame *cf;
 	Dwarf_Attribute *frame_base;	/* of the subprogram that owns the physical frame */
 	Dwarf_Attribute fb_mem;
@@ -119,6 +121,104 @@ static bool frame_base(const struct frame_ctx *fc, int depth, uint64_t *fb)
 		memcpy(fb, l.bytes, 8);
 		return true;
 	}
+	return false;
+}
+
+static bool frame_cfa(const struct capture *cap, const struct sym_frame *f, uint64_t *cfa);
+static Dwarf_Attribute *owner_frame_base(struct symbolized *sym, size_t i, Dwarf_Attribute *mem);
+
+/* The physical frame (the subprogram's sym_frame) of the caller of i. */
+static size_t caller_frame(const struct symbolized *sym, size_t i)
+{
+	size_t want = sym->frames[i].capture_index + 1, found = sym->n_frames;
+
+	for (size_t j = i + 1; j < sym->n_frames && sym->frames[j].capture_index <= want; j++)
+		if (sym->frames[j].capture_index == want && sym->frames[j].has_scope &&
+		    dwarf_tag(&sym->frames[j].scope) == DW_TAG_subprogram)
+			found = j;
+	return found;
+}
+
+static bool is_call_site(int tag)
+{
+	return tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site;
+}
+
+/* The call site in `scope` whose return address is ret (DWARF address). */
+static bool find_call_site(Dwarf_Die *scope, Dwarf_Addr ret, int depth, Dwarf_Die *out)
+{
+	Dwarf_Die child;
+
+	if (depth > 16 || dwarf_child(scope, &child) != 0)
+		return false;
+	do {
+		int tag = dwarf_tag(&child);
+		Dwarf_Attribute a;
+		Dwarf_Addr pc;
+		if (is_call_site(tag)) {
+			Dwarf_Attribute *ra = dwarf_attr(&child, DW_AT_call_return_pc, &a);
+			if (!ra)
+				ra = dwarf_attr(&child, DW_AT_low_pc, &a);	/* GNU call sites */
+			if (ra && dwarf_formaddr(ra, &pc) == 0 && pc == ret) {
+				*out = child;
+				return true;
+			}
+		} else if ((tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) &&
+			   dwarf_haspc(&child, ret - 1) == 1) {
+			if (find_call_site(&child, ret, depth + 1, out))
+				return true;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* DW_OP_entry_value(DW_OP_regN): what register N held when the function
+ * was entered, from the caller's call site parameters (as gdb's n@entry). */
+static bool entry_value(const struct frame_ctx *fc, unsigned regno, int depth, uint64_t *out)
+{
+	struct symbolized *sym = fc->sym;
+	size_t gi;
+
+	if (!sym || depth > 2 || (gi = caller_frame(sym, fc->sym_index)) == sym->n_frames)
+		return false;
+	struct sym_frame *g = &sym->frames[gi];
+	Dwarf_Die site, param;
+	if (!find_call_site(&g->scope, g->lookup_pc + 1 - g->bias, 0, &site) ||
+	    dwarf_child(&site, &param) != 0)
+		return false;
+	struct frame_ctx caller = { .cap = fc->cap, .dwfl = fc->dwfl, .sym = sym, .sym_index = gi,
+				    .cf = &fc->cap->frames[g->capture_index],
+				    .dwarf_pc = g->lookup_pc - g->bias, .bias = g->bias };
+	caller.has_cfa = frame_cfa(fc->cap, g, &caller.cfa);
+	caller.frame_base = owner_frame_base(sym, gi, &caller.fb_mem);
+	do {
+		int tag = dwarf_tag(&param);
+		Dwarf_Attribute a, va;
+		Dwarf_Op *ops;
+		size_t nops;
+		if (tag != DW_TAG_call_site_parameter && tag != DW_TAG_GNU_call_site_parameter)
+			continue;
+		Dwarf_Attribute *loc = dwarf_attr(&param, DW_AT_location, &a);
+		if (!loc || dwarf_getlocation(loc, &ops, &nops) != 0 || nops != 1 ||
+		    !((ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31 &&
+		       (unsigned)(ops[0].atom - DW_OP_reg0) == regno) ||
+		      (ops[0].atom == DW_OP_regx && ops[0].number == regno)))
+			continue;
+		Dwarf_Attribute *val = dwarf_attr(&param, DW_AT_call_value, &va);
+		if (!val)
+			val = dwarf_attr(&param, DW_AT_GNU_call_site_value, &va);
+		struct loc l;
+		if (!val || dwarf_getlocation(val, &ops, &nops) != 0 ||
+		    !eval(&caller, val, ops, nops, depth + 1, &l))
+			return false;
+		if (l.kind == LOC_MEMORY)	/* a value expression: the stack top is the value */
+			*out = l.addr;
+		else if (l.len >= 8)
+			memcpy(out, l.bytes, 8);
+		else
+			return false;
+		return true;
+	} while (dwarf_siblingof(&param, &param) == 0);
 	return false;
 }
 
@@ -306,7 +406,27 @@ static bool eval(const struct frame_ctx *fc, Dwarf_Attribute *attr, const Dwarf_
 			cur.kind = LOC_NONE;
 			sp = 0;
 			break;
-		default:	/* entry_value, implicit_pointer, typed ops: not known here */
+		case DW_OP_entry_value:
+		case DW_OP_GNU_entry_value: {
+			Dwarf_Attribute sub;
+			Dwarf_Op *sops;
+			size_t snops;
+			unsigned r;
+			if (!attr || dwarf_getlocation_attr(attr, op, &sub) != 0 ||
+			    dwarf_getlocation(&sub, &sops, &snops) != 0 || snops != 1)
+				return false;
+			if (sops[0].atom >= DW_OP_reg0 && sops[0].atom <= DW_OP_reg31)
+				r = sops[0].atom - DW_OP_reg0;
+			else if (sops[0].atom == DW_OP_regx)
+				r = (unsigned)sops[0].number;
+			else
+				return false;
+			if (!entry_value(fc, r, depth, &a))
+				return false;
+			PUSH(a);
+			break;
+		}
+		default:	/* implicit_pointer, typed ops: not known here */
 			return false;
 		}
 	}
@@ -615,7 +735,7 @@ void locals_enrich(struct symbolized *sym, const struct capture *cap,
 {
 	for (size_t i = 0; i < sym->n_frames; i++) {
 		struct sym_frame *f = &sym->frames[i];
-		struct frame_ctx fc = { .cap = cap, .dwfl = sym->dwfl };
+		struct frame_ctx fc = { .cap = cap, .dwfl = sym->dwfl, .sym = sym, .sym_index = i };
 		if (!f->has_scope || f->capture_index >= cap->n_frames)
 			continue;
 		fc.cf = &cap->frames[f->capture_index];
