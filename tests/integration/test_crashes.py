@@ -242,3 +242,13 @@ def test_signal_sent_by_another_process(programs, daemon):
     assert ev["message"] == "SIGSEGV: sent by kill() in __libc_pause called from wait_to_be_killed" \
         or ev["message"].startswith("SIGSEGV: sent by kill()")
     assert ev["context"]["signal"]["code_name"] == "SI_USER"
+
+
+def test_fault_inside_the_handler_ends_the_process(programs, daemon):
+    """A crash in the crash handler: the process dies of it at once, no loop."""
+    lib = programs.shared_lib("faulty_open.c", "libfaulty_open.so")
+    prog = programs.build("divzero.c")
+    t = time.monotonic()
+    res, _ = run_shim(prog, sock=daemon.socket, env={"LD_PRELOAD": f"{lib} {SHIM}"})
+    assert time.monotonic() - t < 5
+    assert res.returncode == -signal.SIGSEGV       # the handler's own fault, not a hang
