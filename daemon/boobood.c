@@ -86,7 +86,9 @@ static void handle_message(struct daemon *d, int conn, struct intake_msg *m)
 static void handle_connection(struct daemon *d)
 {
 	struct intake_msg m;
-	int conn = intake_accept(d->lfd, 1000);
+	/* the shim sends its record right after connecting: a silent client
+	 * gets a quarter second, not the daemon */
+	int conn = intake_accept(d->lfd, 250);
 
 	if (conn < 0) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
