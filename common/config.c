@@ -188,6 +188,19 @@ static int key_hold(struct ctx *c, const char *v)
 	return parse_ms(c, "hold_timeout_ms", v, 60000, &c->cfg->hold_timeout_ms);
 }
 
+static int key_spool_max(struct ctx *c, const char *v)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!*v || *end || errno || v[0] == '-' || n < 1 || n > 1000000)
+		return fail(c, "spool_max_events: \"%.64s\" is not a number of events (1..1000000)", v);
+	c->cfg->spool_max_events = (unsigned)n;
+	return 0;
+}
+
 static int key_tags(struct ctx *c, const char *v)
 {
 	if (strlen(v) >= BB_TAGS_MAX || bb_tags_foreach(v, tag_ok, NULL) != 0)
@@ -279,6 +292,7 @@ static const struct key {
 	{ "socket", false, key_socket },
 	{ "spool_dir", false, key_spool_dir },
 	{ "hold_timeout_ms", false, key_hold },
+	{ "spool_max_events", false, key_spool_max },
 	{ "tags", false, key_tags },
 	{ "source_path_map", true, key_path_map },
 	{ "debuginfod_urls", false, key_debuginfod },
@@ -373,6 +387,7 @@ void bb_config_init(struct bb_config *cfg)
 	cfg->socket_path = strdup(BB_DEFAULT_SOCKET);
 	cfg->spool_dir = strdup(BB_DEFAULT_SPOOL);
 	cfg->hold_timeout_ms = BB_DEFAULT_HOLD_MS;
+	cfg->spool_max_events = BB_DEFAULT_SPOOL_MAX;
 	cfg->before_send_timeout_ms = BB_DEFAULT_BEFORE_SEND_MS;
 }
 

@@ -18,6 +18,7 @@
 #define BB_DEFAULT_SPOOL "/var/spool/booboo"
 #define BB_DEFAULT_HOLD_MS 3000u
 #define BB_DEFAULT_BEFORE_SEND_MS 5000u
+#define BB_DEFAULT_SPOOL_MAX 10000u
 
 struct bb_path_map {		/* source_path_map = FROM => TO */
 	char *from;
@@ -39,6 +40,7 @@ struct bb_config {
 	char *socket_path;	/* default BB_DEFAULT_SOCKET */
 	char *spool_dir;	/* default BB_DEFAULT_SPOOL */
 	unsigned hold_timeout_ms;	/* 1..60000, default BB_DEFAULT_HOLD_MS */
+	unsigned spool_max_events;	/* pending events kept at most, default BB_DEFAULT_SPOOL_MAX */
 	char *tags;		/* "k=v,k=v" (validated), default "" */
 
 	/* enrichment (source context, debug info) */

@@ -309,6 +309,9 @@ static int cmd_status(struct bb_config *cfg, struct spool *sp)
 		printf("before_send   %s dropped, %s failed (dropped)\n",
 		       get(st, "dropped_by_before_send", NULL) ?: "0",
 		       get(st, "before_send_failures", NULL) ?: "0");
+		const char *full = get(st, "spool_full", NULL);
+		if (full && strcmp(full, "0") != 0)
+			printf("spool full    %s events dropped (spool_max_events)\n", full);
 		const char *err = get(st, "last_upload_error", NULL);
 		printf("last error    %s\n", err && *err ? err : "none");
 		json_object_put(st);

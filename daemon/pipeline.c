@@ -49,6 +49,8 @@ struct pipeline {
 	pthread_cond_t cond;
 	struct job *head, *tail;
 	size_t queued;
+	size_t pending_estimate;	/* events in pending/, recounted now and then */
+	unsigned since_count;
 	bool stop;
 };
 
@@ -68,10 +70,31 @@ static void counted(struct pipeline *p, unsigned long *counter)
 	p->stats.dirty = true;
 }
 
+/* A crash-looping service must not fill the disk: past spool_max_events
+ * waiting events, new ones are dropped (the first ones of a loop are kept,
+ * they say the most) and counted.  Counting the directory is a scan, so
+ * it is done every 64 events or when near the limit. */
+static bool spool_has_room(struct pipeline *p)
+{
+	if (p->since_count++ >= 64 || p->pending_estimate + 64 >= p->cfg->spool_max_events) {
+		p->pending_estimate = spool_count(p->sp, SPOOL_PENDING);
+		p->since_count = 0;
+	}
+	return p->pending_estimate < p->cfg->spool_max_events;
+}
+
 static void spool_event(struct pipeline *p, struct json_object *ev, const char *what)
 {
 	size_t len = shrink_event(ev, SHRINK_LIMIT);
 	char id[SPOOL_ID_MAX];
+
+	if (!spool_has_room(p)) {
+		bb_log_limited("spool full", 60, BB_LOG_ERR, "%s: dropped: %zu events are waiting in "
+			       "%s/pending (spool_max_events)", what, p->pending_estimate,
+			       p->cfg->spool_dir);
+		counted(p, &p->stats.spool_full);
+		return;
+	}
 
 	if (len > SHRINK_LIMIT)
 		bb_log(BB_LOG_WARN, "%s: event is %zu bytes even after shrinking; "
@@ -85,6 +108,7 @@ static void spool_event(struct pipeline *p, struct json_object *ev, const char *
 		counted(p, &p->stats.spool_failures);
 		return;
 	}
+	p->pending_estimate++;
 	bb_log(BB_LOG_INFO, "%s: spooled as %s", what, id);
 	if (p->up)
 		upload_wake(p->up);
@@ -217,6 +241,7 @@ static void *pipeline_main(void *arg)
 	struct pipeline *p = arg;
 	uint64_t t0 = pipeline_now_us();
 
+	save_status(p);	/* `booboo status` has something to read from the start */
 	symcache_preload();
 	bb_log(BB_LOG_DEBUG, "debug info of libc read ahead in %llu us",
 	       (unsigned long long)(pipeline_now_us() - t0));

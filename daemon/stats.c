@@ -31,6 +31,7 @@ void stats_load(struct stats *st, const char *spool_dir)
 	st->dropped_by_before_send = get_ulong(o, "dropped_by_before_send");
 	st->before_send_failures = get_ulong(o, "before_send_failures");
 	st->spool_failures = get_ulong(o, "spool_failures");
+	st->spool_full = get_ulong(o, "spool_full");
 	json_object_put(o);
 }
 
@@ -50,6 +51,7 @@ void stats_save(struct stats *st, const char *spool_dir, pid_t pid, long started
 	json_object_object_add(o, "before_send_failures",
 			json_object_new_int64((int64_t)st->before_send_failures));
 	json_object_object_add(o, "spool_failures", json_object_new_int64((int64_t)st->spool_failures));
+	json_object_object_add(o, "spool_full", json_object_new_int64((int64_t)st->spool_full));
 	json_object_object_add(o, "sent_since_start", json_object_new_int64((int64_t)st->sent));
 	json_object_object_add(o, "rejected_since_start", json_object_new_int64((int64_t)st->rejected));
 	json_object_object_add(o, "retries_since_start", json_object_new_int64((int64_t)st->retries));

@@ -14,6 +14,7 @@ struct stats {
 	unsigned long dropped_by_before_send;	/* exit 0, empty output */
 	unsigned long before_send_failures;	/* crashed, hung, garbage: dropped */
 	unsigned long spool_failures;
+	unsigned long spool_full;	/* new events dropped: spool_max_events pending */
 	unsigned long sent, rejected, retries;	/* from the uploader */
 	char last_upload_error[256];
 	bool dirty;

@@ -158,3 +158,24 @@ def test_full_disk_keeps_daemon_serving(programs, make_daemon, tmp_path):
         d.stop()
     finally:
         subprocess.run(["umount", str(mnt)])
+
+
+def test_spool_is_bounded(programs, make_daemon):
+    """A crash loop cannot fill the disk: past spool_max_events, new events
+    are dropped, counted and said so, and the first ones are kept."""
+    d = make_daemon("spool_max_events = 3")
+    prog = programs.build("crash_null.c")
+    pids = []
+    for _ in range(5):
+        res, pid = run_shim(prog, sock=d.socket)
+        assert res.returncode == -signal.SIGSEGV
+        pids.append(pid)
+    def status():
+        try:
+            return json.load(open(os.path.join(d.spool, "status.json")))
+        except (OSError, ValueError):
+            return {}
+    assert wait_for(lambda: status().get("spool_full") == 2, 15), d.log()
+    kept = sorted(e["context"]["process"]["pid"] for e in d.events())
+    assert kept == sorted(pids[:3])
+    assert "spool_max_events" in d.log()

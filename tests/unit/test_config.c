@@ -47,6 +47,7 @@ static void every_key(void **state)
 		"socket = /run/b.sock\n"
 		"spool_dir = /var/spool/b\n"
 		"hold_timeout_ms = 250\n"
+		"spool_max_events = 50\n"
 		"tags = region=eu, team=pay\n"
 		"source_path_map = /build/x => /src/x\n"
 		"source_path_map = /b2=>/s2\n"
@@ -67,6 +68,7 @@ static void every_key(void **state)
 	assert_string_equal(cfg.socket_path, "/run/b.sock");
 	assert_string_equal(cfg.spool_dir, "/var/spool/b");
 	assert_int_equal(cfg.hold_timeout_ms, 250);
+	assert_int_equal(cfg.spool_max_events, 50);
 	assert_string_equal(cfg.tags, "region=eu, team=pay");
 	assert_int_equal(cfg.n_path_maps, 2);
 	assert_string_equal(cfg.path_maps[0].from, "/build/x");
@@ -122,6 +124,7 @@ static void bad_input(void **state)
 	fails_with("hold_timeout_ms = 0\n", "booboo.conf:1: hold_timeout_ms");
 	fails_with("hold_timeout_ms = 60001\n", "(1..60000)");
 	fails_with("hold_timeout_ms = -5\n", "hold_timeout_ms");
+	fails_with("spool_max_events = 0\n", "spool_max_events: \"0\" is not a number of events");
 	fails_with("\n\nbogus = 1\n", "booboo.conf:3: unknown key \"bogus\"");
 	fails_with("no equals sign\n", "booboo.conf:1: expected \"key = value\"");
 	fails_with(" = value\n", "booboo.conf:1: empty key");
