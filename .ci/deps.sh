@@ -4,7 +4,8 @@
 set -euo pipefail
 PACKAGES=(build-essential g++ meson ninja-build pkg-config
 	libdw-dev libelf-dev libunwind-dev libcurl4-openssl-dev libjson-c-dev
-	libcmocka-dev python3 python3-pytest gdb elfutils debuginfod procps iproute2 util-linux
+	libcmocka-dev libc6-dbg python3 python3-pytest gdb elfutils debuginfod procps iproute2
+	util-linux
 	ca-certificates)
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
