@@ -262,3 +262,35 @@ def test_no_debug_info_still_names_what_it_can(tmp_path, daemon):
     assert [f["function"] for f in app][-3:] == ["main", "settle", "credit"]
     assert all(f.get("symbol_only") and f["module_offset"].startswith("0x") for f in app
                if f["function"] != "_start")
+
+
+def gdb_threads(prog, *args):
+    """gdb's `thread apply all bt`: {thread name: [(function, line) in our source]}."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    out = subprocess.run(["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", "set width 0",
+                          "-ex", "run", "-ex", "thread apply all bt", "--args", prog, *args],
+                         capture_output=True, text=True, timeout=120, env=env).stdout
+    threads, cur = {}, None
+    for line in out.splitlines():
+        if line.startswith("Thread "):
+            import re
+            m = re.search(r'"([^"]*)"', line)
+            cur = m.group(1) if m else None
+            threads[cur] = []
+        elif cur is not None and line.startswith("#"):
+            import re
+            m = re.match(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(.+?) \(.*\) at (\S+):(\d+)$", line)
+            if m and m.group(2).endswith("report.c"):
+                threads[cur].append((base_function(m.group(1)), int(m.group(3))))
+    return threads, out
+
+
+def test_all_threads_equal_gdb(programs, daemon):
+    prog = programs.build("report.c")
+    res, pid = run_shim(prog, "threads", sock=daemon.socket)
+    ev = daemon.event_for_pid(pid)
+    want, out = gdb_threads(prog, "threads")
+    for t in ev["context"]["threads"]:
+        ours = [(base_function(f["function"]), f["lineno"]) for f in reversed(t["frames"])
+                if f.get("filename", "").endswith("report.c")]
+        assert ours == want[t["name"]], (t["name"], ours, out)
