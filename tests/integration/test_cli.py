@@ -104,3 +104,19 @@ def test_status(daemon, tmp_path):
     p = cli(str(conf), "status")
     assert p.returncode == 3 and "not running" in p.stdout
     assert "abcd..." in p.stdout and "abcdef123456" not in p.stdout
+
+
+def test_status_checks_the_endpoint(make_daemon, ingest, tmp_path):
+    d = make_daemon(dsn=f"http://tok987654@127.0.0.1:{ingest.port}/p")
+    p = cli(d, "status")
+    assert p.returncode == 0
+    assert "reachable     yes, HTTP 200" in p.stdout
+    assert "tok9..." in p.stdout and "tok987654" not in p.stdout
+    ingest.script((403, {}, {"detail": "unknown token"}))
+    p = cli(d, "status")
+    assert "HTTP 403 (the token is refused)" in p.stdout
+    conf = tmp_path / "down.conf"
+    conf.write_text(f"socket = {d.socket}\nspool_dir = {d.spool}\n"
+                    "dsn = http://tok987654@127.0.0.1:9/p\n")
+    p = cli(str(conf), "status")
+    assert "reachable     no:" in p.stdout
