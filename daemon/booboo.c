@@ -3,7 +3,6 @@
  * send a message through the daemon, report the daemon's status, and run
  * a program under the shim (see booboo(1)).
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -23,6 +22,7 @@
 #include "dsn.h"
 #include "record.h"
 #include "spool.h"
+#include "upload.h"
 
 static void usage(FILE *out)
 {
@@ -283,46 +283,18 @@ static int cmd_message(struct bb_config *cfg, int argc, char **argv)
 
 /* ---- status ------------------------------------------------------------------ */
 
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p, (void)arg;
-	return size * n;
-}
-
 /* Is the ingest reachable, and does it take the token?  The handshake is
  * what the daemon sends at start: not an event, not counted in quota. */
 static void print_reachability(const struct bb_config *cfg)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	char auth[BB_TOKEN_MAX + 32], body[128], err[CURL_ERROR_SIZE] = "";
-	long code = 0;
+	char detail[256];
+	long code = upload_handshake(cfg, detail, sizeof(detail));
 
-	if (!c) {
-		printf("reachable     unknown (no curl handle)\n");
-		return;
-	}
-	snprintf(auth, sizeof(auth), "X-Booboo-DSN: %s", cfg->dsn.token);
-	snprintf(body, sizeof(body), "{\"handshake\": true, \"sdk\": \"booboo-native/%s\"}",
-		 BB_VERSION);
-	h = curl_slist_append(h, auth);
-	h = curl_slist_append(h, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, cfg->endpoint);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-	if (curl_easy_perform(c) == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (code)
 		printf("reachable     yes, HTTP %ld%s\n", code,
 		       code == 403 ? " (the token is refused)" : code >= 400 ? " (refused)" : "");
-	} else {
-		printf("reachable     no: %s\n", err[0] ? err : "request failed");
-	}
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	else
+		printf("reachable     no: %s\n", detail[0] ? detail : "request failed");
 }
 
 static int cmd_status(struct bb_config *cfg, struct spool *sp)

@@ -78,7 +78,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 }
 
 /* POST one body; fills r (code 0 = no HTTP answer, errbuf says why). */
-static void post(struct uploader *up, const char *body, size_t len, struct reply *r,
+static void post(const struct bb_config *cfg, const char *body, size_t len, struct reply *r,
 		char *errbuf)
 {
 	CURL *c = curl_easy_init();
@@ -92,11 +92,11 @@ static void post(struct uploader *up, const char *body, size_t len, struct reply
 		snprintf(errbuf, CURL_ERROR_SIZE, "cannot create a curl handle");
 		return;
 	}
-	snprintf(auth, sizeof(auth), "X-Booboo-DSN: %s", up->cfg->dsn.token);
+	snprintf(auth, sizeof(auth), "X-Booboo-DSN: %s", cfg->dsn.token);
 	h = curl_slist_append(h, auth);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, up->cfg->endpoint);
+	curl_easy_setopt(c, CURLOPT_URL, cfg->endpoint);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -160,7 +160,7 @@ static enum outcome send_one(struct uploader *up, const char *id, long *wait_s)
 		*wait_s = BACKOFF_MIN_S;
 		return UP_RETRY;
 	}
-	post(up, body, len, r, errbuf);
+	post(up->cfg, body, len, r, errbuf);
 	free(body);
 	enum outcome out;
 	if (r->code >= 200 && r->code < 300) {
@@ -193,27 +193,41 @@ static enum outcome send_one(struct uploader *up, const char *id, long *wait_s)
 	return out;
 }
 
-static void handshake(struct uploader *up)
+long upload_handshake(const struct bb_config *cfg, char *detail, size_t detail_len)
 {
 	char body[128], errbuf[CURL_ERROR_SIZE];
 	struct reply *r = malloc(sizeof(*r));
+	long code;
 
-	if (!r)
-		return;
+	if (!r) {
+		snprintf(detail, detail_len, "out of memory");
+		return 0;
+	}
 	int n = snprintf(body, sizeof(body), "{\"handshake\": true, \"sdk\": \"booboo-native/%s\"}",
 			 BB_VERSION);
-	post(up, body, (size_t)n, r, errbuf);
-	if (r->code >= 200 && r->code < 300)
+	post(cfg, body, (size_t)n, r, errbuf);
+	code = r->code;
+	if (code)
+		detail_of(r, detail, detail_len);
+	else
+		snprintf(detail, detail_len, "%s", errbuf);
+	free(r);
+	return code;
+}
+
+static void handshake(struct uploader *up)
+{
+	char detail[256];
+	long code = upload_handshake(up->cfg, detail, sizeof(detail));
+
+	if (code >= 200 && code < 300)
 		bb_log(BB_LOG_INFO, "handshake with %s: connected (token %s)", up->cfg->endpoint,
 		       up->masked);
-	else if (r->code) {
-		char detail[256];
-		detail_of(r, detail, sizeof(detail));
+	else if (code)
 		bb_log(BB_LOG_WARN, "handshake with %s (token %s): HTTP %ld: %s", up->cfg->endpoint,
-		       up->masked, r->code, detail);
-	} else
-		bb_log(BB_LOG_WARN, "handshake with %s: %s", up->cfg->endpoint, errbuf);
-	free(r);
+		       up->masked, code, detail);
+	else
+		bb_log(BB_LOG_WARN, "handshake with %s: %s", up->cfg->endpoint, detail);
 }
 
 /* Sleep until woken, stopped, or s seconds; returns false when stopping. */

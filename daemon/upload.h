@@ -22,6 +22,10 @@ struct uploader *upload_start(const struct bb_config *cfg, struct spool *sp);
 void upload_wake(struct uploader *up);
 void upload_stop(struct uploader *up);
 
+/* One handshake, as sent at start: the HTTP status, or 0 when nothing
+ * answered; detail gets the server's detail or the network error. */
+long upload_handshake(const struct bb_config *cfg, char *detail, size_t detail_len);
+
 /* Status snapshot for `booboo status`. */
 struct upload_status {
 	unsigned long sent, rejected, retries;
