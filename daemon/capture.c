@@ -303,6 +303,43 @@ static void unwind(struct walk *w)
 			 "%s", dwfl_errmsg(-1));
 }
 
+/* ---- the mapped files --------------------------------------------------------- */
+
+static void open_mapped_files(struct capture *cap)
+{
+	cap->files = calloc(CAPTURE_MAX_FILES, sizeof(*cap->files));
+	if (!cap->files)
+		return;
+	for (const char *p = cap->maps; p && *p && cap->n_files < CAPTURE_MAX_FILES;) {
+		unsigned long long lo, hi;
+		int at = 0;
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		if (sscanf(p, "%llx-%llx %*s %*s %*s %*s %n", &lo, &hi, &at) == 2 && at > 0 &&
+		    (size_t)at < len && p[at] == '/') {
+			char *path = strndup(p + at, len - (size_t)at);
+			if (path && capture_file_fd(cap, path) == -1) {
+				char mf[96];
+				snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)cap->pid, lo, hi);
+				cap->files[cap->n_files].path = path;
+				cap->files[cap->n_files].fd = open(mf, O_RDONLY | O_CLOEXEC);
+				cap->n_files++;
+				path = NULL;
+			}
+			free(path);
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+}
+
+int capture_file_fd(const struct capture *cap, const char *path)
+{
+	for (size_t i = 0; path && i < cap->n_files; i++)
+		if (strcmp(cap->files[i].path, path) == 0)
+			return cap->files[i].fd >= 0 ? cap->files[i].fd : -2;
+	return -1;
+}
+
 /* ---- memory copy -------------------------------------------------------- */
 
 /* elfutils 0.188's x86-64 default "same value" rule names rax where rbx is
@@ -455,6 +492,7 @@ enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
 	if (!cap->maps || cap->maps_len == 0)
 		return CAPTURE_EMAPS;
 	read_proc_identity(cap);
+	open_mapped_files(cap);
 	cap->frames = calloc(CAPTURE_MAX_FRAMES, sizeof(*cap->frames));
 	if (!cap->frames)
 		return CAPTURE_ENOMEM;
@@ -482,6 +520,12 @@ void capture_free(struct capture *cap)
 	snapshot_free(&cap->mem);
 	free(cap->abort_msg);
 	free(cap->threads);
+	for (size_t i = 0; i < cap->n_files; i++) {
+		if (cap->files[i].fd >= 0)
+			close(cap->files[i].fd);
+		free(cap->files[i].path);
+	}
+	free(cap->files);
 	cxx_exception_free(&cap->exception);
 	memset(cap, 0, sizeof(*cap));
 }

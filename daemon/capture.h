@@ -46,6 +46,15 @@ struct capture_thread {
 	size_t n_frames;
 };
 
+/* A file the process had mapped, opened through /proc/PID/map_files while
+ * it was held: later stages read exactly that file, even if its path now
+ * names another (an upgrade, a swap). */
+#define CAPTURE_MAX_FILES 256
+struct capture_file {
+	char *path;
+	int fd;		/* -1 when map_files could not be opened (not root) */
+};
+
 enum capture_err {
 	CAPTURE_OK = 0,
 	CAPTURE_EMAPS,		/* could not read the process's maps */
@@ -76,6 +85,8 @@ struct capture {
 	size_t frames_omitted;	/* middle frames dropped after frames[CAPTURE_HEAD_FRAMES - 1] */
 	char unwind_error[128];	/* why the walk stopped early, if it did */
 	struct snapshot mem;	/* stack + what registers and stack point to */
+	struct capture_file *files;	/* the mapped files, opened during the hold */
+	size_t n_files;
 	struct capture_thread *threads;	/* the other threads, NULL if none */
 	size_t n_threads;
 	size_t threads_total;	/* threads in the process, including the crashed one */
@@ -97,6 +108,9 @@ enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
 		unsigned hold_ms);
 void capture_free(struct capture *cap);
 const char *capture_strerror(enum capture_err err);
+
+/* The descriptor of the mapped file at path, or -1. */
+int capture_file_fd(const struct capture *cap, const char *path);
 
 /* Read from the copied memory (after the process is gone). */
 bool capture_read(const struct capture *cap, uint64_t addr, void *buf, size_t len);

@@ -60,21 +60,13 @@ static bool symbol_name(void *arg, uint64_t addr, char *out, size_t outlen)
 {
 	const struct frame_ctx *fc = arg;
 	Dwfl_Module *mod = fc->dwfl ? dwfl_addrmodule(fc->dwfl, addr) : NULL;
-	Dwarf_Addr rt_bias, c_bias;
+	Dwarf_Addr shift;
 	GElf_Off off;
-	GElf_Sym sym;
 	const char *name;
 
-	if (!mod || !dwfl_module_getelf(mod, &rt_bias))
-		return false;
-	/* the symbol table of the cached copy: read once per file, not per crash */
-	const char *path = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-	Dwfl_Module *cmod = symcache_module(path, &c_bias);
-	if (!cmod || !(name = dwfl_module_addrinfo(cmod, addr - (rt_bias - c_bias), &off, &sym,
-						   NULL, NULL, NULL)))
-		return false;
-	int type = GELF_ST_TYPE(sym.st_info);
-	if ((type != STT_OBJECT && type != STT_FUNC) || (sym.st_size && off >= sym.st_size))
+	/* the symbol index of the cached copy: built once per file */
+	Dwfl_Module *cmod = mod ? symbolize_cached_module(fc->cap, mod, &shift) : NULL;
+	if (!cmod || !symcache_symbol(cmod, addr - shift, &name, &off))
 		return false;
 	char *d = symbolize_demangle(name);
 	if (!d)

@@ -555,9 +555,31 @@ static size_t describe_dwarf_uncached(struct symbolized *s, size_t *cap, Dwfl_Mo
 	return added;
 }
 
-static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
-		uint64_t pc, bool activation, const char *exe, size_t index)
+Dwfl_Module *symbolize_cached_module(const struct capture *cap, Dwfl_Module *rt,
+		Dwarf_Addr *shift)
 {
+	Dwarf_Addr rt_start, c_start, rt_bias, c_bias;
+	const char *path = dwfl_module_info(rt, NULL, &rt_start, NULL, NULL, NULL, NULL, NULL);
+	int fd = capture_file_fd(cap, path);
+	Dwfl_Module *cmod = symcache_module(path, fd >= 0 ? fd : -1, &c_bias);
+
+	if (!cmod)
+		return NULL;
+	if (dwfl_module_getelf(rt, &rt_bias)) {
+		*shift = rt_bias - c_bias;
+	} else {
+		/* the file is gone from its path (deleted, replaced): place the
+		 * mapped copy by where its first page was mapped */
+		dwfl_module_info(cmod, NULL, &c_start, NULL, NULL, NULL, NULL, NULL);
+		*shift = rt_start - c_start;
+	}
+	return cmod;
+}
+
+static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
+		uint64_t pc, bool activation, const struct capture *cap_in, size_t index)
+{
+	const char *exe = cap_in->rec.exe;
 	Dwarf_Addr addr = activation || pc == 0 ? pc : pc - 1;
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
 	struct sym_frame base = { .pc = pc, .capture_index = index };
@@ -573,10 +595,10 @@ static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 		base.in_app = modname && modname[0] == '/' &&
 			(!symbolize_is_system_path(modname) || strcmp(modname, exe) == 0);
 	}
-	Dwarf_Addr rt_bias = 0, c_bias = 0;
-	Dwfl_Module *cmod = mod && dwfl_module_getelf(mod, &rt_bias) ?
-		symcache_module(modname, &c_bias) : NULL;
-	Dwarf_Addr shift = rt_bias - c_bias;
+	Dwarf_Addr shift = 0, rt_bias = 0;
+	Dwfl_Module *cmod = mod ? symbolize_cached_module(cap_in, mod, &shift) : NULL;
+	if (cmod)
+		dwfl_module_getelf(cmod, &rt_bias), rt_bias += shift;
 	if (cmod && describe_dwarf(s, cap, cmod, addr, shift, &base) > 0)
 		return;
 	struct sym_frame *f = push_frame(s, cap);
@@ -607,7 +629,7 @@ static void symbolize_threads(struct symbolized *out, const struct capture *cap)
 		size_t tcap = 0;
 		for (size_t i = 0; i < ct->n_frames; i++)
 			describe_frame(&tmp, &tcap, out->dwfl, ct->pc[i], ct->activation[i],
-				       cap->rec.exe, i);
+				       cap, i);
 		struct sym_thread *st = &out->threads[out->n_threads++];
 		st->tid = ct->tid;
 		memcpy(st->name, ct->name, sizeof(st->name));
@@ -650,7 +672,7 @@ int symbolize_capture(const struct capture *cap, struct symbolized *out)
 	dwfl_getmodules(out->dwfl, collect_module, out, 0);
 	for (size_t i = 0; i < cap->n_frames; i++)
 		describe_frame(out, &fcap, out->dwfl, cap->frames[i].pc,
-			       cap->frames[i].activation, cap->rec.exe, i);
+			       cap->frames[i].activation, cap, i);
 	symbolize_threads(out, cap);
 	return 0;
 }

@@ -88,6 +88,12 @@ struct symbolized {
 int symbolize_capture(const struct capture *cap, struct symbolized *out);
 void symbolize_free(struct symbolized *s);
 
+/* The symbol cache's module for runtime module rt (of the crashed
+ * process), reading the very file that was mapped; *shift is what to
+ * subtract from a process address to get the cached module's. */
+Dwfl_Module *symbolize_cached_module(const struct capture *cap, Dwfl_Module *rt,
+		Dwarf_Addr *shift);
+
 /* Demangle a C++ linkage name; returns a malloc'd copy of either form. */
 char *symbolize_demangle(const char *name);
 

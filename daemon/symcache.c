@@ -3,13 +3,21 @@
  * file is known by device, inode, size and mtime, so an upgraded library
  * is read again, never mixed up with the old one.
  */
+#include <fcntl.h>
 #include <limits.h>
+#include <unistd.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "symcache.h"
+
+struct sym_entry {
+	GElf_Addr addr;
+	GElf_Xword size;
+	const char *name;	/* owned by libdwfl, lives with the entry's Dwfl */
+};
 
 struct entry {
 	char *path;
@@ -22,6 +30,9 @@ struct entry {
 	Dwarf_Addr bias;
 	unsigned long used;
 	unsigned long generation;
+	struct sym_entry *syms;	/* sorted by address, built on first use */
+	size_t nsyms;
+	bool syms_built;
 };
 
 static struct entry cache[SYMCACHE_FILES];
@@ -36,6 +47,7 @@ static const Dwfl_Callbacks callbacks = {
 
 static void drop(struct entry *e)
 {
+	free(e->syms);
 	if (e->dwfl)
 		dwfl_end(e->dwfl);
 	free(e->path);
@@ -49,15 +61,19 @@ static bool same_file(const struct entry *e, const char *path, const struct stat
 	       e->mtime.tv_nsec == st->st_mtim.tv_nsec && strcmp(e->path, path) == 0;
 }
 
-static bool load(struct entry *e, const char *path, const struct stat *st)
+static bool load(struct entry *e, const char *path, int fd, const struct stat *st)
 {
 	const char *base = strrchr(path, '/');
+	int own = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;	/* libdwfl closes its fd */
 
 	e->dwfl = dwfl_begin(&callbacks);
-	if (!e->dwfl)
+	if (!e->dwfl) {
+		if (own >= 0)
+			close(own);
 		return false;
+	}
 	dwfl_report_begin(e->dwfl);
-	e->mod = dwfl_report_elf(e->dwfl, base ? base + 1 : path, path, -1, 0, false);
+	e->mod = dwfl_report_elf(e->dwfl, base ? base + 1 : path, path, own, 0, false);
 	dwfl_report_end(e->dwfl, NULL, NULL);
 	if (!e->mod || !dwfl_module_getelf(e->mod, &e->bias)) {
 		dwfl_end(e->dwfl);
@@ -72,12 +88,13 @@ static bool load(struct entry *e, const char *path, const struct stat *st)
 	return e->path != NULL;
 }
 
-Dwfl_Module *symcache_module(const char *path, Dwarf_Addr *bias)
+Dwfl_Module *symcache_module(const char *path, int fd, Dwarf_Addr *bias)
 {
 	struct stat st;
 	struct entry *victim = &cache[0];
 
-	if (!path || path[0] != '/' || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+	if (!path || path[0] != '/' || (fd >= 0 ? fstat(fd, &st) : stat(path, &st)) != 0 ||
+	    !S_ISREG(st.st_mode))
 		return NULL;
 	for (size_t i = 0; i < SYMCACHE_FILES; i++) {
 		if (same_file(&cache[i], path, &st)) {
@@ -89,7 +106,7 @@ Dwfl_Module *symcache_module(const char *path, Dwarf_Addr *bias)
 			victim = &cache[i];
 	}
 	drop(victim);
-	if (!load(victim, path, &st)) {
+	if (!load(victim, path, fd, &st)) {
 		drop(victim);
 		return NULL;
 	}
@@ -113,7 +130,7 @@ static int preload_one(struct dl_phdr_info *info, size_t size, void *arg)
 		if (n < w || strcmp(name + n - w, wanted[i]) != 0)
 			continue;
 		char real[PATH_MAX];
-		Dwfl_Module *mod = symcache_module(realpath(name, real) ? real : name, &bias);
+		Dwfl_Module *mod = symcache_module(realpath(name, real) ? real : name, -1, &bias);
 		Dwarf *dw = mod ? dwfl_module_getdwarf(mod, &dwbias) : NULL;
 		Dwarf_Aranges *ar;
 		size_t nar;
@@ -126,6 +143,60 @@ static int preload_one(struct dl_phdr_info *info, size_t size, void *arg)
 void symcache_preload(void)
 {
 	dl_iterate_phdr(preload_one, NULL);
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym_entry *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void build_index(struct entry *e)
+{
+	int n = dwfl_module_getsymtab(e->mod);
+
+	e->syms_built = true;
+	if (n <= 0 || !(e->syms = calloc((size_t)n, sizeof(*e->syms))))
+		return;
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *name = dwfl_module_getsym_info(e->mod, i, &sym, &addr, NULL, NULL, NULL);
+		int type = GELF_ST_TYPE(sym.st_info);
+		if (name && *name && (type == STT_FUNC || type == STT_OBJECT) && sym.st_shndx != SHN_UNDEF)
+			e->syms[e->nsyms++] = (struct sym_entry){ addr, sym.st_size, name };
+	}
+	qsort(e->syms, e->nsyms, sizeof(*e->syms), cmp_sym);
+}
+
+bool symcache_symbol(Dwfl_Module *mod, Dwarf_Addr caddr, const char **name, GElf_Off *off)
+{
+	struct entry *e = NULL;
+
+	for (size_t i = 0; i < SYMCACHE_FILES && !e; i++)
+		if (cache[i].dwfl && cache[i].mod == mod)
+			e = &cache[i];
+	if (!e)
+		return false;
+	if (!e->syms_built)
+		build_index(e);
+	size_t lo = 0, hi = e->nsyms;
+	while (lo < hi) {	/* the last symbol at or below caddr */
+		size_t mid = (lo + hi) / 2;
+		if (e->syms[mid].addr <= caddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return false;
+	const struct sym_entry *s = &e->syms[lo - 1];
+	if (caddr - s->addr >= (s->size ? s->size : 1))
+		return false;
+	*name = s->name;
+	*off = caddr - s->addr;
+	return true;
 }
 
 unsigned long symcache_generation(Dwfl_Module *mod)

@@ -11,13 +11,22 @@
 #define BB_SYMCACHE_H
 
 #include <elfutils/libdwfl.h>
+#include <stdbool.h>
 
 #define SYMCACHE_FILES 48
 
 /* The cached module for the ELF file at `path`; *bias is that module's
- * load bias in its own Dwfl.  NULL when the file cannot be read. */
-Dwfl_Module *symcache_module(const char *path, Dwarf_Addr *bias);
+ * load bias in its own Dwfl.  NULL when the file cannot be read.  When
+ * fd >= 0 it is the file the process really mapped (its
+ * /proc/PID/map_files entry): that file is read, whatever `path` names
+ * today (an upgraded library, a swapped file). */
+Dwfl_Module *symcache_module(const char *path, int fd, Dwarf_Addr *bias);
 void symcache_clear(void);
+
+/* The function or static object at caddr in a cached module (an address
+ * of the cached copy): binary search in an index built once per file,
+ * where libdwfl's own lookup walks the whole symbol table each time. */
+bool symcache_symbol(Dwfl_Module *mod, Dwarf_Addr caddr, const char **name, GElf_Off *off);
 
 /* Read the debug info of the libraries every crash goes through (libc,
  * the dynamic loader) ahead of the first crash: decompressing libc's

@@ -294,3 +294,31 @@ def test_all_threads_equal_gdb(programs, daemon):
         ours = [(base_function(f["function"]), f["lineno"]) for f in reversed(t["frames"])
                 if f.get("filename", "").endswith("report.c")]
         assert ours == want[t["name"]], (t["name"], ours, out)
+
+
+def test_replaced_binary_is_read_as_it_was_mapped(daemon, tmp_path):
+    """A program upgraded on disk while it runs is symbolized from the file it
+    really mapped, not from what its path names at crash time."""
+    import time as _time
+    src = tmp_path / "v.c"
+    prog = tmp_path / "app"
+    template = r'''
+        #include <signal.h>
+        #include <unistd.h>
+        static volatile sig_atomic_t go;
+        static void on_usr1(int s) { (void)s; go = 1; }
+        __attribute__((noinline)) static void NAME(volatile int *p) { *p = 1; }
+        int main(void) { signal(SIGUSR1, on_usr1); while (!go) pause(); NAME(0); return 0; }'''
+    src.write_text(template.replace("NAME", "version_one_crash"))
+    subprocess.run(["gcc", "-g", "-O0", "-o", str(prog), str(src)], check=True)
+    from conftest import shim_env
+    p = subprocess.Popen([str(prog)], env=shim_env(daemon.socket))
+    _time.sleep(0.3)
+    src.write_text(template.replace("NAME", "version_two_renamed_function_x"))
+    subprocess.run(["gcc", "-g", "-O0", "-o", str(tmp_path / "app.new"), str(src)], check=True)
+    os.rename(tmp_path / "app.new", prog)            # the upgrade
+    p.send_signal(signal.SIGUSR1)
+    assert p.wait(10) == -signal.SIGSEGV
+    ev = daemon.event_for_pid(p.pid)
+    fns = [f["function"] for f in ev["stacktrace"]]
+    assert "version_one_crash" in fns and "version_two_renamed_function_x" not in fns
