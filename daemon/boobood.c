@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -190,12 +191,26 @@ static int serve(struct daemon *d)
 	}
 }
 
+/* Each capture keeps its process's mapped files open until its report is
+ * written, and captures can queue up: take the hard descriptor limit. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			bb_log(BB_LOG_WARN, "cannot raise the descriptor limit: %s", strerror(errno));
+	}
+}
+
 static int setup(struct daemon *d, bool foreground)
 {
 	char err[512];
 	enum spool_err serr;
 
 	event_init_host();
+	raise_fd_limit();
 	serr = spool_open(&d->spool, d->cfg.spool_dir);
 	if (serr != SPOOL_OK) {
 		fprintf(stderr, "boobood: %s: cannot open the spool: %s\n",
