@@ -8,6 +8,10 @@
  * of the same user under Yama; elsewhere it fails and says why.
  */
 #include <elfutils/libdwfl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,10 +77,39 @@ static int each_thread(Dwfl_Thread *thread, void *arg)
 	return DWARF_CB_OK;
 }
 
+/* Stopping a thread waits for it to stop; one stuck in the kernel (D
+ * state, a dead NFS server) would never answer and would hang the daemon.
+ * A timer aimed at this thread interrupts that wait at the hold's end:
+ * libdwfl then gives up on the thread, and the walk goes on. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static bool arm_deadline(timer_t *timer, uint64_t deadline_ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART: EINTR */
+	struct sigevent ev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGALRM };
+	uint64_t now = capture_now_ms(), left = deadline_ms > now ? deadline_ms - now : 1;
+	struct itimerspec its = { .it_value = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L } };
+
+	sigemptyset(&sa.sa_mask);
+	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (sigaction(SIGALRM, &sa, NULL) != 0 || timer_create(CLOCK_MONOTONIC, &ev, timer) != 0)
+		return false;
+	if (timer_settime(*timer, 0, &its, NULL) != 0) {
+		timer_delete(*timer);
+		return false;
+	}
+	return true;
+}
+
 void threads_capture(struct capture *cap)
 {
 	struct threads_walk w = { .cap = cap };
 	Dwfl *dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, false);
+	timer_t timer;
+	bool armed;
 	int rc;
 
 	if (!dwfl)
@@ -86,6 +119,7 @@ void threads_capture(struct capture *cap)
 		dwfl_end(dwfl);
 		return;
 	}
+	armed = arm_deadline(&timer, cap->deadline_ms);
 	rc = dwfl_linux_proc_attach(dwfl, cap->pid, false);
 	if (rc != 0) {
 		snprintf(cap->threads_error, sizeof(cap->threads_error),
@@ -94,5 +128,7 @@ void threads_capture(struct capture *cap)
 		snprintf(cap->threads_error, sizeof(cap->threads_error),
 			 "%s", dwfl_errmsg(-1));
 	}
+	if (armed)
+		timer_delete(timer);
 	dwfl_end(dwfl);	/* detaches every stopped thread */
 }
