@@ -41,6 +41,7 @@ struct capture_frame {
 struct capture_thread {
 	pid_t tid;
 	char name[17];
+	char state;	/* from /proc: 'D' threads are not stopped, so no frames */
 	uint64_t pc[CAPTURE_THREAD_FRAMES];
 	bool activation[CAPTURE_THREAD_FRAMES];
 	size_t n_frames;

@@ -365,6 +365,8 @@ static struct json_object *threads_context(const struct capture *cap,
 		json_object_object_add(t, "tid", json_object_new_int(st->tid));
 		add_str(t, "name", st->name);
 		json_object_object_add(t, "crashed", json_object_new_boolean(0));
+		if (st->state == 'D')
+			add_str(t, "state", "uninterruptible sleep (in the kernel): not stopped, no frames");
 		json_object_object_add(t, "frames", brief_frames(st->frames, st->n_frames));
 		json_object_array_add(arr, t);
 	}

@@ -632,6 +632,7 @@ static void symbolize_threads(struct symbolized *out, const struct capture *cap)
 				       cap, i);
 		struct sym_thread *st = &out->threads[out->n_threads++];
 		st->tid = ct->tid;
+		st->state = ct->state;
 		memcpy(st->name, ct->name, sizeof(st->name));
 		st->frames = tmp.frames;
 		st->n_frames = tmp.n_frames;

@@ -70,6 +70,7 @@ struct sym_module {
 struct sym_thread {
 	pid_t tid;
 	char name[17];
+	char state;
 	struct sym_frame *frames;	/* innermost first */
 	size_t n_frames;
 };

@@ -53,6 +53,26 @@ static void thread_name(pid_t pid, pid_t tid, char *out, size_t outlen)
 	fclose(f);
 }
 
+/* The scheduler state letter of a thread ('R', 'S', 'D'...), or '?'. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512];
+	FILE *f;
+	char state = '?';
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return state;
+	if (fgets(buf, sizeof(buf), f)) {
+		char *close = strrchr(buf, ')');	/* the name may hold spaces and parens */
+		if (close && close[1] == ' ' && close[2])
+			state = close[2];
+	}
+	fclose(f);
+	return state;
+}
+
 static int each_thread(Dwfl_Thread *thread, void *arg)
 {
 	struct threads_walk *w = arg;
@@ -69,11 +89,17 @@ static int each_thread(Dwfl_Thread *thread, void *arg)
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	thread_name(cap->pid, tid, t->name, sizeof(t->name));
+	t->state = thread_state(cap->pid, tid);
+	cap->n_threads++;
+	/* A thread in uninterruptible sleep cannot be stopped; attaching to it
+	 * would leave it traced by us after the process dies (a zombie only we
+	 * could reap).  It is listed without frames. */
+	if (t->state == 'D')
+		return DWARF_CB_OK;
 	if (dwfl_thread_getframes(thread, thread_frame, t) != 0 && t->n_frames == 0 &&
 	    !cap->threads_error[0])
 		snprintf(cap->threads_error, sizeof(cap->threads_error),
 			 "thread %d: %s", (int)tid, dwfl_errmsg(-1));
-	cap->n_threads++;
 	return DWARF_CB_OK;
 }
 

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import textwrap
+import time
 
 import pytest
 
@@ -322,3 +323,18 @@ def test_replaced_binary_is_read_as_it_was_mapped(daemon, tmp_path):
     ev = daemon.event_for_pid(p.pid)
     fns = [f["function"] for f in ev["stacktrace"]]
     assert "version_one_crash" in fns and "version_two_renamed_function_x" not in fns
+
+
+def test_thread_stuck_in_the_kernel(programs, daemon):
+    prog = programs.build("stuck_thread.c")
+    t = time.monotonic()
+    res, pid = run_shim(prog, sock=daemon.socket)
+    assert res.returncode == -signal.SIGSEGV
+    ev = daemon.event_for_pid(pid)
+    assert time.monotonic() - t < 8
+    stuck = [th for th in ev["context"]["threads"] if not th["crashed"]]
+    assert stuck and stuck[0]["state"].startswith("uninterruptible sleep")
+    # nothing of it stays traced by the daemon: no zombie left behind
+    time.sleep(5)
+    out = subprocess.run(["ps", "-eo", "pid,stat"], capture_output=True, text=True).stdout
+    assert not any(l.split()[0] == str(pid) for l in out.splitlines()[1:]), out
