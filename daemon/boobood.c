@@ -250,6 +250,67 @@ static int replace_str(char **dst, const char *src)
 	return 0;
 }
 
+/* Everything between the command line and the exit; every failure returns
+ * here so that main has a single way out (shut_down) whatever happened. */
+static int run(struct daemon *d, const char *config, const char *socket_path,
+		const char *spool_dir, bool foreground, bool debug)
+{
+	char err[1024];
+
+	if (bb_config_load(&d->cfg, config ? config : BB_DEFAULT_CONFIG, config != NULL,
+			   err, sizeof(err)) != 0) {
+		fprintf(stderr, "boobood: %s\n", err);
+		return 1;
+	}
+	if ((socket_path && replace_str(&d->cfg.socket_path, socket_path) != 0) ||
+	    (spool_dir && replace_str(&d->cfg.spool_dir, spool_dir) != 0)) {
+		fprintf(stderr, "boobood: out of memory\n");
+		return 1;
+	}
+	bb_log_init("boobood", foreground, debug);
+	/* libdwfl asks debuginfod when this is set, read at query time; set it
+	 * before any thread exists. */
+	if (d->cfg.debuginfod_urls)
+		setenv("DEBUGINFOD_URLS", d->cfg.debuginfod_urls, 1);
+	if (setup(d, foreground) != 0)
+		return 1;
+	if (d->cfg.has_dsn) {
+		char masked[32];
+		bb_token_mask(d->cfg.dsn.token, masked, sizeof(masked));
+		bb_log(BB_LOG_INFO, "listening on %s, spooling to %s, sending to %s (token %s)",
+		       d->cfg.socket_path, d->cfg.spool_dir, d->cfg.endpoint, masked);
+		d->up = upload_start(&d->cfg, &d->spool);
+	} else {
+		bb_log(BB_LOG_INFO, "listening on %s, spooling to %s; no dsn: local mode, "
+		       "nothing is sent", d->cfg.socket_path, d->cfg.spool_dir);
+	}
+	d->pipeline = pipeline_start(&d->cfg, &d->spool, d->up);
+	if (!d->pipeline) {
+		bb_log(BB_LOG_ERR, "cannot start the pipeline thread");
+		return 1;
+	}
+	return serve(d);
+}
+
+/* Undo whatever run() got done.  The socket is unlinked only if this
+ * daemon bound it: a second daemon that found the path taken must not
+ * remove the first one's socket. */
+static void shut_down(struct daemon *d)
+{
+	if (d->pipeline)
+		pipeline_stop(d->pipeline);	/* finishes the queue first */
+	if (d->up)
+		upload_stop(d->up);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->lfd >= 0) {
+		close(d->lfd);
+		unlink(d->cfg.socket_path);
+	}
+	spool_close(&d->spool);
+	bb_config_free(&d->cfg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -264,8 +325,7 @@ int main(int argc, char **argv)
 	};
 	const char *config = NULL, *socket_path = NULL, *spool_dir = NULL;
 	bool foreground = false, debug = false;
-	struct daemon d = { .lfd = -1, .sigfd = -1 };
-	char err[1024];
+	struct daemon d = { .spool = { .dirfd = -1 }, .lfd = -1, .sigfd = -1 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:fdhV", opts, NULL)) != -1) {
@@ -285,45 +345,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bb_config_init(&d.cfg);
-	if (bb_config_load(&d.cfg, config ? config : BB_DEFAULT_CONFIG, config != NULL,
-			   err, sizeof(err)) != 0) {
-		fprintf(stderr, "boobood: %s\n", err);
-		return 1;
-	}
-	if ((socket_path && replace_str(&d.cfg.socket_path, socket_path) != 0) ||
-	    (spool_dir && replace_str(&d.cfg.spool_dir, spool_dir) != 0)) {
-		fprintf(stderr, "boobood: out of memory\n");
-		return 1;
-	}
-	bb_log_init("boobood", foreground, debug);
-	/* libdwfl asks debuginfod when this is set, read at query time; set it
-	 * before any thread exists. */
-	if (d.cfg.debuginfod_urls)
-		setenv("DEBUGINFOD_URLS", d.cfg.debuginfod_urls, 1);
-	if (setup(&d, foreground) != 0)
-		return 1;
-	if (d.cfg.has_dsn) {
-		char masked[32];
-		bb_token_mask(d.cfg.dsn.token, masked, sizeof(masked));
-		bb_log(BB_LOG_INFO, "listening on %s, spooling to %s, sending to %s (token %s)",
-		       d.cfg.socket_path, d.cfg.spool_dir, d.cfg.endpoint, masked);
-		d.up = upload_start(&d.cfg, &d.spool);
-	} else {
-		bb_log(BB_LOG_INFO, "listening on %s, spooling to %s; no dsn: local mode, "
-		       "nothing is sent", d.cfg.socket_path, d.cfg.spool_dir);
-	}
-	d.pipeline = pipeline_start(&d.cfg, &d.spool, d.up);
-	if (!d.pipeline) {
-		bb_log(BB_LOG_ERR, "cannot start the pipeline thread");
-		return 1;
-	}
-	int rc = serve(&d);
-	pipeline_stop(d.pipeline);	/* finishes the queue first */
-	if (d.up)
-		upload_stop(d.up);
-	close(d.lfd);
-	unlink(d.cfg.socket_path);
-	spool_close(&d.spool);
-	bb_config_free(&d.cfg);
+	int rc = run(&d, config, socket_path, spool_dir, foreground, debug);
+	shut_down(&d);
 	return rc;
 }
