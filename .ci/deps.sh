@@ -8,7 +8,7 @@ PACKAGES=(build-essential g++ meson ninja-build pkg-config
 	util-linux
 	ca-certificates)
 SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
 missing=()
 for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,10 +1,10 @@
 """Fixtures for the integration tests: the real boobood and booboo from the
 build tree, the real shim, programs compiled here, a real HTTP ingest on
 loopback, and gdb as the oracle for stacks."""
+import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,7 +26,30 @@ sys.path.insert(0, HERE)
 from ingest_server import Ingest  # noqa: E402
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                   "ERROR: UndefinedBehaviorSanitizer")
+                   "ERROR: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer",
+                   "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def listening(path):
+    """Is a Unix socket listening at path?  Read from /proc/net/unix rather
+    than by connecting: a probe connection would be a (rate-limited) "bad
+    record" in the daemon's log and could hide the one a test looks for."""
+    try:
+        with open("/proc/net/unix") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                # Flags 0x10000 is __SO_ACCEPTCON: listen() was called
+                if len(fields) >= 8 and fields[7] == path and int(fields[3], 16) & 0x10000:
+                    return True
+    except OSError:                     # no /proc/net/unix: existence is the best sign
+        return os.path.exists(path)
+    return False
+
+
+def sanitizer_reports(text):
+    """The sanitizer findings in a process's stderr, if any."""
+    return [m for m in SANITIZER_MARKS if m in (text or "")]
 
 
 def wait_for(pred, timeout=10.0, step=0.02):
@@ -42,11 +65,20 @@ def wait_for(pred, timeout=10.0, step=0.02):
 # ---- programs ---------------------------------------------------------------
 
 class Programs:
-    """Compiles test programs once per session, by (source, flags)."""
+    """Compiles test programs once per session, by (source, flags, libs).
+    Plain builds are named SOURCE_FLAGS (the name is also the process's
+    comm, which some tests check); builds with extra libraries or sources
+    get a distinct name so they never overwrite a cached one."""
 
     def __init__(self, outdir):
         self.outdir = outdir
         self.cache = {}
+
+    @staticmethod
+    def _compile(cmd):
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise AssertionError(f"cannot compile: {' '.join(cmd)}\n{p.stderr}")
 
     def build(self, source, flags=("-O0",), name=None, libs=(), extra_sources=()):
         key = (source, tuple(flags), tuple(libs), tuple(extra_sources))
@@ -55,21 +87,23 @@ class Programs:
         src = os.path.join(PROGRAMS, source)
         cxx = source.endswith(".cpp")
         base = name or (os.path.splitext(source)[0] + "".join(f.replace("-", "_") for f in flags))
+        if not name and (libs or extra_sources):
+            base += "_" + hashlib.sha1(repr(key).encode()).hexdigest()[:6]
         out = os.path.join(self.outdir, base)
-        cmd = ["g++" if cxx else "gcc", "-g", "-fno-omit-frame-pointer", *flags, "-o", out, src,
-               *[os.path.join(PROGRAMS, s) for s in extra_sources],
-               "-I" + os.path.join(ROOT, "shim"), *libs, "-lpthread"]
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        self._compile(["g++" if cxx else "gcc", "-g", *flags, "-o", out, src,
+                       *[os.path.join(PROGRAMS, s) for s in extra_sources],
+                       "-I" + os.path.join(ROOT, "shim"), *libs, "-lpthread"])
         self.cache[key] = out
         return out
 
-    def shared_lib(self, source, soname):
-        out = os.path.join(self.outdir, soname)
-        if out not in self.cache.values():
-            subprocess.run(["gcc", "-g", "-O0", "-fPIC", "-shared", "-o", out,
-                            os.path.join(PROGRAMS, source)], check=True)
-            self.cache[("lib", source)] = out
-        return out
+    def shared_lib(self, source, soname, flags=("-O0",)):
+        key = ("lib", source, soname, tuple(flags))
+        if key not in self.cache:
+            out = os.path.join(self.outdir, soname)
+            self._compile(["gcc", "-g", *flags, "-fPIC", "-shared", "-o", out,
+                           os.path.join(PROGRAMS, source)])
+            self.cache[key] = out
+        return self.cache[key]
 
 
 @pytest.fixture(scope="session")
@@ -117,7 +151,8 @@ class Daemon:
         e.update(env or {})
         self.proc = subprocess.Popen([DAEMON, "--foreground", "--debug", "--config", self.config],
                                      stdout=self.logf, stderr=self.logf, env=e)
-        ok = wait_for(lambda: os.path.exists(self.socket) or self.proc.poll() is not None, 10)
+        # ready when the socket exists and accepts connections
+        ok = wait_for(lambda: listening(self.socket) or self.proc.poll() is not None, 10)
         assert ok and self.proc.poll() is None, f"boobood did not start:\n{self.log()}"
         return self
 
@@ -216,9 +251,13 @@ def shim_env(sock, extra=None):
     return env
 
 
-def run_plain(prog, *args, timeout=30):
+def run_plain(prog, *args, timeout=30, env=None):
+    """The program without the shim: the reference for its exit status."""
+    extra = env or {}
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
+    env.pop("ASAN_OPTIONS", None)
+    env.update(extra)
     return subprocess.run([prog, *args], capture_output=True, text=True, env=env,
                           timeout=timeout, errors="replace")
 
@@ -241,16 +280,18 @@ FRAME_RE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(.+?) \((.*)\) at (\S+):(\
 FRAME_NOFILE_RE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*\)(?: from (\S+))?\s*$")
 
 
-def gdb_frames(prog, *args, commands=("bt",)):
+def gdb_frames(prog, *args, commands=("bt",), env=None):
     """Run prog under gdb until it dies; return gdb's frames, innermost first,
-    as dicts {function, file, line} (file/line None when gdb has none)."""
-    cmd = ["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", "set width 0",
-           "-ex", "run"]
+    as dicts {function, file, line} (file/line None when gdb has none).
+    Never asks debuginfod: the oracle must be quick and offline."""
+    cmd = ["gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off",
+           "-ex", "set pagination off", "-ex", "set width 0", "-ex", "run"]
     for c in commands:
         cmd += ["-ex", c]
     cmd += ["--args", prog, *args]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                         env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}).stdout
+    e = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
+    e.update(env or {})
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=e).stdout
     frames, raw = [], []
     # gdb wraps long frames; join continuation lines
     for line in out.splitlines():

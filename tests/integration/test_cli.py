@@ -4,7 +4,7 @@ import os
 import signal
 import subprocess
 
-from conftest import CLI, SHIM, run_shim, wait_for
+from conftest import CLI, SHIM, run_shim, sanitizer_reports
 
 
 def cli(daemon_or_conf, *args, env=None, timeout=60):
@@ -13,8 +13,11 @@ def cli(daemon_or_conf, *args, env=None, timeout=60):
     e.pop("BOOBOO_SOCKET", None)
     e["BOOBOO_SHIM"] = SHIM          # the shim the tests chose (uninstrumented under ASan)
     e.update(env or {})
-    return subprocess.run([CLI, "--config", conf, *args], capture_output=True, text=True,
-                          timeout=timeout, env=e)
+    p = subprocess.run([CLI, "--config", conf, *args], capture_output=True, text=True,
+                       timeout=timeout, env=e)
+    # under ASan, the CLI (and a private daemon it starts) must stay clean
+    assert not sanitizer_reports(p.stderr), p.stderr
+    return p
 
 
 def test_message_event(daemon):

@@ -7,6 +7,7 @@ import signal
 import time
 
 from conftest import free_port, run_shim, wait_for, Ingest
+from ingest_server import DROP
 
 TOKEN = "tok_9f8e7d6c5b4a3210"
 
@@ -26,6 +27,8 @@ def test_event_posted_with_token_header(programs, make_daemon, ingest):
     d = make_daemon(dsn=dsn(ingest.port), config_extra="environment = staging")
     assert wait_for(lambda: ingest.handshakes, 10), d.log()
     hs = ingest.handshakes[0]
+    assert ingest.requests[0] is hs                # the first thing the daemon sends
+    assert hs["path"] == "/" and hs["headers"]["Content-Type"] == "application/json"
     assert hs["body"]["sdk"].startswith("booboo-native/")
     assert hs["headers"]["X-Booboo-DSN"] == TOKEN
     pid = crash(programs, d)
@@ -68,9 +71,23 @@ def test_500_is_retried(programs, make_daemon, ingest):
     assert wait_for(lambda: ingest.handshakes, 10)
     crash(programs, d)
     assert wait_for(lambda: d.event_files("sent"), 30), d.log()
-    posts = [r for r in ingest.requests if not r["body"].get("handshake")]
-    assert len(posts) == 3                         # 500, 500, then 200
+    posts = ingest.posts
+    assert [r["status"] for r in posts] == [500, 500, 200]
     assert posts[0]["raw"] == posts[2]["raw"]      # the same event, unchanged
+    assert posts[2]["time"] - posts[1]["time"] > posts[1]["time"] - posts[0]["time"] > 0.5
+    assert TOKEN not in d.log()
+
+
+def test_connection_dropped_mid_request_is_retried(programs, make_daemon, ingest):
+    """The server dies while answering: a network error, retried."""
+    ingest.script(200, DROP)
+    d = make_daemon(dsn=dsn(ingest.port))
+    assert wait_for(lambda: ingest.handshakes, 10)
+    pid = crash(programs, d)
+    assert wait_for(lambda: d.event_files("sent"), 20), d.log()
+    assert [r["status"] for r in ingest.posts] == [None, 200]
+    assert ingest.accepted[0]["context"]["process"]["pid"] == pid
+    assert TOKEN not in d.log()
 
 
 def test_429_honours_retry_after(programs, make_daemon, ingest):
@@ -82,7 +99,10 @@ def test_429_honours_retry_after(programs, make_daemon, ingest):
     t0 = time.monotonic()
     assert wait_for(lambda: d.event_files("sent"), 20), d.log()
     assert time.monotonic() - t0 >= 1.5            # waited as told, not the 1 s backoff
+    assert [r["status"] for r in ingest.posts] == [429, 200]
+    assert ingest.posts[1]["time"] - ingest.posts[0]["time"] >= 1.9
     assert "quota exhausted" in d.log()
+    assert TOKEN not in d.log()
 
 
 def test_403_rejected_once_and_kept(programs, make_daemon, ingest):
@@ -92,12 +112,15 @@ def test_403_rejected_once_and_kept(programs, make_daemon, ingest):
     crash(programs, d)
     assert wait_for(lambda: d.event_files("rejected"), 15), d.log()
     time.sleep(3)                                  # long enough to see a retry
-    posts = [r for r in ingest.requests if not r["body"].get("handshake")]
-    assert len(posts) == 1
-    reason = open(d.event_files("rejected")[0].replace(".json", ".reason")).read()
+    assert len(ingest.posts) == 1                  # exactly one POST of it: never retried
+    path = d.event_files("rejected")[0]
+    kept = json.load(open(path))
+    assert kept == ingest.posts[0]["body"]         # the event as it was sent, kept aside
+    reason = open(path[:-len(".json")] + ".reason").read()
     assert "403" in reason and "unknown DSN token" in reason
     assert "unknown DSN token" in d.log()
-    assert not d.event_files("pending")
+    assert not d.event_files("pending") and not d.event_files("sent")
+    assert TOKEN not in d.log()
 
 
 def test_local_mode_sends_nothing(programs, make_daemon, ingest):

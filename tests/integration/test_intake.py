@@ -11,46 +11,77 @@ import time
 
 import pytest
 
-from conftest import CLI, DAEMON, ROOT, run_plain, run_shim, wait_for
+from conftest import (CLI, DAEMON, ROOT, listening, run_plain, run_shim, sanitizer_reports,
+                      wait_for)
 
-# struct bb_record from common/record.h, field by field
+# struct bb_record, derived from common/record.h itself: the field list,
+# the array bounds from its #defines, offsets by the C alignment rules.
+# test_record_layout_matches_header checks every offset against the compiler.
 HEADER = os.path.join(ROOT, "common", "record.h")
-FMT = ("<IHHII"          # magic version kind size flags
-       "iiiiiI"          # pid tid signo si_code si_errno has_regs
-       "QQQ"             # fault_addr time_sec time_nsec
-       "17Q"             # regs
-       "QQQQQQ"          # eflags fs_base err trapno exc_object exc_tinfo
-       "16s256s64s128s512s8s2048s256s"  # thread_name exe env release tags level message error_type
-       "128s128s128s128s"               # user_id email username ip
-       "16s1024s")                      # request method, url
-MAGIC, VERSION, KIND_CRASH, KIND_MESSAGE = 0x4b524242, 1, 1, 2
+CTYPES = {"uint8_t": ("B", 1), "int8_t": ("b", 1), "uint16_t": ("H", 2), "int16_t": ("h", 2),
+          "uint32_t": ("I", 4), "int32_t": ("i", 4), "uint64_t": ("Q", 8), "int64_t": ("q", 8),
+          "char": ("s", 1)}
+
+
+def parse_header(path=HEADER):
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", "", open(path).read(), flags=re.S)
+    consts = {n: int(v, 0) for n, v in
+              re.findall(r"#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)u?\b", text)}
+    for body in re.findall(r"enum\s+\w+\s*\{(.*?)\}", text, re.S):
+        consts.update({n: int(v, 0) for n, v in re.findall(r"(\w+)\s*=\s*(\d+)", body)})
+    body = re.search(r"struct bb_record\s*\{(.*?)\};", text, re.S).group(1)
+    fields, offset, align_max = [], 0, 1
+    for ctype, name, count in re.findall(r"(\w+)\s+(\w+)\s*(?:\[(\w+)\])?\s*;", body):
+        code, size = CTYPES[ctype]
+        n = (consts[count] if count in consts else int(count)) if count else 1
+        offset = (offset + size - 1) // size * size
+        align_max = max(align_max, size)
+        fields.append((name, code, n, offset))
+        offset += size * n
+    total = (offset + align_max - 1) // align_max * align_max
+    return fields, total, consts
+
+
+FIELDS, RECORD_SIZE, CONSTS = parse_header()
+MAGIC, VERSION = CONSTS["BB_RECORD_MAGIC"], CONSTS["BB_RECORD_VERSION"]
+KIND_CRASH, KIND_MESSAGE = CONSTS["BB_REC_CRASH"], CONSTS["BB_REC_MESSAGE"]
 
 
 def record(kind=KIND_MESSAGE, pid=None, signo=0, level=b"info", message=b"hello", **kw):
-    size = struct.calcsize(FMT)
-    fields = dict(magic=MAGIC, version=VERSION, kind=kind, size=size, flags=0,
-                  pid=pid or os.getpid(), tid=pid or os.getpid(), signo=signo)
-    fields.update(kw)
-    return struct.pack(FMT, fields["magic"], fields["version"], fields["kind"], fields["size"],
-                       fields["flags"], fields["pid"], fields["tid"], fields["signo"], 0, 0, 0,
-                       0, int(time.time()), 0, *([0] * 17), 0, 0, 0, 0, 0, 0,
-                       b"test", b"/usr/bin/test", b"", b"", b"", level, message, b"",
-                       b"", b"", b"", b"", b"", b"")
+    """A struct bb_record as the shim or the CLI would send it; any field
+    can be overridden by name (strings as bytes, arrays as lists)."""
+    pid = pid or os.getpid()
+    values = dict(magic=MAGIC, version=VERSION, kind=kind, size=RECORD_SIZE, flags=0,
+                  pid=pid, tid=pid, signo=signo, time_sec=int(time.time()),
+                  thread_name=b"test", exe=b"/usr/bin/test", level=level, message=message)
+    values.update(kw)
+    buf = bytearray(RECORD_SIZE)
+    for name, code, n, offset in FIELDS:
+        v = values.get(name)
+        if code == "s":
+            struct.pack_into(f"<{n}s", buf, offset, v or b"")
+        elif n > 1:
+            struct.pack_into(f"<{n}{code}", buf, offset, *(v or [0] * n))
+        else:
+            struct.pack_into(f"<{code}", buf, offset, v or 0)
+    return bytes(buf)
 
 
-def test_record_layout_matches_header():
-    """The Python mirror of struct bb_record must be exactly the C size."""
-    src = open(HEADER).read()
-    assert "BB_MESSAGE_MAX 2048" in src and "BB_URL_MAX 1024" in src
-    out = subprocess.run(["cc", "-x", "c", "-I", os.path.join(ROOT, "common"), "-o", "/dev/stdout",
-                          "-E", "-"], input='#include "record.h"\n', capture_output=True, text=True)
-    assert out.returncode == 0
-    prog = ('#include <stdio.h>\n#include "record.h"\n'
-            'int main(void){printf("%zu", sizeof(struct bb_record));return 0;}\n')
-    exe = "/tmp/booboo_sizeof"
+def test_record_layout_matches_header(tmp_path):
+    """The Python mirror of struct bb_record has the compiler's size and
+    every field at the compiler's offset."""
+    names = [f[0] for f in FIELDS]
+    assert names[:4] == ["magic", "version", "kind", "size"] and "message" in names
+    prog = ('#include <stddef.h>\n#include <stdio.h>\n#include "record.h"\n'
+            'int main(void){printf("%zu\\n", sizeof(struct bb_record));\n' +
+            "".join(f'printf("%zu\\n", offsetof(struct bb_record, {n}));\n' for n in names) +
+            "return 0;}\n")
+    exe = str(tmp_path / "layout")
     subprocess.run(["cc", "-x", "c", "-I", os.path.join(ROOT, "common"), "-o", exe, "-"],
                    input=prog, text=True, check=True)
-    assert int(subprocess.run([exe], capture_output=True, text=True).stdout) == struct.calcsize(FMT)
+    out = [int(x) for x in subprocess.run([exe], capture_output=True, text=True).stdout.split()]
+    assert out[0] == RECORD_SIZE
+    assert out[1:] == [f[3] for f in FIELDS]
 
 
 def send(sock_path, data, fds=None):
@@ -137,7 +168,7 @@ def test_crash_record_with_foreign_descriptors_is_dropped(programs, daemon):
     record(level=b"fatal"),
     record(kind=KIND_CRASH, signo=0),
     record(flags=1),
-    record()[:200] + b"\xff" * (struct.calcsize(FMT) - 200),   # unterminated strings
+    record()[:200] + b"\xff" * (RECORD_SIZE - 200),   # unterminated strings
 ])
 def test_malformed_records_are_dropped(programs, daemon, data):
     if data:
@@ -146,7 +177,9 @@ def test_malformed_records_are_dropped(programs, daemon, data):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         s.connect(daemon.socket)
         s.close()
-    time.sleep(0.2)
+    # logged with the sender the kernel named, then dropped
+    assert wait_for(lambda: f"dropped a record from pid {os.getpid()} " in daemon.log(), 5), \
+        daemon.log()
     assert daemon.alive()
     still_serving(programs, daemon)
     assert len(daemon.events()) == 1
@@ -161,13 +194,34 @@ def test_silent_client_does_not_stall_the_daemon(programs, daemon):
         s.close()
 
 
-def test_no_daemon_running(programs, tmp_path):
-    prog = programs.build("crash_null.c")
-    plain = run_plain(prog)
+@pytest.mark.parametrize("source,args,sig", [
+    ("crash_null.c", (), signal.SIGSEGV),
+    ("abort.c", (), signal.SIGABRT),
+    ("divzero.c", (), signal.SIGFPE),
+    ("overflow.c", ("thread",), signal.SIGSEGV),
+])
+def test_no_daemon_running(programs, tmp_path, source, args, sig):
+    """The socket path does not exist: the app dies at once, as without us."""
+    prog = programs.build(source)
+    plain = run_plain(prog, *args)
     t = time.monotonic()
-    res, _ = run_shim(prog, sock=str(tmp_path / "nobody-here.sock"))
+    res, _ = run_shim(prog, *args, sock=str(tmp_path / "nobody-here.sock"))
     assert time.monotonic() - t < 2
-    assert res.returncode == plain.returncode == -signal.SIGSEGV
+    assert res.returncode == plain.returncode == -sig
+
+
+def test_stale_socket_file(programs, tmp_path):
+    """A daemon that died left its socket file: connect is refused, no wait."""
+    path = str(tmp_path / "stale.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.bind(path)
+    s.close()
+    assert os.path.exists(path)
+    prog = programs.build("crash_null.c")
+    t = time.monotonic()
+    res, _ = run_shim(prog, sock=path)
+    assert time.monotonic() - t < 2
+    assert res.returncode == -signal.SIGSEGV
 
 
 def test_hung_daemon_does_not_hang_the_app(programs, tmp_path):
@@ -185,6 +239,17 @@ def test_hung_daemon_does_not_hang_the_app(programs, tmp_path):
     assert 0.6 < took < 5
 
 
+def refused_start(conf):
+    """Start boobood with conf, expecting it to refuse at once; a sanitizer
+    report on the way out (a leak on the error path) is a failure too."""
+    t = time.monotonic()
+    p = subprocess.run([DAEMON, "-f", "-c", str(conf)], capture_output=True, text=True,
+                       timeout=10)
+    assert time.monotonic() - t < 5
+    assert not sanitizer_reports(p.stderr), p.stderr
+    return p
+
+
 @pytest.mark.parametrize("text,where", [
     ("hold_timeout_ms = abc\n", r":1: hold_timeout_ms: \"abc\" is not a number"),
     ("# comment\n\nsocket = relative/path\n", r":3: socket: .* not an absolute path"),
@@ -200,7 +265,7 @@ def test_hung_daemon_does_not_hang_the_app(programs, tmp_path):
 def test_bad_config_stops_startup(tmp_path, text, where):
     conf = tmp_path / "booboo.conf"
     conf.write_text(text)
-    p = subprocess.run([DAEMON, "-f", "-c", str(conf)], capture_output=True, text=True, timeout=10)
+    p = refused_start(conf)
     assert p.returncode == 1
     assert re.search(re.escape(str(conf)) + where, p.stderr), p.stderr
 
@@ -208,19 +273,17 @@ def test_bad_config_stops_startup(tmp_path, text, where):
 def test_bad_config_never_echoes_the_dsn(tmp_path):
     conf = tmp_path / "booboo.conf"
     conf.write_text("dsn = https://sekrit-token@ho st/\n")
-    p = subprocess.run([DAEMON, "-f", "-c", str(conf)], capture_output=True, text=True, timeout=10)
+    p = refused_start(conf)
     assert p.returncode == 1 and "sekrit" not in p.stderr and ":1: dsn:" in p.stderr
 
 
 def test_missing_config_named_on_the_command_line(tmp_path):
-    p = subprocess.run([DAEMON, "-f", "-c", str(tmp_path / "nope.conf")], capture_output=True,
-                       text=True, timeout=10)
+    p = refused_start(tmp_path / "nope.conf")
     assert p.returncode == 1 and "nope.conf: No such file or directory" in p.stderr
 
 
 def test_second_daemon_on_the_same_socket_refuses(daemon):
-    p = subprocess.run([DAEMON, "-f", "-c", daemon.config], capture_output=True, text=True,
-                       timeout=10)
+    p = refused_start(daemon.config)
     assert p.returncode == 1 and "already listening" in p.stderr
     assert daemon.alive()
 
@@ -231,3 +294,27 @@ def test_help_and_version():
         assert p.returncode == 0 and "usage:" in p.stdout
         p = subprocess.run([exe, "--version"], capture_output=True, text=True)
         assert p.returncode == 0 and "0.1.0" in p.stdout
+
+
+def test_socket_and_spool_options_override_the_config(programs, tmp_path):
+    """boobood --socket PATH --spool DIR wins over the config file's values."""
+    conf = tmp_path / "booboo.conf"
+    conf.write_text(f"socket = {tmp_path}/from-config.sock\nspool_dir = {tmp_path}/config-spool\n")
+    sock, spool = str(tmp_path / "override.sock"), tmp_path / "override-spool"
+    log = open(tmp_path / "boobood.log", "wb")
+    d = subprocess.Popen([DAEMON, "--config", str(conf), "--foreground", "--socket", sock,
+                          "--spool", str(spool)], stdout=log, stderr=log)
+    try:
+        assert wait_for(lambda: listening(sock) or d.poll() is not None, 10) and d.poll() is None
+        assert not os.path.exists(tmp_path / "from-config.sock")
+        res, pid = run_shim(programs.build("crash_null.c"), sock=sock)
+        assert res.returncode == -signal.SIGSEGV
+        assert wait_for(lambda: list((spool / "pending").glob("*.json")), 15)
+        assert not (tmp_path / "config-spool").exists()
+    finally:
+        d.send_signal(signal.SIGTERM)
+        rc = d.wait(20)
+        log.close()
+    text = (tmp_path / "boobood.log").read_text(errors="replace")
+    assert rc == 0 and not sanitizer_reports(text), text
+    assert not os.path.exists(sock)          # removed on a clean stop

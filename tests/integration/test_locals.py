@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import PROGRAMS, base_function, run_shim
+from conftest import base_function, run_shim
 
 ADDR = re.compile(r"0x[0-9a-f]{5,}")
 

@@ -5,7 +5,6 @@ scrubbing, and `booboo status`."""
 import json
 import os
 import signal
-import stat
 import subprocess
 import time
 
@@ -177,7 +176,7 @@ def test_before_send_that_drops_or_fails(programs, make_daemon, ingest, open_tmp
 
 
 def test_before_send_that_edits(programs, make_daemon, ingest, open_tmp):
-    prog = script(open_tmp, "edit", textwrap_body := (
+    prog = script(open_tmp, "edit", (
         "import json, os, sys\n"
         "ev = json.load(sys.stdin)\n"
         "ev['tags']['edited'] = 'yes'\n"

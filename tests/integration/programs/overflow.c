@@ -28,5 +28,5 @@ int main(int argc, char **argv)
 		pthread_join(t, NULL);
 		return 0;
 	}
-	return descend(0);
+	return descend(0) + 1;	/* not a tail call: main stays on the stack at -O2 */
 }
