@@ -64,8 +64,9 @@ static void print_frame(FILE *out, struct json_object *f, int n, bool color)
 	const char *fn = str(f, "function"), *file = str(f, "filename");
 	const char *mod = str(f, "module");
 
-	fprintf(out, "%s%c #%-2d %s%s", app ? BOLD(color) : "", app ? '>' : ' ', n,
-		fn ? fn : "??", json_object_get_boolean(obj(f, "inlined")) ? " [inlined]" : "");
+	fprintf(out, "%s%c #%-2d %s%s%s", app ? BOLD(color) : "", app ? '>' : ' ', n,
+		fn ? fn : "??", json_object_get_boolean(obj(f, "inlined")) ? " [inlined]" : "",
+		json_object_get_boolean(obj(f, "tail_call")) ? " [tail call]" : "");
 	if (file)
 		fprintf(out, " at %s:%d", file, json_object_get_int(obj(f, "lineno")));
 	else if (mod)

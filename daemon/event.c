@@ -1,8 +1,8 @@
 /*
  * event.c - writes booboo events with json-c.  Field names and the frame
  * order (oldest call first) are the ingest's contract; extra keys that
- * only native frames have (instruction_addr, module, inlined) are allowed
- * by it and ignored by servers that do not know them.
+ * only native frames have (instruction_addr, module, inlined, tail_call)
+ * are allowed by it and ignored by servers that do not know them.
  */
 #include <gnu/libc-version.h>
 #include <inttypes.h>
@@ -250,6 +250,8 @@ static struct json_object *frame_json(const struct sym_frame *f)
 		add_hex(o, "module_offset", f->module_offset);
 	}
 	json_object_object_add(o, "inlined", json_object_new_boolean(f->inlined));
+	if (f->tail_call)
+		json_object_object_add(o, "tail_call", json_object_new_boolean(1));
 	if (f->from_symtab)
 		json_object_object_add(o, "symbol_only", json_object_new_boolean(1));
 	return o;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsite.h"
 #include "locals.h"
 #include "render.h"
 #include "scrub.h"
@@ -118,6 +119,7 @@ static bool frame_base(const struct frame_ctx *fc, int depth, uint64_t *fb)
 
 static bool frame_cfa(const struct capture *cap, const struct sym_frame *f, uint64_t *cfa);
 static Dwarf_Attribute *owner_frame_base(struct symbolized *sym, size_t i, Dwarf_Attribute *mem);
+static bool owner_function(const struct symbolized *sym, size_t i, Dwarf_Die *out);
 
 /* The physical frame (the subprogram's sym_frame) of the caller of i. */
 static size_t caller_frame(const struct symbolized *sym, size_t i)
@@ -126,42 +128,9 @@ static size_t caller_frame(const struct symbolized *sym, size_t i)
 
 	for (size_t j = i + 1; j < sym->n_frames && sym->frames[j].capture_index <= want; j++)
 		if (sym->frames[j].capture_index == want && sym->frames[j].has_scope &&
-		    dwarf_tag(&sym->frames[j].scope) == DW_TAG_subprogram)
+		    !sym->frames[j].tail_call && dwarf_tag(&sym->frames[j].scope) == DW_TAG_subprogram)
 			found = j;
 	return found;
-}
-
-static bool is_call_site(int tag)
-{
-	return tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site;
-}
-
-/* The call site in `scope` whose return address is ret (DWARF address). */
-static bool find_call_site(Dwarf_Die *scope, Dwarf_Addr ret, int depth, Dwarf_Die *out)
-{
-	Dwarf_Die child;
-
-	if (depth > 16 || dwarf_child(scope, &child) != 0)
-		return false;
-	do {
-		int tag = dwarf_tag(&child);
-		Dwarf_Attribute a;
-		Dwarf_Addr pc;
-		if (is_call_site(tag)) {
-			Dwarf_Attribute *ra = dwarf_attr(&child, DW_AT_call_return_pc, &a);
-			if (!ra)
-				ra = dwarf_attr(&child, DW_AT_low_pc, &a);	/* GNU call sites */
-			if (ra && dwarf_formaddr(ra, &pc) == 0 && pc == ret) {
-				*out = child;
-				return true;
-			}
-		} else if ((tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) &&
-			   dwarf_haspc(&child, ret - 1) == 1) {
-			if (find_call_site(&child, ret, depth + 1, out))
-				return true;
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return false;
 }
 
 /* DW_OP_entry_value(DW_OP_regN): what register N held when the function
@@ -174,9 +143,15 @@ static bool entry_value(const struct frame_ctx *fc, unsigned regno, int depth, u
 	if (!sym || depth > 2 || (gi = caller_frame(sym, fc->sym_index)) == sym->n_frames)
 		return false;
 	struct sym_frame *g = &sym->frames[gi];
-	Dwarf_Die site, param;
-	if (!find_call_site(&g->scope, g->lookup_pc + 1 - g->bias, 0, &site) ||
+	Dwarf_Die site, param, callee, owner;
+	if (!callsite_find(&g->scope, g->lookup_pc + 1 - g->bias, &site) ||
 	    dwarf_child(&site, &param) != 0)
+		return false;
+	/* After a tail call the caller's call site passed its values to
+	 * another function, not to this one: gdb refuses those too. */
+	if (callsite_target(&site, &callee) &&
+	    (!owner_function(sym, fc->sym_index, &owner) ||
+	     !callsite_same_function(&callee, &owner)))
 		return false;
 	struct frame_ctx caller = { .cap = fc->cap, .dwfl = fc->dwfl, .sym = sym, .sym_index = gi,
 				    .cf = &fc->cap->frames[g->capture_index],
@@ -709,18 +684,37 @@ static bool frame_cfa(const struct capture *cap, const struct sym_frame *f, uint
 	return ok;
 }
 
+/* The subprogram that owns frame i's physical frame (i itself, or the
+ * function i was inlined into). */
+static bool owner_function(const struct symbolized *sym, size_t i, Dwarf_Die *out)
+{
+	for (size_t j = i; j < sym->n_frames; j++) {
+		const struct sym_frame *g = &sym->frames[j];
+		if (g->capture_index != sym->frames[i].capture_index || !g->has_scope ||
+		    g->tail_call != sym->frames[i].tail_call)
+			break;
+		if (dwarf_tag((Dwarf_Die *)&g->scope) == DW_TAG_subprogram) {
+			*out = g->scope;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* DW_AT_frame_base of the subprogram that owns frame i's physical frame. */
 static Dwarf_Attribute *owner_frame_base(struct symbolized *sym, size_t i, Dwarf_Attribute *mem)
 {
-	for (size_t j = i; j < sym->n_frames; j++) {
-		struct sym_frame *g = &sym->frames[j];
-		if (g->capture_index != sym->frames[i].capture_index || !g->has_scope)
-			break;
-		if (dwarf_tag(&g->scope) == DW_TAG_subprogram)
-			return dwarf_attr_integrate(&g->scope, DW_AT_frame_base, mem);
-	}
-	return NULL;
+	Dwarf_Die owner;
+
+	if (!owner_function(sym, i, &owner))
+		return NULL;
+	return dwarf_attr_integrate(&owner, DW_AT_frame_base, mem);
 }
+
+/* A frame rebuilt from a tail call has no registers of its own: only what
+ * needs none (statics, constants) can be shown; the rest is
+ * <optimized out>, as gdb shows it. */
+static const struct capture_frame no_registers;
 
 void locals_enrich(struct symbolized *sym, const struct capture *cap,
 		const struct bb_config *cfg)
@@ -730,11 +724,16 @@ void locals_enrich(struct symbolized *sym, const struct capture *cap,
 		struct frame_ctx fc = { .cap = cap, .dwfl = sym->dwfl, .sym = sym, .sym_index = i };
 		if (!f->has_scope || f->capture_index >= cap->n_frames)
 			continue;
-		fc.cf = &cap->frames[f->capture_index];
 		fc.dwarf_pc = f->lookup_pc - f->bias;
 		fc.bias = f->bias;
-		fc.has_cfa = frame_cfa(cap, f, &fc.cfa);
-		fc.frame_base = owner_frame_base(sym, i, &fc.fb_mem);
+		if (f->tail_call) {
+			fc.cf = &no_registers;
+			fc.sym = NULL;	/* and no entry values */
+		} else {
+			fc.cf = &cap->frames[f->capture_index];
+			fc.has_cfa = frame_cfa(cap, f, &fc.cfa);
+			fc.frame_base = owner_frame_base(sym, i, &fc.fb_mem);
+		}
 		struct collect c = { .fc = &fc, .cfg = cfg, .frame = f };
 		add_params(&c, &f->scope);
 		walk_locals(&c, &f->scope);

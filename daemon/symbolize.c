@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsite.h"
 #include "log.h"
 #include "symbolize.h"
 #include "symcache.h"
@@ -616,6 +617,50 @@ static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 	}
 }
 
+static void free_frame(struct sym_frame *f);
+
+/* Put back the frames tail calls took off the stack between the frames
+ * described before s->frames[first] (the callee) and those from first on
+ * (its caller, the last frame being the caller's own function). */
+static void add_tail_calls(struct symbolized *s, size_t *cap, size_t first)
+{
+	Dwarf_Addr rets[CALLSITE_MAX_TAIL];
+	Dwarf_Die site, target;
+
+	if (first == 0 || first >= s->n_frames)
+		return;
+	struct sym_frame callee = s->frames[first - 1], caller = s->frames[s->n_frames - 1];
+	if (!callee.has_scope || !caller.has_scope || callee.mod != caller.mod ||
+	    caller.lookup_pc == caller.pc ||	/* not a return address */
+	    dwarf_tag(&callee.scope) != DW_TAG_subprogram ||
+	    dwarf_tag(&caller.scope) != DW_TAG_subprogram ||
+	    !callsite_find(&caller.scope, caller.lookup_pc + 1 - caller.bias, &site) ||
+	    !callsite_target(&site, &target))
+		return;
+	size_t n = callsite_tail_path(&target, &callee.scope, rets, CALLSITE_MAX_TAIL);
+	size_t end = s->n_frames;
+	for (size_t k = 0; k < n; k++) {
+		struct sym_frame base = { .pc = rets[k] + caller.bias, .module = caller.module,
+					  .in_app = caller.in_app,
+					  .capture_index = caller.capture_index };
+		base.module_offset = caller.module_offset + (base.pc - caller.pc);
+		describe_dwarf(s, cap, caller.mod, base.pc - 1, caller.shift, &base);
+	}
+	size_t added = s->n_frames - end;
+	struct sym_frame *moved = added ? malloc(added * sizeof(*moved)) : NULL;
+	if (!moved) {
+		while (s->n_frames > end)
+			free_frame(&s->frames[--s->n_frames]);
+		return;
+	}
+	memcpy(moved, s->frames + end, added * sizeof(*moved));
+	memmove(s->frames + first + added, s->frames + first, (end - first) * sizeof(*moved));
+	memcpy(s->frames + first, moved, added * sizeof(*moved));
+	for (size_t k = first; k < first + added; k++)
+		s->frames[k].tail_call = true;
+	free(moved);
+}
+
 static void symbolize_threads(struct symbolized *out, const struct capture *cap)
 {
 	if (!cap->n_threads)
@@ -627,9 +672,12 @@ static void symbolize_threads(struct symbolized *out, const struct capture *cap)
 		const struct capture_thread *ct = &cap->threads[t];
 		struct symbolized tmp = { .dwfl = out->dwfl };
 		size_t tcap = 0;
-		for (size_t i = 0; i < ct->n_frames; i++)
+		for (size_t i = 0; i < ct->n_frames; i++) {
+			size_t first = tmp.n_frames;
 			describe_frame(&tmp, &tcap, out->dwfl, ct->pc[i], ct->activation[i],
 				       cap, i);
+			add_tail_calls(&tmp, &tcap, first);
+		}
 		struct sym_thread *st = &out->threads[out->n_threads++];
 		st->tid = ct->tid;
 		st->state = ct->state;
@@ -639,25 +687,28 @@ static void symbolize_threads(struct symbolized *out, const struct capture *cap)
 	}
 }
 
+static void free_frame(struct sym_frame *f)
+{
+	free(f->function);
+	free(f->symbol);
+	free(f->filename);
+	free(f->module);
+	free(f->context_line);
+	for (size_t k = 0; k < f->n_vars; k++) {
+		free(f->vars[k].name);
+		free(f->vars[k].value);
+	}
+	free(f->vars);
+	for (size_t k = 0; k < f->n_pre; k++)
+		free(f->pre_context[k]);
+	for (size_t k = 0; k < f->n_post; k++)
+		free(f->post_context[k]);
+}
+
 static void free_frames(struct sym_frame *frames, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct sym_frame *f = &frames[i];
-		free(f->function);
-		free(f->symbol);
-		free(f->filename);
-		free(f->module);
-		free(f->context_line);
-		for (size_t k = 0; k < f->n_vars; k++) {
-			free(f->vars[k].name);
-			free(f->vars[k].value);
-		}
-		free(f->vars);
-		for (size_t k = 0; k < f->n_pre; k++)
-			free(f->pre_context[k]);
-		for (size_t k = 0; k < f->n_post; k++)
-			free(f->post_context[k]);
-	}
+	for (size_t i = 0; i < n; i++)
+		free_frame(&frames[i]);
 	free(frames);
 }
 
@@ -671,9 +722,14 @@ int symbolize_capture(const struct capture *cap, struct symbolized *out)
 	if (!out->dwfl)
 		return -1;
 	dwfl_getmodules(out->dwfl, collect_module, out, 0);
-	for (size_t i = 0; i < cap->n_frames; i++)
+	for (size_t i = 0; i < cap->n_frames; i++) {
+		size_t first = out->n_frames;
 		describe_frame(out, &fcap, out->dwfl, cap->frames[i].pc,
 			       cap->frames[i].activation, cap, i);
+		/* not across the middle of a stack overflow's recursion */
+		if (!(cap->frames_omitted && i == CAPTURE_HEAD_FRAMES))
+			add_tail_calls(out, &fcap, first);
+	}
 	symbolize_threads(out, cap);
 	return 0;
 }

@@ -32,6 +32,9 @@ struct sym_frame {
 	bool in_app;
 	bool inlined;		/* an inlined call inside the next frame out */
 	bool from_symtab;	/* name from the ELF symbol table, no DWARF */
+	bool tail_call;		/* gone from the stack by a tail call, rebuilt
+				 * from the call sites (callsite.h); pc is where
+				 * it would have returned */
 	size_t capture_index;	/* which capture_frame this came from */
 
 	/* DWARF handles for the enrich stage; valid while the Dwfl lives */

@@ -201,14 +201,26 @@ def test_cpp_method_in_namespace(programs, daemon, opt):
 
 
 @pytest.mark.parametrize("opt", OPTS)
-def test_tail_call_frames_like_gdb(programs, daemon, opt):
-    """At -O2 middle() jumps to leaf(): its frame is only in the DWARF call
-    site information, from which gdb shows it.  The report shows it too."""
-    prog, ev = crash_and_check(programs, daemon, "tailcall.c", flags=(opt,),
+@pytest.mark.parametrize("mode", ["one", "deep"])
+def test_tail_call_frames_like_gdb(programs, daemon, opt, mode):
+    """At -O2 middle() jumps to leaf() (and with "deep" outer() to middle()):
+    those frames are only in the DWARF call site information, from which
+    gdb shows them.  The report shows them too, marked as tail calls."""
+    prog, ev = crash_and_check(programs, daemon, "tailcall.c", args=(mode,), flags=(opt,),
                                expect_sig=signal.SIGSEGV)
     assert_segv_message(ev, "0x0")
-    assert_order(ev, "main", "middle", "leaf")
-    check_against_gdb(ev, prog, (), "tailcall.c")
+    chain = ["main", "outer", "middle", "leaf"] if mode == "deep" else ["main", "middle", "leaf"]
+    assert_order(ev, *chain)
+    fns = [base_function(f) for f in functions(ev)]
+    assert fns[-len(chain):] == chain, fns
+    tail = [base_function(f["function"]) for f in ev["stacktrace"] if f.get("tail_call")]
+    if opt == "-O2":
+        assert tail == chain[1:-1], ev["stacktrace"]
+        for f in ev["stacktrace"][-len(chain) + 1:-1]:
+            assert f["vars"] == {"p": "<optimized out>"}, f   # no registers of its own
+    else:
+        assert tail == []
+    check_against_gdb(ev, prog, (mode,), "tailcall.c")
 
 
 def test_crash_in_shared_library(programs, daemon):

@@ -191,7 +191,8 @@ def test_before_send_that_edits(programs, make_daemon, ingest, open_tmp):
     assert ev["tags"]["uid"] == str(__import__("pwd").getpwnam("nobody").pw_uid)  # never root
     assert ev["message"].startswith("SIGSEGV: INVALID READ")
     subprocess.run([CLI, "-c", d.config, "message", "hello"], check=True, capture_output=True)
-    assert wait_for(lambda: any(e["message"] == "HELLO" for e in ingest.events), 15)
+    assert wait_for(lambda: any(e["message"] == "HELLO" for e in ingest.events), 15), \
+        (d.log(), ingest.requests)
 
 
 def test_value_scrubbing_everywhere(programs, make_daemon):
