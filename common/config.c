@@ -48,7 +48,7 @@ static int fail(struct ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-static int set_str(char **dst, const char *v)
+int bb_config_set_str(char **dst, const char *v)
 {
 	char *copy = strdup(v);
 
@@ -80,7 +80,7 @@ static int parse_abs_path(struct ctx *c, const char *key, const char *v, size_t 
 		return fail(c, "%s: \"%.200s\" is not an absolute path", key, v);
 	if (strlen(v) >= max)
 		return fail(c, "%s: path longer than %zu bytes", key, max - 1);
-	return set_str(dst, v);
+	return bb_config_set_str(dst, v);
 }
 
 /* "FROM => TO" */
@@ -156,21 +156,21 @@ static int key_endpoint(struct ctx *c, const char *v)
 
 	if (e != BB_DSN_OK)
 		return fail(c, "endpoint: \"%.200s\": %s", v, bb_dsn_strerror(e));
-	return set_str(&c->cfg->endpoint, buf);
+	return bb_config_set_str(&c->cfg->endpoint, buf);
 }
 
 static int key_environment(struct ctx *c, const char *v)
 {
 	if (strlen(v) >= BB_ENV_MAX)
 		return fail(c, "environment: longer than %d bytes", BB_ENV_MAX - 1);
-	return set_str(&c->cfg->environment, v);
+	return bb_config_set_str(&c->cfg->environment, v);
 }
 
 static int key_release(struct ctx *c, const char *v)
 {
 	if (strlen(v) >= BB_RELEASE_MAX)
 		return fail(c, "release: longer than %d bytes", BB_RELEASE_MAX - 1);
-	return set_str(&c->cfg->release, v);
+	return bb_config_set_str(&c->cfg->release, v);
 }
 
 static int key_socket(struct ctx *c, const char *v)
@@ -206,7 +206,7 @@ static int key_tags(struct ctx *c, const char *v)
 	if (strlen(v) >= BB_TAGS_MAX || bb_tags_foreach(v, tag_ok, NULL) != 0)
 		return fail(c, "tags: \"%.200s\" is not k=v,k=v (keys non-empty, "
 			    "at most %d bytes in all)", v, BB_TAGS_MAX - 1);
-	return set_str(&c->cfg->tags, v);
+	return bb_config_set_str(&c->cfg->tags, v);
 }
 
 static int key_path_map(struct ctx *c, const char *v)
@@ -229,7 +229,7 @@ static int key_path_map(struct ctx *c, const char *v)
 
 static int key_debuginfod(struct ctx *c, const char *v)
 {
-	return set_str(&c->cfg->debuginfod_urls, v);
+	return bb_config_set_str(&c->cfg->debuginfod_urls, v);
 }
 
 static int key_ignore(struct ctx *c, const char *v)
@@ -369,7 +369,8 @@ static int finish(struct ctx *c)
 	struct bb_config *cfg = c->cfg;
 
 	c->line = 0;
-	if (cfg->has_dsn && !cfg->endpoint && set_str(&cfg->endpoint, cfg->dsn.endpoint) != 0)
+	if (cfg->has_dsn && !cfg->endpoint &&
+	    bb_config_set_str(&cfg->endpoint, cfg->dsn.endpoint) != 0)
 		return fail(c, "out of memory");
 	if (!cfg->has_dsn && cfg->endpoint) {	/* no DSN: local mode, whatever the endpoint */
 		free(cfg->endpoint);

@@ -75,4 +75,8 @@ int bb_config_load(struct bb_config *cfg, const char *path, bool must_exist,
 
 void bb_config_free(struct bb_config *cfg);
 
+/* Replace the string *dst with a copy of v (command-line overrides);
+ * -1 when out of memory, *dst unchanged. */
+int bb_config_set_str(char **dst, const char *v);
+
 #endif

@@ -239,17 +239,6 @@ static int setup(struct daemon *d, bool foreground)
 	return 0;
 }
 
-static int replace_str(char **dst, const char *src)
-{
-	char *copy = strdup(src);
-
-	if (!copy)
-		return -1;
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
-
 /* Everything between the command line and the exit; every failure returns
  * here so that main has a single way out (shut_down) whatever happened. */
 static int run(struct daemon *d, const char *config, const char *socket_path,
@@ -262,8 +251,8 @@ static int run(struct daemon *d, const char *config, const char *socket_path,
 		fprintf(stderr, "boobood: %s\n", err);
 		return 1;
 	}
-	if ((socket_path && replace_str(&d->cfg.socket_path, socket_path) != 0) ||
-	    (spool_dir && replace_str(&d->cfg.spool_dir, spool_dir) != 0)) {
+	if ((socket_path && bb_config_set_str(&d->cfg.socket_path, socket_path) != 0) ||
+	    (spool_dir && bb_config_set_str(&d->cfg.spool_dir, spool_dir) != 0)) {
 		fprintf(stderr, "boobood: out of memory\n");
 		return 1;
 	}
