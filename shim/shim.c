@@ -164,9 +164,23 @@ static void wait_for_other_crash(void)
 static int must_reraise(int signo, const siginfo_t *info)
 {
 	/* Returning re-executes a faulting instruction, which faults again
-	 * under the restored disposition.  A sent signal, abort() and a trap
-	 * would not repeat, so send them again. */
-	return signo == SIGABRT || signo == SIGTRAP || !info || info->si_code <= 0;
+	 * under the restored disposition.  A sent signal, abort(), a trap and
+	 * a system call refused by seccomp (SIGSYS: the call is skipped, not
+	 * retried) would not repeat, so send them again. */
+	return signo == SIGABRT || signo == SIGTRAP || signo == SIGSYS || !info ||
+	       info->si_code <= 0;
+}
+
+/* Send the signal again to this thread with the kernel's siginfo, so a
+ * handler the program installed before us sees what it would have seen
+ * (a seccomp SIGSYS handler reads si_syscall).  A process may queue any
+ * si_code to itself; tgkill is the fallback. */
+static void reraise(int signo, siginfo_t *info)
+{
+	long pid = syscall(SYS_getpid), tid = syscall(SYS_gettid);
+
+	if (!info || syscall(SYS_rt_tgsigqueueinfo, pid, tid, signo, info) != 0)
+		syscall(SYS_tgkill, pid, tid, signo);
 }
 
 static void crash_handler(int signo, siginfo_t *info, void *uctx)
@@ -182,7 +196,7 @@ static void crash_handler(int signo, siginfo_t *info, void *uctx)
 	}
 	sigaction(signo, &previous[signo], NULL);
 	if (must_reraise(signo, info))
-		syscall(SYS_tgkill, syscall(SYS_getpid), syscall(SYS_gettid), signo);
+		reraise(signo, info);
 	errno = saved_errno;
 }
 

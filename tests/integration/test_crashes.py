@@ -312,6 +312,7 @@ def test_core_dump_and_status_unchanged(programs, daemon, tmp_path):
     ("bus", signal.SIGBUS, "SIGBUS: invalid", "bus_error"),
     ("trap", signal.SIGTRAP, "SIGTRAP:", "breakpoint"),
     ("sys", signal.SIGSYS, "SIGSYS: sent by tkill() or raise()", "bad_syscall"),
+    ("seccomp", signal.SIGSYS, "SIGSYS: system call blocked by seccomp", "seccomp_refusal"),
 ])
 def test_every_fatal_signal(programs, daemon, case, sig, words, site):
     prog = programs.build("signals.c")
