@@ -13,6 +13,15 @@ static int terminated(const char *s, size_t cap)
 	return memchr(s, '\0', cap) != NULL;
 }
 
+static int causes_terminated(const struct bb_record *r)
+{
+	for (size_t i = 0; i < BB_CAUSES_MAX; i++)
+		if (!terminated(r->cause_type[i], sizeof(r->cause_type[i])) ||
+		    !terminated(r->cause_value[i], sizeof(r->cause_value[i])))
+			return 0;
+	return 1;
+}
+
 static int strings_terminated(const struct bb_record *r)
 {
 	return terminated(r->thread_name, sizeof(r->thread_name)) &&
@@ -28,7 +37,8 @@ static int strings_terminated(const struct bb_record *r)
 	       terminated(r->user_username, sizeof(r->user_username)) &&
 	       terminated(r->user_ip, sizeof(r->user_ip)) &&
 	       terminated(r->request_method, sizeof(r->request_method)) &&
-	       terminated(r->request_url, sizeof(r->request_url));
+	       terminated(r->request_url, sizeof(r->request_url)) &&
+	       causes_terminated(r);
 }
 
 static int level_valid(const char *level)
@@ -48,8 +58,11 @@ enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record
 		return BB_REC_EVERSION;
 	if (out->size != sizeof(*out))
 		return BB_REC_ESIZE;
-	if (out->flags != 0)
+	if (out->flags != 0 || out->reserved != 0)
 		return BB_REC_EFLAGS;
+	if (out->n_causes > BB_CAUSES_MAX ||
+	    (out->n_causes && out->kind != BB_REC_ERROR))
+		return BB_REC_ECOUNT;
 	if (out->pid <= 0 || out->tid <= 0)
 		return BB_REC_EPID;
 	if (!strings_terminated(out))
@@ -90,6 +103,7 @@ const char *bb_record_strerror(enum bb_record_err err)
 	case BB_REC_ELEVEL: return "level is not info, warning or error";
 	case BB_REC_EPID: return "pid or tid not positive";
 	case BB_REC_EFLAGS: return "reserved flags set";
+	case BB_REC_ECOUNT: return "too many exception causes, or causes in a record that has none";
 	}
 	return "unknown record error";
 }

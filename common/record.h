@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define BB_RECORD_MAGIC   0x4b524242u /* "BBRK" little endian */
-#define BB_RECORD_VERSION 1u
+#define BB_RECORD_VERSION 2u	/* 2: causes of a captured exception */
 
 enum bb_record_kind {
 	BB_REC_CRASH = 1,	/* fatal signal, from the shim's handler */
@@ -46,6 +46,8 @@ enum bb_record_kind {
 #define BB_USER_FIELD_MAX 128
 #define BB_METHOD_MAX 16
 #define BB_URL_MAX 1024
+#define BB_CAUSES_MAX 4
+#define BB_CAUSE_VALUE_MAX 512
 
 struct bb_record {
 	uint32_t magic;		/* BB_RECORD_MAGIC */
@@ -89,6 +91,13 @@ struct bb_record {
 	/* booboo_set_request() of the calling thread */
 	char request_method[BB_METHOD_MAX];
 	char request_url[BB_URL_MAX];
+	/* booboo_capture_exception(): the exceptions the captured one was
+	 * thrown from (std::throw_with_nested), the nearest first; only in
+	 * BB_REC_ERROR records */
+	uint32_t n_causes;
+	uint32_t reserved;	/* 0 */
+	char cause_type[BB_CAUSES_MAX][BB_TYPE_MAX];
+	char cause_value[BB_CAUSES_MAX][BB_CAUSE_VALUE_MAX];
 };
 
 #define BB_ACK_MAGIC 0x4b434142u /* "BACK" */
@@ -108,6 +117,8 @@ enum bb_record_err {
 	BB_REC_ELEVEL,		/* message level not info|warning|error */
 	BB_REC_EPID,		/* pid/tid not positive */
 	BB_REC_EFLAGS,
+	BB_REC_ECOUNT,		/* n_causes above BB_CAUSES_MAX, or causes where
+				 * the kind has none */
 };
 
 /* Check a received buffer; on BB_REC_OK *out holds a copy that is safe to

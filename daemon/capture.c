@@ -447,9 +447,11 @@ static void read_abort_msg(struct capture *cap, Dwfl *dwfl, int memfd)
 		cap->abort_msg = strdup(buf);
 }
 
-static void read_abort_reason(struct capture *cap, Dwfl *dwfl, int memfd)
+/* The C++ exception the record names: the last one this thread threw
+ * (an abort may be std::terminate's), or the one a catch block handed to
+ * booboo_capture_exception. */
+static void read_exception(struct capture *cap, Dwfl *dwfl, int memfd)
 {
-	read_abort_msg(cap, dwfl, memfd);
 	if (cap->rec.exc_tinfo &&
 	    cxx_exception_read(&cap->exception, dwfl, memfd, cap->rec.exc_object,
 			       cap->rec.exc_tinfo) == 0)
@@ -502,7 +504,9 @@ enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
 			return CAPTURE_EDWFL;
 		unwind(&w);
 		if (rec->signo == SIGABRT)
-			read_abort_reason(cap, w.dwfl, memfd);
+			read_abort_msg(cap, w.dwfl, memfd);
+		if (rec->signo == SIGABRT || rec->kind == BB_REC_ERROR)
+			read_exception(cap, w.dwfl, memfd);
 		dwfl_end(w.dwfl);
 		fix_caller_registers(cap);
 		if (rec->kind == BB_REC_CRASH)

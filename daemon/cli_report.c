@@ -100,6 +100,19 @@ static void print_threads(FILE *out, struct json_object *threads)
 	}
 }
 
+/* The exceptions the reported one was thrown from, nearest first. */
+static void print_causes(FILE *out, struct json_object *exceptions)
+{
+	size_t n = exceptions ? json_object_array_length(exceptions) : 0;
+
+	for (size_t i = 1; i < n; i++) {
+		struct json_object *ex = json_object_array_get_idx(exceptions, i);
+		const char *value = str(ex, "value");
+		fprintf(out, "  caused by    %s%s%s\n", str(ex, "type") ?: "?",
+			value && *value ? ": " : "", value ? value : "");
+	}
+}
+
 void cli_print_report(FILE *out, struct json_object *ev, const char *id,
 		const char *state, const char *reason, bool color)
 {
@@ -110,6 +123,7 @@ void cli_print_report(FILE *out, struct json_object *ev, const char *id,
 	fprintf(out, "%s%s%s\n", BOLD(color), str(ev, "message") ?: "", RESET(color));
 	if (type && *type && !strstr(str(ev, "message") ?: "", type))
 		fprintf(out, "  type         %s\n", type);
+	print_causes(out, obj(ev, "exceptions"));
 	fprintf(out, "  level        %s\n", str(ev, "level") ?: "?");
 	if (proc)
 		fprintf(out, "  program      %s (pid %d)  %s\n", str(proc, "name") ?: "?",

@@ -89,6 +89,16 @@ static char *type_name(int memfd, uint64_t tinfo)
 	return d;
 }
 
+/* Where, within the object, the std::nested_exception part is: what
+ * std::throw_with_nested wraps around the exception it was handling. */
+static void note_base(struct cxx_exception *ex, const char *name, int64_t offset, bool known)
+{
+	if (known && !ex->has_nested && strcmp(name, "std::nested_exception") == 0) {
+		ex->has_nested = true;
+		ex->nested_offset = offset;
+	}
+}
+
 static void add_base(struct cxx_exception *ex, char *name)
 {
 	for (size_t i = 0; i < ex->n_bases; i++)
@@ -102,35 +112,54 @@ static void add_base(struct cxx_exception *ex, char *name)
 		free(name);
 }
 
-/* Breadth-first over the base classes, bounded by CXX_MAX_BASES. */
+struct base_ref {
+	uint64_t tinfo;
+	int64_t offset;		/* of this base within the whole object */
+	bool known;		/* false below a virtual base: no fixed offset */
+};
+
+static void visit_base(struct cxx_exception *ex, int memfd, struct base_ref *queue,
+		size_t *tail, size_t cap, struct base_ref ref)
+{
+	char *n = type_name(memfd, ref.tinfo);
+
+	if (n) {
+		note_base(ex, n, ref.offset, ref.known);
+		add_base(ex, n);
+	}
+	if (*tail < cap)
+		queue[(*tail)++] = ref;
+}
+
+/* Breadth-first over the base classes, bounded by CXX_MAX_BASES.  A
+ * __vmi_class_type_info lists {base, offset << 8 | flags}; bit 0 of the
+ * flags marks a virtual base, whose offset is not fixed. */
 static void collect_bases(struct cxx_exception *ex, Dwfl *dwfl, int memfd, uint64_t tinfo)
 {
-	uint64_t queue[CXX_MAX_BASES * 2];
-	size_t head = 0, tail = 0;
+	struct base_ref queue[CXX_MAX_BASES * 2];
+	size_t head = 0, tail = 0, cap = sizeof(queue) / sizeof(queue[0]);
 
-	queue[tail++] = tinfo;
+	queue[tail++] = (struct base_ref){ .tinfo = tinfo, .known = true };
 	while (head < tail && ex->n_bases < CXX_MAX_BASES) {
-		uint64_t t = queue[head++], base;
+		struct base_ref t = queue[head++];
+		uint64_t base, flags;
 		uint32_t count;
-		switch (kind_of(dwfl, memfd, t)) {
+		switch (kind_of(dwfl, memfd, t.tinfo)) {
 		case TI_SI:
-			if (read_u64(memfd, t + 16, &base) && tail < sizeof(queue) / 8) {
-				char *n = type_name(memfd, base);
-				if (n)
-					add_base(ex, n);
-				queue[tail++] = base;
-			}
+			if (read_u64(memfd, t.tinfo + 16, &base))
+				visit_base(ex, memfd, queue, &tail, cap, (struct base_ref){
+					base, t.offset, t.known });
 			break;
 		case TI_VMI:
-			if (pread(memfd, &count, 4, (off_t)(t + 20)) != 4)
+			if (pread(memfd, &count, 4, (off_t)(t.tinfo + 20)) != 4)
 				break;
 			for (uint32_t i = 0; i < count && i < CXX_MAX_BASES; i++) {
-				if (!read_u64(memfd, t + 24 + 16 * i, &base) || tail >= sizeof(queue) / 8)
+				if (!read_u64(memfd, t.tinfo + 24 + 16 * i, &base) ||
+				    !read_u64(memfd, t.tinfo + 32 + 16 * i, &flags))
 					break;
-				char *n = type_name(memfd, base);
-				if (n)
-					add_base(ex, n);
-				queue[tail++] = base;
+				bool virt = flags & 1;
+				visit_base(ex, memfd, queue, &tail, cap, (struct base_ref){
+					base, t.offset + ((int64_t)flags >> 8), t.known && !virt });
 			}
 			break;
 		default:
@@ -173,8 +202,22 @@ static void read_what(struct cxx_exception *ex, int memfd, uint64_t object)
 		}
 }
 
-int cxx_exception_read(struct cxx_exception *ex, Dwfl *dwfl, int memfd,
-		uint64_t object, uint64_t tinfo)
+void cxx_unwrap_nested_name(char *name)
+{
+	static const char wrapper[] = "std::_Nested_exception<";
+	size_t len = strlen(name), wl = sizeof(wrapper) - 1;
+
+	if (len <= wl + 1 || strncmp(name, wrapper, wl) != 0 || name[len - 1] != '>')
+		return;
+	memmove(name, name + wl, len - wl - 1);
+	len -= wl + 1;
+	while (len && name[len - 1] == ' ')	/* "Foo<Bar> >" from older demanglers */
+		len--;
+	name[len] = '\0';
+}
+
+static int read_one(struct cxx_exception *ex, Dwfl *dwfl, int memfd, uint64_t object,
+		uint64_t tinfo)
 {
 	memset(ex, 0, sizeof(*ex));
 	if (!tinfo)
@@ -185,6 +228,46 @@ int cxx_exception_read(struct cxx_exception *ex, Dwfl *dwfl, int memfd,
 	collect_bases(ex, dwfl, memfd, tinfo);
 	if (object)
 		read_what(ex, memfd, object);
+	cxx_unwrap_nested_name(ex->type);
+	return 0;
+}
+
+/* libstdc++ (x86-64) puts the __cxa_exception header right before every
+ * thrown object; its first field is the std::type_info *. */
+#define CXA_EXCEPTION_SIZE 112
+
+/* Follow std::nested_exception's exception_ptr (the word after its
+ * vtable pointer) from one exception to the one it was thrown from. */
+static void read_causes(struct cxx_exception *ex, Dwfl *dwfl, int memfd, uint64_t object)
+{
+	struct cxx_exception cur = { .has_nested = ex->has_nested,
+				     .nested_offset = ex->nested_offset };
+	uint64_t obj = object;
+
+	while (ex->n_causes < CXX_MAX_CAUSES && cur.has_nested) {
+		uint64_t inner, tinfo;
+		if (!read_u64(memfd, obj + (uint64_t)cur.nested_offset + 8, &inner) || !inner ||
+		    !read_u64(memfd, inner - CXA_EXCEPTION_SIZE, &tinfo))
+			break;
+		cxx_exception_free(&cur);
+		if (read_one(&cur, dwfl, memfd, inner, tinfo) != 0)
+			break;
+		struct cxx_cause *c = &ex->causes[ex->n_causes++];
+		c->type = cur.type;
+		c->what = cur.what;
+		cur.type = cur.what = NULL;
+		obj = inner;
+	}
+	cxx_exception_free(&cur);
+}
+
+int cxx_exception_read(struct cxx_exception *ex, Dwfl *dwfl, int memfd,
+		uint64_t object, uint64_t tinfo)
+{
+	if (read_one(ex, dwfl, memfd, object, tinfo) != 0)
+		return -1;
+	if (object)
+		read_causes(ex, dwfl, memfd, object);
 	return 0;
 }
 
@@ -194,5 +277,9 @@ void cxx_exception_free(struct cxx_exception *ex)
 	free(ex->what);
 	for (size_t i = 0; i < ex->n_bases; i++)
 		free(ex->bases[i]);
+	for (size_t i = 0; i < ex->n_causes; i++) {
+		free(ex->causes[i].type);
+		free(ex->causes[i].what);
+	}
 	memset(ex, 0, sizeof(*ex));
 }

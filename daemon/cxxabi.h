@@ -8,16 +8,31 @@
 #define BB_CXXABI_H
 
 #include <elfutils/libdwfl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define CXX_MAX_BASES 16
 
+#define CXX_MAX_CAUSES 4
+
+/* An exception this one was thrown from (std::throw_with_nested). */
+struct cxx_cause {
+	char *type;
+	char *what;			/* NULL when not readable */
+};
+
 struct cxx_exception {
-	char *type;			/* demangled, e.g. "std::out_of_range" */
+	char *type;			/* demangled, e.g. "std::out_of_range"; for
+					 * std::throw_with_nested's wrapper, the
+					 * program's own type inside it */
 	char *what;			/* NULL when not readable without running code */
 	char *bases[CXX_MAX_BASES];	/* every base class, demangled */
 	size_t n_bases;
+	bool has_nested;		/* a std::nested_exception at nested_offset */
+	int64_t nested_offset;
+	struct cxx_cause causes[CXX_MAX_CAUSES];	/* the nearest first */
+	size_t n_causes;
 };
 
 /* Read the exception at `object` with type_info at `tinfo` from memfd;
@@ -26,5 +41,10 @@ struct cxx_exception {
 int cxx_exception_read(struct cxx_exception *ex, Dwfl *dwfl, int memfd,
 		uint64_t object, uint64_t tinfo);
 void cxx_exception_free(struct cxx_exception *ex);
+
+/* "std::_Nested_exception<shop::Declined>", what std::throw_with_nested
+ * throws for a shop::Declined, becomes "shop::Declined": the program's
+ * own type.  In place; other names are left alone. */
+void cxx_unwrap_nested_name(char *name);
 
 #endif

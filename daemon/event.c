@@ -267,17 +267,43 @@ static struct json_object *stacktrace_json(const struct symbolized *sym)
 	return arr;
 }
 
-static void add_exception(struct json_object *ev, const char *type,
-		const char *value, struct json_object *stack)
+static void add_chained(struct json_object *arr, const char *type, const char *value,
+		struct json_object *stack, const char *chain_type)
 {
-	struct json_object *arr = json_object_new_array();
 	struct json_object *ex = json_object_new_object();
 
 	add_str(ex, "type", type);
 	add_str(ex, "value", value);
 	json_object_object_add(ex, "stacktrace", stack);
-	json_object_object_add(ex, "chain_type", NULL);
+	json_object_object_add(ex, "chain_type",
+			chain_type ? json_object_new_string(chain_type) : NULL);
 	json_object_array_add(arr, ex);
+}
+
+/* "exceptions": the one reported, then what it was thrown from
+ * (std::throw_with_nested), as "cause".  A cause's own stack was unwound
+ * when it was caught: its stacktrace is empty, never made up. */
+static void add_exceptions(struct json_object *ev, const char *type, const char *value,
+		struct json_object *stack, const struct capture *cap, bool uncaught)
+{
+	struct json_object *arr = json_object_new_array();
+	char name[BB_TYPE_MAX];
+
+	add_chained(arr, type, value, stack, NULL);
+	if (cap->rec.kind == BB_REC_ERROR) {
+		for (uint32_t i = 0; i < cap->rec.n_causes; i++) {
+			snprintf(name, sizeof(name), "%s", cap->rec.cause_type[i]);
+			cxx_unwrap_nested_name(name);
+			add_chained(arr, name, cap->rec.cause_value[i], json_object_new_array(),
+				    "cause");
+		}
+	} else if (uncaught) {
+		for (size_t i = 0; i < cap->exception.n_causes; i++) {
+			const struct cxx_cause *c = &cap->exception.causes[i];
+			add_chained(arr, c->type, c->what ? c->what : "", json_object_new_array(),
+				    "cause");
+		}
+	}
 	json_object_object_add(ev, "exceptions", arr);
 }
 
@@ -417,10 +443,19 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	const char *type = bb_signal_name(cap->rec.signo) ?: "signal";
 	char message[BB_MESSAGE_MAX + 64];
 
+	bool uncaught = !is_error && uncaught_exception(cap, sym);
+	char error_type[BB_TYPE_MAX];
+
 	if (is_error) {
-		type = cap->rec.error_type[0] ? cap->rec.error_type : "error";
+		snprintf(error_type, sizeof(error_type), "%s",
+			 cap->rec.error_type[0] ? cap->rec.error_type : "error");
+		cxx_unwrap_nested_name(error_type);
+		type = error_type;
 		snprintf(message, sizeof(message), "%s", cap->rec.message);
-	} else if (uncaught_exception(cap, sym)) {
+		if (cap->has_exception)	/* its base classes, for ignore_errors */
+			json_object_object_add(ctx, "exception",
+					exception_context(&cap->exception));
+	} else if (uncaught) {
 		type = cap->exception.type;
 		if (cap->exception.what)
 			snprintf(message, sizeof(message), "%s", cap->exception.what);
@@ -456,7 +491,7 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	json_object_object_add(ev, "context", ctx);
 
 	json_object_object_add(ev, "stacktrace", stacktrace_json(sym));
-	add_exception(ev, type, message, stacktrace_json(sym));
+	add_exceptions(ev, type, message, stacktrace_json(sym), cap, uncaught);
 	return ev;
 }
 

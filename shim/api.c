@@ -235,7 +235,12 @@ API int booboo_capture_message(const char *message, const char *level)
 	return shim_transport_send(&rec, false);
 }
 
-API int booboo_capture_error(const char *type, const char *message)
+_Static_assert(BOOBOO_CAUSES_MAX == BB_CAUSES_MAX, "booboo.h and record.h disagree");
+
+/* A handled error with the caller's stack; causes may be NULL. */
+static int capture_error(const char *type, const char *message,
+		const struct booboo_exception *causes, size_t n_causes,
+		const void *object, const void *type_info)
 {
 	struct bb_record rec;
 	ucontext_t uc;
@@ -248,10 +253,34 @@ API int booboo_capture_error(const char *type, const char *message)
 	copy_bounded(rec.level, sizeof(rec.level), "error");
 	copy_bounded(rec.error_type, sizeof(rec.error_type), type ? type : "error");
 	copy_bounded(rec.message, sizeof(rec.message), message ? message : "");
-	/* The daemon unwinds from here; this function's own frame is the
-	 * shim's and is left out of the report. */
+	/* what the daemon needs to match ignore_errors against base classes */
+	rec.exc_object = (uintptr_t)object;
+	rec.exc_tinfo = (uintptr_t)type_info;
+	for (size_t i = 0; causes && i < n_causes && i < BB_CAUSES_MAX; i++) {
+		copy_bounded(rec.cause_type[i], sizeof(rec.cause_type[i]),
+			     causes[i].type ? causes[i].type : "error");
+		copy_bounded(rec.cause_value[i], sizeof(rec.cause_value[i]),
+			     causes[i].message ? causes[i].message : "");
+		rec.n_causes++;
+	}
+	/* The daemon unwinds from here; the shim's own frames are left out
+	 * of the report. */
 	if (getcontext(&uc) != 0)
 		return -1;
 	shim_fill_registers(&rec, &uc);
 	return shim_transport_send(&rec, true);
+}
+
+API int booboo_capture_error(const char *type, const char *message)
+{
+	return capture_error(type, message, NULL, 0, NULL, NULL);
+}
+
+API int booboo_capture_exception(const struct booboo_exception *chain, size_t n,
+		const void *object, const void *type_info)
+{
+	if (!chain || n == 0)
+		return -1;
+	return capture_error(chain[0].type, chain[0].message, chain + 1, n - 1,
+			     object, type_info);
 }

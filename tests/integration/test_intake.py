@@ -31,9 +31,11 @@ def parse_header(path=HEADER):
         consts.update({n: int(v, 0) for n, v in re.findall(r"(\w+)\s*=\s*(\d+)", body)})
     body = re.search(r"struct bb_record\s*\{(.*?)\};", text, re.S).group(1)
     fields, offset, align_max = [], 0, 1
-    for ctype, name, count in re.findall(r"(\w+)\s+(\w+)\s*(?:\[(\w+)\])?\s*;", body):
+    for ctype, name, dims in re.findall(r"(\w+)\s+(\w+)\s*((?:\[\w+\])*)\s*;", body):
         code, size = CTYPES[ctype]
-        n = (consts[count] if count in consts else int(count)) if count else 1
+        n = 1                           # char a[N][M]: one run of N*M bytes
+        for d in re.findall(r"\[(\w+)\]", dims):
+            n *= consts[d] if d in consts else int(d)
         offset = (offset + size - 1) // size * size
         align_max = max(align_max, size)
         fields.append((name, code, n, offset))

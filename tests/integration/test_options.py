@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import CLI, SHIM, base_function, run_shim, wait_for
+from conftest import CLI, SHIM, base_function, run_plain, run_shim, wait_for
 
 IBAN_RULE = r"scrub_value = [A-Z]{2}[0-9]{2}[A-Z0-9]{10,30} => [iban]"
 
@@ -229,3 +229,74 @@ def test_argv_after_sensitive_flags_is_filtered(programs, daemon, tmp_path):
     assert argv[1:] == ["--password=[filtered]", "--token", "[filtered]", "--user", "bob"]
     assert "hunter2" not in json.dumps(ev)
     assert "environ" not in json.dumps(ev["context"]["process"])
+
+
+NESTED_CHAIN = [
+    ("std::logic_error", "checkout aborted", None),
+    ("shop::PaymentError", "payment failed for DE89370400440532013000", "cause"),
+    ("std::invalid_argument", "account DE89370400440532013000 is closed", "cause"),
+]
+
+
+def assert_order_in(ev, *names):
+    fns = [base_function(f["function"]) for f in ev["stacktrace"]]
+    assert all(n in fns for n in names), (names, fns)
+    assert [fns.index(n) for n in names] == sorted(fns.index(n) for n in names), fns
+
+
+def chain_of(ev):
+    return [(e["type"], e["value"], e["chain_type"]) for e in ev["exceptions"]]
+
+
+@pytest.mark.parametrize("how", ["uncaught", "caught"])
+def test_nested_exceptions_are_chained(programs, daemon, how):
+    """std::throw_with_nested: the reported exception first, then what it
+    was thrown from, as "cause" -- read from the dying process's memory
+    when uncaught, from the catch block when captured."""
+    prog = linked(programs, "api_cpp.cpp")
+    arg = "nested" if how == "uncaught" else "caught-nested"
+    res, pid = run_shim(prog, arg, sock=daemon.socket, env={"LD_PRELOAD": ""})
+    if how == "uncaught":
+        assert res.returncode == run_plain(prog, arg).returncode == -signal.SIGABRT
+    else:
+        assert "capture rc=0" in res.stdout and "still running" in res.stdout
+    ev = daemon.event_for_pid(pid)
+    assert ev["exception_type"] == "std::logic_error"        # not std::_Nested_exception<...>
+    assert ev["message"] == "checkout aborted"
+    assert chain_of(ev) == NESTED_CHAIN
+    assert ev["exceptions"][0]["stacktrace"] == ev["stacktrace"]
+    # uncaught: the stack at the throw; caught: where the capture was made
+    site = "checkout" if how == "uncaught" else "booboo_capture_current_exception"
+    assert_order_in(ev, "main", site)
+    for cause in ev["exceptions"][1:]:
+        assert cause["stacktrace"] == []                     # unwound long ago: not made up
+    report = subprocess.run([CLI, "-c", daemon.config, "show", "--last"],
+                            capture_output=True, text=True).stdout
+    assert "caused by    shop::PaymentError: payment failed for DE89" in report
+
+
+def test_iban_scrubbed_in_chained_exceptions(programs, make_daemon):
+    d = make_daemon(IBAN_RULE)
+    prog = linked(programs, "api_cpp.cpp")
+    for arg in ("nested", "caught-nested"):
+        _, pid = run_shim(prog, arg, sock=d.socket, env={"LD_PRELOAD": ""})
+        ev = d.event_for_pid(pid)
+        assert chain_of(ev)[1:] == [
+            ("shop::PaymentError", "payment failed for [iban]", "cause"),
+            ("std::invalid_argument", "account [iban] is closed", "cause")]
+        assert "DE89370400440532013000" not in json.dumps(ev)
+
+
+def test_ignore_errors_matches_subclasses_of_captured_exceptions(programs, make_daemon):
+    """ignore_errors = std::logic_error also ignores a caught
+    std::invalid_argument handed to booboo_capture_current_exception."""
+    d = make_daemon("ignore_errors = std::logic_error")
+    prog = linked(programs, "api_cpp.cpp")
+    res, pid_invalid = run_shim(prog, "caught-invalid", sock=d.socket, env={"LD_PRELOAD": ""})
+    assert "capture rc=0" in res.stdout and "still running" in res.stdout
+    res, pid_timeout = run_shim(prog, "caught", sock=d.socket, env={"LD_PRELOAD": ""})
+    ev = d.event_for_pid(pid_timeout)                 # a runtime_error: reported
+    assert ev["exception_type"] == "shop::Timeout"
+    assert "std::runtime_error" in ev["context"]["exception"]["bases"]
+    assert wait_for(lambda: "ignored (ignore_errors" in d.log(), 10), d.log()
+    assert not events_of(d, pid_invalid)

@@ -72,7 +72,9 @@ static void rejects_bad_fields(void **state)
 	(void)state;
 	r = good(BB_REC_CRASH); r.magic = 1;
 	assert_int_equal(parse(r), BB_REC_EMAGIC);
-	r = good(BB_REC_CRASH); r.version = 2;
+	r = good(BB_REC_CRASH); r.version = BB_RECORD_VERSION - 1;	/* an older shim */
+	assert_int_equal(parse(r), BB_REC_EVERSION);
+	r = good(BB_REC_CRASH); r.version = BB_RECORD_VERSION + 1;
 	assert_int_equal(parse(r), BB_REC_EVERSION);
 	r = good(BB_REC_CRASH); r.kind = 9;
 	assert_int_equal(parse(r), BB_REC_EKIND);
@@ -92,6 +94,20 @@ static void rejects_bad_fields(void **state)
 	assert_int_equal(parse(r), BB_REC_EFLAGS);
 	r = good(BB_REC_CRASH); r.has_regs = 7;
 	assert_int_equal(parse(r), BB_REC_EFLAGS);
+	r = good(BB_REC_ERROR); r.reserved = 1;
+	assert_int_equal(parse(r), BB_REC_EFLAGS);
+	/* causes: at most BB_CAUSES_MAX, and only a captured error has them */
+	r = good(BB_REC_ERROR); r.n_causes = BB_CAUSES_MAX;
+	assert_int_equal(parse(r), BB_REC_OK);
+	r = good(BB_REC_ERROR); r.n_causes = BB_CAUSES_MAX + 1;
+	assert_int_equal(parse(r), BB_REC_ECOUNT);
+	r = good(BB_REC_ERROR); r.n_causes = 0xffffffffu;
+	assert_int_equal(parse(r), BB_REC_ECOUNT);
+	r = good(BB_REC_CRASH); r.n_causes = 1;
+	assert_int_equal(parse(r), BB_REC_ECOUNT);
+	r = good(BB_REC_MESSAGE); r.n_causes = 1;
+	assert_int_equal(parse(r), BB_REC_ECOUNT);
+	assert_string_not_equal(bb_record_strerror(BB_REC_ECOUNT), "unknown record error");
 }
 
 static void rejects_unterminated_strings(void **state)
@@ -106,6 +122,12 @@ static void rejects_unterminated_strings(void **state)
 	r = good(BB_REC_CRASH); memset(r.request_url, 'x', sizeof(r.request_url));
 	assert_int_equal(parse(r), BB_REC_ESTRING);
 	r = good(BB_REC_CRASH); memset(r.tags, 'x', sizeof(r.tags));
+	assert_int_equal(parse(r), BB_REC_ESTRING);
+	/* every cause's strings, used or not */
+	r = good(BB_REC_ERROR); memset(r.cause_type[BB_CAUSES_MAX - 1], 'x', BB_TYPE_MAX);
+	assert_int_equal(parse(r), BB_REC_ESTRING);
+	r = good(BB_REC_ERROR); r.n_causes = 1;
+	memset(r.cause_value[0], 'x', BB_CAUSE_VALUE_MAX);
 	assert_int_equal(parse(r), BB_REC_ESTRING);
 	assert_string_not_equal(bb_record_strerror(BB_REC_ESTRING), "ok");
 }
