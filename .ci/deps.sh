@@ -3,7 +3,7 @@
 # and run its tests.  Used by .ci/run and tests/demo/run-demo.sh.
 set -euo pipefail
 PACKAGES=(build-essential g++ meson ninja-build pkg-config
-	libdw-dev libelf-dev libunwind-dev libcurl4-openssl-dev libjson-c-dev
+	libdw-dev libelf-dev libcurl4-openssl-dev libjson-c-dev
 	libcmocka-dev libc6-dbg python3 python3-pytest gdb elfutils debuginfod procps iproute2
 	util-linux
 	ca-certificates)

@@ -29,6 +29,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: booboo [-c FILE] COMMAND [ARGS]\n"
 		"  -c, --config FILE        configuration (default %s)\n"
+		"  -h, --help               this text\n"
+		"  -V, --version            the version\n"
 		"commands:\n"
 		"  list                     events: time, state, type, message, program, id\n"
 		"  show [ID|--last] [--json] one event as a report (default: the last one)\n"
