@@ -38,7 +38,6 @@ static struct {
 	char key[TAG_KEY_MAX];
 	char value[TAG_VALUE_MAX];
 } tags[MAX_TAGS];
-static pthread_key_t request_key;
 /* A pointer, not the struct: keeps static TLS small for every thread. */
 static __thread __attribute__((tls_model("initial-exec"))) struct request *thread_request;
 
@@ -134,7 +133,7 @@ static void free_request(void *p)
 
 void shim_api_init(void)
 {
-	pthread_key_create(&request_key, free_request);
+	pthread_key_create(&shim_load.request_key, free_request);
 }
 
 API void booboo_set_user(const char *id, const char *email, const char *username,
@@ -191,7 +190,7 @@ API void booboo_set_request(const char *method, const char *url)
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return;
-		pthread_setspecific(request_key, r);	/* freed at thread exit */
+		pthread_setspecific(shim_load.request_key, r);	/* freed at thread exit */
 		thread_request = r;
 	}
 	r->url[0] = '\0';
@@ -221,14 +220,13 @@ API int booboo_capture_message(const char *message, const char *level)
 {
 	struct bb_record rec;
 
-	if (!shim_enabled || !message)
+	if (!shim_load.enabled || !message)
 		return -1;
 	if (!level)
 		level = "info";
 	if (!level_ok(level))
 		return -1;
-	memcpy(&rec, &shim_base, sizeof(rec));
-	rec.kind = BB_REC_MESSAGE;
+	shim_record_start(&rec, BB_REC_MESSAGE);
 	shim_fill_identity(&rec);
 	copy_bounded(rec.level, sizeof(rec.level), level);
 	copy_bounded(rec.message, sizeof(rec.message), message);
@@ -245,10 +243,9 @@ static int capture_error(const char *type, const char *message,
 	struct bb_record rec;
 	ucontext_t uc;
 
-	if (!shim_enabled)
+	if (!shim_load.enabled)
 		return -1;
-	memcpy(&rec, &shim_base, sizeof(rec));
-	rec.kind = BB_REC_ERROR;
+	shim_record_start(&rec, BB_REC_ERROR);
 	shim_fill_identity(&rec);
 	copy_bounded(rec.level, sizeof(rec.level), "error");
 	copy_bounded(rec.error_type, sizeof(rec.error_type), type ? type : "error");

@@ -31,12 +31,10 @@ static const int fatal_signals[] = {
 };
 #define N_FATAL (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
 
-static struct sigaction previous[65];
-struct sockaddr_un shim_daemon_addr;
-socklen_t shim_daemon_addr_len;
-int shim_hold_ms = DEFAULT_HOLD_MS;
-int shim_enabled;
-struct bb_record shim_base;	/* what every record of this process starts with */
+_Static_assert(N_FATAL == SHIM_N_FATAL, "shim.h's SHIM_N_FATAL");
+
+struct shim_load shim_load __attribute__((aligned(4096))) = { .hold_ms = DEFAULT_HOLD_MS };
+_Static_assert(sizeof(struct shim_load) <= 4096, "shim_load is one page");
 
 /* The last C++ exception this thread threw (see __cxa_throw below).
  * initial-exec: reading it in the handler must not allocate. */
@@ -86,15 +84,25 @@ static int prepare_address(void)
 	if (!path || !*path)
 		path = DEFAULT_SOCKET;
 	n = strlen(path);
-	if (n >= sizeof(shim_daemon_addr.sun_path))
+	if (n >= sizeof(shim_load.daemon_addr.sun_path))
 		return -1;
-	shim_daemon_addr.sun_family = AF_UNIX;
-	memcpy(shim_daemon_addr.sun_path, path, n + 1);
-	shim_daemon_addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	shim_load.daemon_addr.sun_family = AF_UNIX;
+	memcpy(shim_load.daemon_addr.sun_path, path, n + 1);
+	shim_load.daemon_addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
 	return 0;
 }
 
 static void crash_handler(int signo, siginfo_t *info, void *uctx);
+
+static void restore_previous(int signo)
+{
+	for (size_t i = 0; i < N_FATAL; i++)
+		if (fatal_signals[i] == signo) {
+			sigaction(signo, &shim_load.previous[i], NULL);
+			return;
+		}
+	signal(signo, SIG_DFL);	/* not one of ours: cannot happen */
+}
 
 static void install_handlers(void)
 {
@@ -110,7 +118,7 @@ static void install_handlers(void)
 	for (i = 0; i < N_FATAL; i++)
 		sigaddset(&sa.sa_mask, fatal_signals[i]);
 	for (i = 0; i < N_FATAL; i++)
-		sigaction(fatal_signals[i], &sa, &previous[fatal_signals[i]]);
+		sigaction(fatal_signals[i], &sa, &shim_load.previous[i]);
 }
 
 __attribute__((constructor))
@@ -121,24 +129,32 @@ static void shim_init(void)
 	if (prepare_address() != 0)
 		return;
 	shim_api_init();
-	shim_hold_ms = parse_ms(getenv("BOOBOO_HOLD_TIMEOUT_MS"), DEFAULT_HOLD_MS);
-	shim_base.magic = BB_RECORD_MAGIC;
-	shim_base.version = BB_RECORD_VERSION;
-	shim_base.size = sizeof(shim_base);
-	copy_env(shim_base.environment, sizeof(shim_base.environment), "BOOBOO_ENVIRONMENT");
-	copy_env(shim_base.release, sizeof(shim_base.release), "BOOBOO_RELEASE");
-	copy_env(shim_base.tags, sizeof(shim_base.tags), "BOOBOO_TAGS");
+	shim_load.hold_ms = parse_ms(getenv("BOOBOO_HOLD_TIMEOUT_MS"), DEFAULT_HOLD_MS);
+	copy_env(shim_load.environment, sizeof(shim_load.environment), "BOOBOO_ENVIRONMENT");
+	copy_env(shim_load.release, sizeof(shim_load.release), "BOOBOO_RELEASE");
+	copy_env(shim_load.tags, sizeof(shim_load.tags), "BOOBOO_TAGS");
 	shim_altstack_setup();
 	install_handlers();
-	shim_enabled = 1;
+	shim_load.enabled = 1;
+}
+
+void shim_record_start(struct bb_record *rec, enum bb_record_kind kind)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->magic = BB_RECORD_MAGIC;
+	rec->version = BB_RECORD_VERSION;
+	rec->kind = (uint16_t)kind;
+	rec->size = sizeof(*rec);
+	memcpy(rec->environment, shim_load.environment, sizeof(rec->environment));
+	memcpy(rec->release, shim_load.release, sizeof(rec->release));
+	memcpy(rec->tags, shim_load.tags, sizeof(rec->tags));
 }
 
 /* ---- the signal path: async-signal-safe only ------------------------ */
 
 static void fill_record(int signo, const siginfo_t *info, const ucontext_t *uc)
 {
-	memcpy(&record, &shim_base, sizeof(record));
-	record.kind = BB_REC_CRASH;
+	shim_record_start(&record, BB_REC_CRASH);
 	shim_fill_identity(&record);
 	record.signo = signo;
 	record.si_code = info ? info->si_code : 0;
@@ -154,7 +170,7 @@ static void wait_for_other_crash(void)
 {
 	/* Another thread is reporting; the process dies when it is done.  Wait
 	 * past its bound, then die on our own rather than hang. */
-	long deadline = shim_now_ms() + shim_hold_ms + 2000;
+	long deadline = shim_now_ms() + shim_load.hold_ms + 2000;
 	struct timespec ten_ms = { 0, 10 * 1000 * 1000 };
 
 	while (shim_now_ms() < deadline)
@@ -194,7 +210,7 @@ static void crash_handler(int signo, siginfo_t *info, void *uctx)
 	} else {
 		wait_for_other_crash();
 	}
-	sigaction(signo, &previous[signo], NULL);
+	restore_previous(signo);
 	if (must_reraise(signo, info))
 		reraise(signo, info);
 	errno = saved_errno;

@@ -14,18 +14,36 @@
 
 #include "record.h"
 
-extern struct sockaddr_un shim_daemon_addr;
-extern socklen_t shim_daemon_addr_len;
-extern int shim_hold_ms;
-extern int shim_enabled;
-extern struct bb_record shim_base;
+#include <pthread.h>
+#include <signal.h>
+
+#define SHIM_N_FATAL 7
+
+/* Everything the shim learns or sets up at load, in one page-aligned
+ * struct: the constructor writes nothing else, because every page first
+ * touched costs every program start a page fault (~10 us on a VM). */
+struct shim_load {
+	struct sockaddr_un daemon_addr;
+	socklen_t daemon_addr_len;
+	int hold_ms;			/* BOOBOO_HOLD_TIMEOUT_MS */
+	int enabled;
+	pthread_key_t request_key;	/* api.c: the thread's request */
+	char environment[BB_ENV_MAX];	/* BOOBOO_ENVIRONMENT at load */
+	char release[BB_RELEASE_MAX];	/* BOOBOO_RELEASE at load */
+	char tags[BB_TAGS_MAX];		/* BOOBOO_TAGS at load */
+	struct sigaction previous[SHIM_N_FATAL];	/* what our handlers replaced */
+};
+extern struct shim_load shim_load;
+
+/* Start a record: zeroed, header, kind and the load-time values. */
+void shim_record_start(struct bb_record *rec, enum bb_record_kind kind);
 
 /* Give the calling thread its own alternate signal stack, so a stack
  * overflow in it can still be reported.  Returns the mapping (or NULL). */
 void *shim_altstack_setup(void);
 void shim_altstack_teardown(void *stack);
 
-/* transport.c: send one record and wait (at most shim_hold_ms) for the
+/* transport.c: send one record and wait (at most shim_load.hold_ms) for the
  * ack.  With pass_fds the process's /proc/self/mem and maps go along.
  * Returns 0 when the daemon acknowledged, -1 otherwise. */
 int shim_transport_send(const struct bb_record *rec, bool pass_fds);

@@ -51,7 +51,7 @@ static int send_record(int sock, const struct bb_record *rec, int memfd, int map
 
 static int wait_for_ack(int sock)
 {
-	long deadline = shim_now_ms() + shim_hold_ms;
+	long deadline = shim_now_ms() + shim_load.hold_ms;
 	struct bb_ack ack;
 
 	for (;;) {
@@ -90,8 +90,8 @@ int shim_transport_send(const struct bb_record *rec, bool pass_fds)
 
 	if (sock < 0)
 		return -1;
-	if (connect(sock, (const struct sockaddr *)&shim_daemon_addr,
-		    shim_daemon_addr_len) != 0)
+	if (connect(sock, (const struct sockaddr *)&shim_load.daemon_addr,
+		    shim_load.daemon_addr_len) != 0)
 		goto out;
 	if (pass_fds) {
 		allow_daemon_ptrace(sock);

@@ -214,9 +214,9 @@ def make_daemon(tmp_path):
     daemons = []
 
     def make(config_extra="", dsn=None, start=True, env=None, subdir=None, socket_path=None):
-        d = Daemon(tmp_path / subdir if subdir else tmp_path, config_extra, dsn, socket_path)
-        if subdir:
-            os.makedirs(d.tmp, exist_ok=True)
+        where = tmp_path / subdir if subdir else tmp_path
+        os.makedirs(where, exist_ok=True)       # Daemon() writes its config there
+        d = Daemon(where, config_extra, dsn, socket_path)
         daemons.append(d)
         return d.start(env) if start else d
 
