@@ -12,12 +12,15 @@
  * so that a recursive or enormous program cannot stall a report.
  */
 #include <dwarf.h>
+#include <gelf.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "callsite.h"
 
 #define SCOPE_DEPTH_MAX 16
 #define WALK_BUDGET 512		/* functions looked into, per rebuilt gap */
+#define SYMTAB_LOOKUPS 8	/* bodies looked up by name, per rebuilt gap */
 
 static bool is_call_site(int tag)
 {
@@ -97,12 +100,28 @@ static Dwarf_Die root_of(Dwarf_Die *die)
 	return cur;
 }
 
+/* The name the linker knows a function by. */
+static const char *linkage_name(Dwarf_Die *fn)
+{
+	Dwarf_Attribute a;
+	const char *name = dwarf_formstring(dwarf_attr_integrate(fn, DW_AT_linkage_name, &a));
+
+	return name ? name : dwarf_formstring(dwarf_attr_integrate(fn, DW_AT_name, &a));
+}
+
 bool callsite_same_function(Dwarf_Die *a, Dwarf_Die *b)
 {
 	Dwarf_Die ra = root_of(a), rb = root_of(b);
 
-	return dwarf_dieoffset(&ra) == dwarf_dieoffset(&rb) &&
-	       dwarf_cu_getdwarf(ra.cu) == dwarf_cu_getdwarf(rb.cu);
+	if (dwarf_dieoffset(&ra) == dwarf_dieoffset(&rb) &&
+	    dwarf_cu_getdwarf(ra.cu) == dwarf_cu_getdwarf(rb.cu))
+		return true;
+	/* A unit that calls a function defined in another has only a
+	 * declaration of it: the same external name is the same function. */
+	const char *na = linkage_name(&ra), *nb = linkage_name(&rb);
+	return na && nb && strcmp(na, nb) == 0 &&
+	       dwarf_hasattr_integrate(&ra, DW_AT_external) &&
+	       dwarf_hasattr_integrate(&rb, DW_AT_external);
 }
 
 static bool has_code(Dwarf_Die *die)
@@ -110,30 +129,9 @@ static bool has_code(Dwarf_Die *die)
 	return dwarf_hasattr(die, DW_AT_low_pc) || dwarf_hasattr(die, DW_AT_ranges);
 }
 
-/* The out-of-line body of fn, which a call site may name by its
- * declaration or its abstract (inline) instance: found among the
- * top-level functions of fn's unit. */
-static bool body_of(Dwarf_Die *fn, Dwarf_Die *body)
-{
-	Dwarf_Die cu, child;
-
-	if (has_code(fn)) {
-		*body = *fn;
-		return true;
-	}
-	if (!dwarf_diecu(fn, &cu, NULL, NULL) || dwarf_child(&cu, &child) != 0)
-		return false;
-	do {
-		if (dwarf_tag(&child) == DW_TAG_subprogram && has_code(&child) &&
-		    callsite_same_function(&child, fn)) {
-			*body = child;
-			return true;
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return false;
-}
-
 struct walk {
+	Dwfl_Module *mod;
+	int lookups;		/* left of SYMTAB_LOOKUPS */
 	Dwarf_Die *to;
 	size_t max;
 	int budget;
@@ -144,6 +142,70 @@ struct walk {
 };
 
 static void walk_function(struct walk *w, Dwarf_Die *fn, size_t depth);
+
+/* The function (not an inlined copy) whose code holds addr. */
+static bool function_at(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Die *out)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL;
+	int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+	bool found = false;
+
+	/* dwarf_getscopes goes on from an inlined copy into its abstract
+	 * origin's scopes: the real parents come from dwarf_getscopes_die */
+	Dwarf_Die *chain = NULL;
+	int m = n > 0 ? dwarf_getscopes_die(&scopes[0], &chain) : 0;
+	for (int i = 0; i < m && !found; i++)
+		if (dwarf_tag(&chain[i]) == DW_TAG_subprogram) {
+			*out = chain[i];
+			found = true;
+		}
+	free(chain);
+	free(scopes);
+	return found;
+}
+
+/* A body in another unit of the module (raise.c calls __pthread_kill,
+ * defined in pthread_kill.c): found by its name in the symbol table. */
+static bool body_elsewhere(struct walk *w, Dwarf_Die *fn, Dwarf_Die *body)
+{
+	const char *name = linkage_name(fn);
+	int n;
+
+	if (!w->mod || !name || w->lookups-- <= 0 || (n = dwfl_module_getsymtab(w->mod)) <= 0)
+		return false;
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *s = dwfl_module_getsym_info(w->mod, i, &sym, &addr, NULL, NULL, NULL);
+		if (s && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF &&
+		    strcmp(s, name) == 0)
+			return function_at(w->mod, addr, body);
+	}
+	return false;
+}
+
+/* The out-of-line body of fn, which a call site may name by its
+ * declaration or its abstract (inline) instance: among the top-level
+ * functions of fn's unit, else anywhere in the module. */
+static bool body_of(struct walk *w, Dwarf_Die *fn, Dwarf_Die *body)
+{
+	Dwarf_Die cu, child;
+
+	if (has_code(fn)) {
+		*body = *fn;
+		return true;
+	}
+	if (dwarf_diecu(fn, &cu, NULL, NULL) && dwarf_child(&cu, &child) == 0)
+		do {
+			if (dwarf_tag(&child) == DW_TAG_subprogram && has_code(&child) &&
+			    callsite_same_function(&child, fn)) {
+				*body = child;
+				return true;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+	return body_elsewhere(w, fn, body);
+}
 
 /* Every tail-call site in scope (blocks and inlined calls included). */
 static void walk_sites(struct walk *w, Dwarf_Die *scope, size_t depth, int nesting)
@@ -178,14 +240,15 @@ static void walk_function(struct walk *w, Dwarf_Die *fn, size_t depth)
 {
 	Dwarf_Die body;
 
-	if (w->budget-- <= 0 || w->n_found > 1 || !body_of(fn, &body))
+	if (w->budget-- <= 0 || w->n_found > 1 || !body_of(w, fn, &body))
 		return;
 	walk_sites(w, &body, depth, 0);
 }
 
-size_t callsite_tail_path(Dwarf_Die *from, Dwarf_Die *to, Dwarf_Addr *rets, size_t max)
+size_t callsite_tail_path(Dwfl_Module *mod, Dwarf_Die *from, Dwarf_Die *to,
+		Dwarf_Addr *rets, size_t max)
 {
-	struct walk w = { .to = to, .budget = WALK_BUDGET };
+	struct walk w = { .mod = mod, .lookups = SYMTAB_LOOKUPS, .to = to, .budget = WALK_BUDGET };
 
 	if (max > CALLSITE_MAX_TAIL)
 		max = CALLSITE_MAX_TAIL;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 
 /* Longest chain of tail calls rebuilt between two real frames. */
 #define CALLSITE_MAX_TAIL 8
@@ -32,9 +33,11 @@ bool callsite_same_function(Dwarf_Die *a, Dwarf_Die *b);
 
 /* The chain of tail calls by which `from` (called by a real frame) came to
  * run `to` (the next real frame in), when the debug info allows exactly one
- * such chain.  Fills rets with the return addresses (DWARF addresses) of
- * the tail-call sites, the one that jumped to `to` first, and returns how
- * many; 0 when from is to, or when no single chain explains the stack. */
-size_t callsite_tail_path(Dwarf_Die *from, Dwarf_Die *to, Dwarf_Addr *rets, size_t max);
+ * such chain; mod (where both are) finds bodies defined in other units.
+ * Fills rets with the return addresses (DWARF addresses) of the tail-call
+ * sites, the one that jumped to `to` first, and returns how many; 0 when
+ * from is to, or when no single chain explains the stack. */
+size_t callsite_tail_path(Dwfl_Module *mod, Dwarf_Die *from, Dwarf_Die *to,
+		Dwarf_Addr *rets, size_t max);
 
 #endif

@@ -286,9 +286,13 @@ static char *symtab_name(Dwfl_Module *mod, Dwarf_Addr addr)
 {
 	GElf_Off off;
 	GElf_Sym sym;
-	const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	const char *name = NULL;
 	char *copy, *at;
 
+	/* the cache's sorted index where it has one, libdwfl's walk of the
+	 * symbol table otherwise */
+	if (!symcache_symbol(mod, addr, &name, &off))
+		name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (!name)
 		return NULL;
 	copy = strdup(name);
@@ -339,6 +343,77 @@ static bool find_function_deep(Dwarf_Die *parent, Dwarf_Addr pc, int depth, Dwar
 				return true;
 	} while (dwarf_siblingof(&child, &child) == 0);
 	return false;
+}
+
+static Dwarf_Addr line_addr(Dwarf_Lines *lines, size_t i)
+{
+	Dwarf_Addr a = 0;
+
+	dwarf_lineaddr(dwarf_onesrcline(lines, i), &a);
+	return a;
+}
+
+static bool line_flag(int (*get)(Dwarf_Line *, bool *), Dwarf_Line *l)
+{
+	bool v = false;
+
+	return get(l, &v) == 0 && v;
+}
+
+/* The source line of a DWARF address as gdb picks it.  Compilers emit
+ * several rows at one address (one per inlined call starting there);
+ * libdw's lookup takes the last of them, gdb the last that begins a
+ * statement, which is where the line of the innermost call is. */
+static bool line_at(Dwarf_Die *cu, Dwarf_Addr addr, const char **file, int *line, int *col)
+{
+	Dwarf_Lines *lines;
+	size_t n, lo = 0, hi;
+
+	if (dwarf_getsrclines(cu, &lines, &n) != 0 || n == 0)
+		return false;
+	for (hi = n; lo < hi;) {	/* the first row past addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (line_addr(lines, mid) <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return false;
+	Dwarf_Line *best = dwarf_onesrcline(lines, lo - 1);
+	if (line_flag(dwarf_lineendsequence, best))
+		return false;	/* in a gap between sequences */
+	Dwarf_Addr at = line_addr(lines, lo - 1);
+	for (size_t i = lo; i-- > 0 && line_addr(lines, i) == at;) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		if (!line_flag(dwarf_lineendsequence, l) &&
+		    line_flag(dwarf_linebeginstatement, l)) {
+			best = l;
+			break;
+		}
+	}
+	*file = dwarf_linesrc(best, NULL, NULL);
+	dwarf_lineno(best, line);
+	dwarf_linecol(best, col);
+	return true;
+}
+
+/* Assembly functions with several names (glibc's memcpy and memmove
+ * variants) are sibling subprograms with the same code: take the last of
+ * them, the one gdb names. */
+static void last_alias(Dwarf_Die *fn)
+{
+	Dwarf_Die next = *fn;
+	Dwarf_Addr pc, next_pc;
+
+	if (dwarf_lowpc(fn, &pc) != 0)
+		return;
+	for (int i = 0; i < 8 && dwarf_siblingof(&next, &next) == 0; i++) {
+		if (dwarf_tag(&next) != DW_TAG_subprogram || dwarf_lowpc(&next, &next_pc) != 0 ||
+		    next_pc != pc)
+			return;
+		*fn = next;
+	}
 }
 
 /* Fill the frames of one pc: the inline chain innermost first, then the
@@ -495,6 +570,8 @@ static size_t describe_dwarf_uncached(struct symbolized *s, size_t *cap, Dwfl_Mo
 		free(scopes);
 		return 0;
 	}
+	if (dwarf_tag(innermost) == DW_TAG_subprogram)
+		last_alias(innermost);
 	/* Only an inline chain needs the DIE's ancestors (a walk of the CU):
 	 * a plain function is its own, only frame. */
 	nchain = dwarf_tag(innermost) == DW_TAG_inlined_subroutine ?
@@ -507,11 +584,9 @@ static size_t describe_dwarf_uncached(struct symbolized *s, size_t *cap, Dwfl_Mo
 	Dwarf_Attribute attr;
 	comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
 
-	Dwfl_Line *line = dwfl_module_getsrc(mod, caddr);
 	const char *file = NULL;
 	int lineno = 0, col = 0;
-	if (line)
-		file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
+	line_at(cudie, caddr - bias, &file, &lineno, &col);
 
 	Dwarf_Die *list = nchain ? chain : innermost;
 	int n = nchain ? nchain : 1;
@@ -637,14 +712,20 @@ static void add_tail_calls(struct symbolized *s, size_t *cap, size_t first)
 	    !callsite_find(&caller.scope, caller.lookup_pc + 1 - caller.bias, &site) ||
 	    !callsite_target(&site, &target))
 		return;
-	size_t n = callsite_tail_path(&target, &callee.scope, rets, CALLSITE_MAX_TAIL);
+	size_t n = callsite_tail_path(caller.mod, &target, &callee.scope, rets, CALLSITE_MAX_TAIL);
 	size_t end = s->n_frames;
 	for (size_t k = 0; k < n; k++) {
 		struct sym_frame base = { .pc = rets[k] + caller.bias, .module = caller.module,
 					  .in_app = caller.in_app,
 					  .capture_index = caller.capture_index };
 		base.module_offset = caller.module_offset + (base.pc - caller.pc);
+		size_t before = s->n_frames;
 		describe_dwarf(s, cap, caller.mod, base.pc - 1, caller.shift, &base);
+		/* One frame per tail call, named after the innermost function
+		 * at the site, as gdb shows it (it does not split a tail call's
+		 * frame into inlined calls). */
+		while (s->n_frames > before + 1)
+			free_frame(&s->frames[--s->n_frames]);
 	}
 	size_t added = s->n_frames - end;
 	struct sym_frame *moved = added ? malloc(added * sizeof(*moved)) : NULL;

@@ -5,11 +5,13 @@
  */
 #include <fcntl.h>
 #include <limits.h>
-#include <unistd.h>
 #include <link.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "symcache.h"
 
@@ -17,6 +19,7 @@ struct sym_entry {
 	GElf_Addr addr;
 	GElf_Xword size;
 	const char *name;	/* owned by libdwfl, lives with the entry's Dwfl */
+	int index;		/* in the symbol table */
 };
 
 struct entry {
@@ -33,6 +36,8 @@ struct entry {
 	struct sym_entry *syms;	/* sorted by address, built on first use */
 	size_t nsyms;
 	bool syms_built;
+	bool has_dwarf;		/* debug info was found when loaded */
+	long loaded_at;		/* CLOCK_MONOTONIC seconds */
 };
 
 static struct entry cache[SYMCACHE_FILES];
@@ -61,6 +66,21 @@ static bool same_file(const struct entry *e, const char *path, const struct stat
 	       e->mtime.tv_nsec == st->st_mtim.tv_nsec && strcmp(e->path, path) == 0;
 }
 
+static long now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec;
+}
+
+static bool has_dwarf(struct entry *e)
+{
+	Dwarf_Addr b;
+
+	return dwfl_module_getdwarf(e->mod, &b) != NULL;
+}
+
 static bool load(struct entry *e, const char *path, int fd, const struct stat *st)
 {
 	const char *base = strrchr(path, '/');
@@ -80,12 +100,37 @@ static bool load(struct entry *e, const char *path, int fd, const struct stat *s
 		e->dwfl = NULL;
 		return false;
 	}
+	e->has_dwarf = has_dwarf(e);
+	e->loaded_at = now_s();
 	e->path = strdup(path);
 	e->dev = st->st_dev;
 	e->ino = st->st_ino;
 	e->size = st->st_size;
 	e->mtime = st->st_mtim;
 	return e->path != NULL;
+}
+
+/* A file loaded without debug info: has its debug package been installed
+ * since?  Its build-id file under /usr/lib/debug says so at once (what
+ * -dbgsym packages install); other places (debuglink, debuginfod) are
+ * looked at again after RECHECK_S, not on every crash of a crash loop. */
+#define RECHECK_S 60
+static bool debug_info_may_have_come(const struct entry *e)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	char path[PATH_MAX];
+	int n = dwfl_module_build_id(e->mod, &bits, &vaddr);
+
+	if (now_s() - e->loaded_at >= RECHECK_S)
+		return true;
+	if (n < 2 || n > 64)
+		return false;
+	size_t len = (size_t)snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%02x/", bits[0]);
+	for (int i = 1; i < n && len + 3 < sizeof(path); i++)
+		len += (size_t)snprintf(path + len, sizeof(path) - len, "%02x", bits[i]);
+	snprintf(path + len, sizeof(path) - len, ".debug");
+	return access(path, F_OK) == 0;
 }
 
 Dwfl_Module *symcache_module(const char *path, int fd, Dwarf_Addr *bias)
@@ -98,6 +143,12 @@ Dwfl_Module *symcache_module(const char *path, int fd, Dwarf_Addr *bias)
 		return NULL;
 	for (size_t i = 0; i < SYMCACHE_FILES; i++) {
 		if (same_file(&cache[i], path, &st)) {
+			if (!cache[i].has_dwarf && debug_info_may_have_come(&cache[i])) {
+				/* Load again, so the symbols, the names and the
+				 * pc cache (a new generation) come from it. */
+				victim = &cache[i];
+				break;
+			}
 			cache[i].used = ++clock_hand;
 			*bias = cache[i].bias;
 			return cache[i].mod;
@@ -149,7 +200,11 @@ static int cmp_sym(const void *a, const void *b)
 {
 	const struct sym_entry *x = a, *y = b;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	/* Aliases (memcpy and memmove share code): in symbol table order,
+	 * so the search below always lands on the same one, the later. */
+	return (x->index > y->index) - (x->index < y->index);
 }
 
 static void build_index(struct entry *e)
@@ -165,7 +220,7 @@ static void build_index(struct entry *e)
 		const char *name = dwfl_module_getsym_info(e->mod, i, &sym, &addr, NULL, NULL, NULL);
 		int type = GELF_ST_TYPE(sym.st_info);
 		if (name && *name && (type == STT_FUNC || type == STT_OBJECT) && sym.st_shndx != SHN_UNDEF)
-			e->syms[e->nsyms++] = (struct sym_entry){ addr, sym.st_size, name };
+			e->syms[e->nsyms++] = (struct sym_entry){ addr, sym.st_size, name, i };
 	}
 	qsort(e->syms, e->nsyms, sizeof(*e->syms), cmp_sym);
 }

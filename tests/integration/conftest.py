@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -280,18 +281,35 @@ FRAME_RE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(.+?) \((.*)\) at (\S+):(\
 FRAME_NOFILE_RE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*\)(?: from (\S+))?\s*$")
 
 
-def gdb_frames(prog, *args, commands=("bt",), env=None):
-    """Run prog under gdb until it dies; return gdb's frames, innermost first,
-    as dicts {function, file, line} (file/line None when gdb has none).
-    Never asks debuginfod: the oracle must be quick and offline."""
+GDB_MARK = "==booboo-gdb-commands=="
+
+
+def gdb_frames(prog, *args, commands=("bt",), env=None, whole=False):
+    """Run prog under gdb until it dies, take a core of the crash and run
+    the commands on that core, as the issue's oracle is defined; return
+    gdb's frames, innermost first, as dicts {function, file, line}
+    (file/line None when gdb has none), and gdb's output.  whole=True also
+    shows the frames past main and the entry point.  Never asks debuginfod:
+    the oracle must be quick and offline."""
+    fd, core = tempfile.mkstemp(prefix="booboo-gdb-", suffix=".core")
+    os.close(fd)
     cmd = ["gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off",
-           "-ex", "set pagination off", "-ex", "set width 0", "-ex", "run"]
+           "-ex", "set pagination off", "-ex", "set width 0"]
+    if whole:
+        cmd += ["-ex", "set backtrace past-main on", "-ex", "set backtrace past-entry on"]
+    cmd += ["-ex", "run", "-ex", f"gcore {core}", "-ex", "kill", "-ex", f"core-file {core}",
+            "-ex", f"echo {GDB_MARK}\\n"]
     for c in commands:
         cmd += ["-ex", c]
     cmd += ["--args", prog, *args]
     e = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
     e.update(env or {})
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=e).stdout
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=e).stdout
+    finally:
+        os.unlink(core)
+    assert GDB_MARK in out, f"gdb did not reach the core:\n{out}"
+    out = out.split(GDB_MARK, 1)[1]
     frames, raw = [], []
     # gdb wraps long frames; join continuation lines
     for line in out.splitlines():

@@ -42,14 +42,33 @@ def test_every_frame_equals_gdb_inline_included(programs, daemon, opt):
         assert [base_function(f["function"]) for f in inl] == ["adjust", "scale"]
 
 
-def test_cpp_frames_equal_gdb(programs, daemon):
-    prog = programs.build("cpp_ns.cpp", ("-O0",))
-    res, pid = run_shim(prog, sock=daemon.socket)
+def frame_key(function, file, line):
+    return (base_function(function), os.path.basename(file) if file else None,
+            line if file else None)
+
+
+@pytest.mark.parametrize("source,opt,args", [
+    ("crash_null.c", "-O0", ()), ("crash_null.c", "-O2", ()),
+    ("libc_crash.c", "-O0", ()), ("libc_crash.c", "-O2", ("memcpy",)),
+    ("abort.c", "-O0", ()), ("divzero.c", "-O2", ()),
+    ("thread_crash.c", "-O2", ()),
+    ("cpp_ns.cpp", "-O0", ()), ("cpp_ns.cpp", "-O2", ()),
+    ("locals_cpp.cpp", "-O0", ()), ("locals_cpp.cpp", "-O2", ()),
+    ("report.c", "-O2", ("inline", "0")), ("tailcall.c", "-O2", ("deep",)),
+])
+def test_whole_stack_equals_gdb_on_a_core(programs, daemon, source, opt, args):
+    """Every frame, libc's and the start-up code's included (gdb with
+    backtrace past-main and past-entry on a core of the same crash): the
+    same functions, files and lines, in the same order, nothing more."""
+    prog = programs.build(source, (opt,))
+    res, pid = run_shim(prog, *args, sock=daemon.socket)
+    assert res.returncode < 0, res
     ev = daemon.event_for_pid(pid)
-    want, out = gdb_frames_in(prog, [], "/")
-    ours = [(base_function(f["function"]), os.path.basename(f["filename"]), f["lineno"])
-            for f in reversed(ev["stacktrace"]) if f.get("filename", "").startswith("/")]
-    assert ours[:len(want)] == want, out
+    frames, out = gdb_frames(prog, *args, whole=True)
+    want = [frame_key(f["function"], f["file"], f["line"]) for f in frames]
+    ours = [frame_key(f["function"], f.get("filename"), f.get("lineno"))
+            for f in reversed(ev["stacktrace"])]
+    assert ours == want, out
 
 
 def test_source_context(programs, daemon):
