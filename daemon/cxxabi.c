@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cxxabi.h"
-#include "symbolize.h"
+#include "names.h"
 
 #define NAME_MAX_LEN 512
 #define WHAT_MAX_LEN 2048
@@ -84,7 +84,7 @@ static char *type_name(int memfd, uint64_t tinfo)
 	if (!mangled)
 		return NULL;
 	/* A leading '*' marks a type local to its translation unit. */
-	char *d = symbolize_demangle_type(mangled[0] == '*' ? mangled + 1 : mangled);
+	char *d = names_demangle_type(mangled[0] == '*' ? mangled + 1 : mangled);
 	free(mangled);
 	return d;
 }

@@ -18,6 +18,7 @@
 
 #include "callsite.h"
 #include "locals.h"
+#include "names.h"
 #include "render.h"
 #include "scrub.h"
 #include "symcache.h"
@@ -69,7 +70,7 @@ static bool symbol_name(void *arg, uint64_t addr, char *out, size_t outlen)
 	Dwfl_Module *cmod = mod ? symbolize_cached_module(fc->cap, mod, &shift) : NULL;
 	if (!cmod || !symcache_symbol(cmod, addr - shift, &name, &off))
 		return false;
-	char *d = symbolize_demangle(name);
+	char *d = names_demangle(name);
 	if (!d)
 		return false;
 	char *at = strchr(d, '@');

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "render.h"
-#include "symbolize.h"
 
 #define MAX_ELEMENTS 200	/* gdb's print elements */
 #define MAX_OBJECT (64 * 1024)	/* biggest value we copy in one piece */
@@ -326,9 +326,9 @@ static void put_enum_scope(struct out *o, Dwarf_Die *t)
 	char *q;
 
 	if (dwarf_attr_integrate(t, DW_AT_enum_class, &a) && name)
-		q = symbolize_qualified_name(t, name);
+		q = names_qualified(t, name);
 	else
-		q = symbolize_qualified_name(t, "");
+		q = names_qualified(t, "");
 	if (q) {
 		put(o, q);
 		if (dwarf_attr_integrate(t, DW_AT_enum_class, &a) && name)

@@ -1,5 +1,5 @@
 /*
- * symbolize.c - names, files and lines for captured frames, with libdw.
+ * symbolize.c - functions, files and lines for captured frames, with libdw.
  *
  * Runs after the process is released, from the capture alone: a fresh
  * Dwfl built from the copied maps, allowed to load separate debug info
@@ -16,102 +16,14 @@
 
 #include "callsite.h"
 #include "log.h"
+#include "names.h"
 #include "symbolize.h"
 #include "symcache.h"
-
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
-
-char *symbolize_demangle(const char *name)
-{
-	int status = -1;
-	char *d;
-
-	if (!name)
-		return NULL;
-	if (name[0] == '_' && name[1] == 'Z') {
-		d = __cxa_demangle(name, NULL, NULL, &status);
-		if (d && status == 0)
-			return d;
-		free(d);
-	}
-	return strdup(name);
-}
-
-/* Index of the '(' matching the ')' at end - 1, or -1. */
-static long matching_open(const char *s, size_t end)
-{
-	int depth = 0;
-
-	for (size_t i = end; i-- > 0;) {
-		if (s[i] == ')')
-			depth++;
-		else if (s[i] == '(' && --depth == 0)
-			return (long)i;
-	}
-	return -1;
-}
-
-static bool ends_with_word(const char *s, size_t len, const char *w)
-{
-	size_t n = strlen(w);
-
-	return len >= n && strncmp(s + len - n, w, n) == 0 &&
-	       (len == n || s[len - n - 1] == ' ' || s[len - n - 1] == ')');
-}
-
-char *symbolize_short_name(const char *d)
-{
-	size_t len = strlen(d);
-
-	/* Trailing qualifiers of a member function, then its parameters. */
-	for (bool again = true; again;) {
-		again = false;
-		static const char *const quals[] = { " const", " volatile", " &&", " &", " noexcept" };
-		for (size_t q = 0; q < sizeof(quals) / sizeof(quals[0]); q++)
-			if (ends_with_word(d, len, quals[q] + 1) && len > strlen(quals[q]) &&
-			    d[len - strlen(quals[q])] == ' ') {
-				len -= strlen(quals[q]);
-				again = true;
-			}
-	}
-	if (len && d[len - 1] == ')') {
-		long open = matching_open(d, len);
-		/* "operator()" names the function; its parentheses stay */
-		if (open > 0 && !((size_t)open >= 8 && strncmp(d + open - 8, "operator", 8) == 0 &&
-				  (size_t)open + 2 == len))
-			len = (size_t)open;
-	}
-	/* A return type (templates) ends at the last space outside <> and (). */
-	size_t start = 0;
-	int angle = 0, paren = 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = d[i];
-		angle += c == '<' ? 1 : c == '>' ? -1 : 0;
-		paren += c == '(' ? 1 : c == ')' ? -1 : 0;
-		if (c == ' ' && angle == 0 && paren == 0) {
-			if (i >= 8 && strncmp(d + i - 8, "operator", 8) == 0)
-				break;	/* "operator new", "operator int" */
-			start = i + 1;
-		}
-	}
-	return strndup(d + start, len - start);
-}
 
 static void set_names(struct sym_frame *f, char *demangled)
 {
 	f->symbol = demangled;
-	f->function = demangled ? symbolize_short_name(demangled) : NULL;
-}
-
-char *symbolize_demangle_type(const char *name)
-{
-	int status = -1;
-	char *d = __cxa_demangle(name, NULL, NULL, &status);
-
-	if (d && status == 0)
-		return d;
-	free(d);
-	return strdup(name);
+	f->function = demangled ? names_short(demangled) : NULL;
 }
 
 bool symbolize_is_system_path(const char *path)
@@ -185,88 +97,6 @@ static int collect_module(Dwfl_Module *mod, void **ud, const char *name,
 
 /* ---- one frame ------------------------------------------------------------ */
 
-/* The DIE that declares `die` (through DW_AT_specification and
- * DW_AT_abstract_origin): where its scope is. */
-static Dwarf_Die *declaration_of(Dwarf_Die *die, Dwarf_Die *mem)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Die *d = die;
-
-	for (int hops = 0; hops < 4; hops++) {
-		Dwarf_Attribute *a = dwarf_attr(d, DW_AT_specification, &attr);
-		if (!a)
-			a = dwarf_attr(d, DW_AT_abstract_origin, &attr);
-		if (!a || !dwarf_formref_die(a, mem))
-			break;
-		d = mem;
-	}
-	return d;
-}
-
-/* "ns::Class::name" from the scopes that hold the declaration, the way
- * gdb names functions that have no linkage name. */
-static bool is_c_unit(Dwarf_Die *die)
-{
-	Dwarf_Die cu;
-
-	if (!dwarf_diecu(die, &cu, NULL, NULL))
-		return false;
-	switch (dwarf_srclang(&cu)) {
-	case DW_LANG_C: case DW_LANG_C89: case DW_LANG_C99: case DW_LANG_C11:
-		return true;
-	}
-	return false;
-}
-
-char *symbolize_qualified_name(Dwarf_Die *die, const char *name)
-{
-	Dwarf_Die mem, *decl, *scopes = NULL;
-	char buf[1024] = "";
-
-	/* C has no scopes to name, and finding them walks the whole CU */
-	if (is_c_unit(die))
-		return strdup(name);
-	decl = declaration_of(die, &mem);
-	int n = dwarf_getscopes_die(decl, &scopes);
-
-	for (int i = n - 1; i >= 1; i--) {
-		int tag = dwarf_tag(&scopes[i]);
-		const char *part = dwarf_diename(&scopes[i]);
-		if (tag == DW_TAG_namespace && !part)
-			part = "(anonymous namespace)";
-		else if (tag != DW_TAG_namespace && tag != DW_TAG_class_type &&
-			 tag != DW_TAG_structure_type && tag != DW_TAG_union_type) {
-			buf[0] = '\0';	/* inside a function: names restart there */
-			continue;
-		}
-		if (!part) {
-			buf[0] = '\0';	/* an unnamed class (a lambda's) */
-			continue;
-		}
-		size_t len = strlen(buf);
-		snprintf(buf + len, sizeof(buf) - len, "%s::", part);
-	}
-	free(scopes);
-	size_t len = strlen(buf);
-	snprintf(buf + len, sizeof(buf) - len, "%s", name);
-	return strdup(buf);
-}
-
-/* The demangled linkage name, or the qualified DWARF name. */
-static char *die_function_name(Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	const char *name;
-
-	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
-	if (name)
-		return symbolize_demangle(name);
-	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-	return name ? symbolize_qualified_name(die, name) : NULL;
-}
-
 static struct sym_frame *push_frame(struct symbolized *s, size_t *cap)
 {
 	if (s->n_frames == *cap) {
@@ -298,7 +128,7 @@ static char *symtab_name(Dwfl_Module *mod, Dwarf_Addr addr)
 	copy = strdup(name);
 	if (copy && (at = strchr(copy, '@')) != NULL)
 		*at = '\0';	/* memcpy@GLIBC_2.14 -> memcpy */
-	char *d = symbolize_demangle(copy);
+	char *d = names_demangle(copy);
 	free(copy);
 	return d;
 }
@@ -599,7 +429,7 @@ static size_t describe_dwarf_uncached(struct symbolized *s, size_t *cap, Dwfl_Mo
 			break;
 		*f = *base;
 		f->module = base->module ? strdup(base->module) : NULL;
-		set_names(f, die_function_name(&list[i]));
+		set_names(f, names_of_function(&list[i]));
 		f->filename = join_path(comp_dir, file);
 		/* Library code inlined into the program (C++ headers) is not the
 		 * program's own, whatever module it was compiled into. */

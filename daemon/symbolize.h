@@ -98,20 +98,6 @@ void symbolize_free(struct symbolized *s);
 Dwfl_Module *symbolize_cached_module(const struct capture *cap, Dwfl_Module *rt,
 		Dwarf_Addr *shift);
 
-/* Demangle a C++ linkage name; returns a malloc'd copy of either form. */
-char *symbolize_demangle(const char *name);
-
-/* "long ns::f<int>(int) const" -> "ns::f<int>": the function's name as
- * gdb shows it in a backtrace; returns a malloc'd string. */
-char *symbolize_short_name(const char *demangled);
-
-/* name qualified with the namespaces and classes that hold die's
- * declaration ("ns::Class::name"); malloc'd. */
-char *symbolize_qualified_name(Dwarf_Die *die, const char *name);
-
-/* Demangle a type name as type_info holds it ("St12out_of_range"). */
-char *symbolize_demangle_type(const char *name);
-
 /* True for paths in the system's library directories. */
 bool symbolize_is_system_path(const char *path);
 

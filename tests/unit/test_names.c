@@ -1,4 +1,4 @@
-/* Unit tests for symbolize_short_name: function names as gdb shows them. */
+/* Unit tests for names_short: function names as gdb shows them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "symbolize.h"
 
 static void check(const char *in, const char *want)
 {
-	char *out = symbolize_short_name(in);
+	char *out = names_short(in);
 
 	assert_string_equal(out, want);
 	free(out);
@@ -31,10 +32,10 @@ static void names(void **state)
 	check("ns::K::operator int() const", "ns::K::operator int");
 	check("(anonymous namespace)::helper(int)", "(anonymous namespace)::helper");
 	check("std::vector<int, std::allocator<int> >::at(unsigned long) &&", "std::vector<int, std::allocator<int> >::at");
-	char *d = symbolize_demangle("_ZN4shop4Cart5totalEi");
+	char *d = names_demangle("_ZN4shop4Cart5totalEi");
 	assert_string_equal(d, "shop::Cart::total(int)");
 	free(d);
-	d = symbolize_demangle_type("St12out_of_range");
+	d = names_demangle_type("St12out_of_range");
 	assert_string_equal(d, "std::out_of_range");
 	free(d);
 	assert_true(symbolize_is_system_path("/usr/lib/x86_64-linux-gnu/libc.so.6"));
