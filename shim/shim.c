@@ -33,8 +33,8 @@ static const int fatal_signals[] = {
 
 _Static_assert(N_FATAL == SHIM_N_FATAL, "shim.h's SHIM_N_FATAL");
 
-struct shim_load shim_load __attribute__((aligned(4096))) = { .hold_ms = DEFAULT_HOLD_MS };
-_Static_assert(sizeof(struct shim_load) <= 4096, "shim_load is one page");
+struct shim_load shim_load = { .hold_ms = DEFAULT_HOLD_MS };
+_Static_assert(sizeof(struct shim_load) <= 2048, "shim_load fits beside the GOT");
 
 /* The last C++ exception this thread threw (see __cxa_throw below).
  * initial-exec: reading it in the handler must not allocate. */

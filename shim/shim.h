@@ -19,9 +19,10 @@
 
 #define SHIM_N_FATAL 7
 
-/* Everything the shim learns or sets up at load, in one page-aligned
- * struct: the constructor writes nothing else, because every page first
- * touched costs every program start a page fault (~10 us on a VM). */
+/* Everything the shim learns or sets up at load, in one small struct: the
+ * constructor writes nothing else.  Every page a program start touches
+ * costs it a page fault (~10 us on a VM); initialized, this lands in .data
+ * right after the GOT, on a page the dynamic linker writes anyway. */
 struct shim_load {
 	struct sockaddr_un daemon_addr;
 	socklen_t daemon_addr_len;
