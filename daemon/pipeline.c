@@ -174,11 +174,16 @@ static void process_crash(struct pipeline *p, struct job *j)
 		 bb_signal_name(cap->rec.signo) ?: "signal");
 	if (symbolize_capture(cap, &sym) != 0)
 		bb_log(BB_LOG_WARN, "%s: cannot symbolize: out of memory or no libdwfl", what);
+	uint64_t symbolized = pipeline_now_us();
 	enrich(p, cap, &sym);
+	uint64_t enriched = pipeline_now_us();
 	deliver(p, event_from_crash(p->cfg, cap, &sym), what);
 	uint64_t end = pipeline_now_us();
-	bb_log(BB_LOG_DEBUG, "%s: record to spool in %llu us (%llu us of work)", what,
-	       (unsigned long long)(end - j->t0_us), (unsigned long long)(end - start));
+	bb_log(BB_LOG_DEBUG, "%s: record to spool in %llu us (%llu us of work: symbolize %llu, "
+	       "source and locals %llu, event and spool %llu)", what,
+	       (unsigned long long)(end - j->t0_us), (unsigned long long)(end - start),
+	       (unsigned long long)(symbolized - start), (unsigned long long)(enriched - symbolized),
+	       (unsigned long long)(end - enriched));
 	symbolize_free(&sym);
 	capture_free(cap);
 }

@@ -7,12 +7,15 @@
  * innermost function-like scope, then dwarf_getscopes_die on it.
  */
 #include <dwarf.h>
+#include <elf.h>
+#include <fcntl.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "callsite.h"
 #include "log.h"
@@ -68,12 +71,53 @@ static char *join_path(const char *dir, const char *name)
 
 /* ---- modules ------------------------------------------------------------ */
 
+/* The GNU build-id of an ELF file, from its program headers' notes: a few
+ * small reads, where opening the module with libdwfl costs ~100 us. */
+static void read_build_id(int fd, char *hex, size_t hexlen)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	unsigned char note[4096];
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(ph) || eh.e_phnum > 256)
+		return;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			return;
+		if (ph.p_type != PT_NOTE || ph.p_filesz > sizeof(note))
+			continue;
+		ssize_t n = pread(fd, note, ph.p_filesz, (off_t)ph.p_offset);
+		for (size_t off = 0; n > 0 && off + sizeof(Elf64_Nhdr) <= (size_t)n;) {
+			Elf64_Nhdr nh;
+			memcpy(&nh, note + off, sizeof(nh));
+			size_t name_at = off + sizeof(nh), desc_at = name_at + ((nh.n_namesz + 3) & ~3u);
+			size_t next = desc_at + ((nh.n_descsz + 3) & ~3u);
+			if (next > (size_t)n || next <= off)
+				break;
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    memcmp(note + name_at, "GNU", 4) == 0) {
+				for (size_t k = 0; k < nh.n_descsz && 2 * k + 2 < hexlen; k++)
+					snprintf(hex + 2 * k, 3, "%02x", note[desc_at + k]);
+				return;
+			}
+			off = next;
+		}
+	}
+}
+
+struct collect {
+	struct symbolized *s;
+	const struct capture *cap;
+};
+
 static int collect_module(Dwfl_Module *mod, void **ud, const char *name,
 		Dwarf_Addr start, void *arg)
 {
-	struct symbolized *s = arg;
-	const unsigned char *bits;
-	GElf_Addr vaddr;
+	struct collect *c = arg;
+	struct symbolized *s = c->s;
 	Dwarf_Addr end;
 
 	(void)ud;
@@ -85,13 +129,16 @@ static int collect_module(Dwfl_Module *mod, void **ud, const char *name,
 	memset(m, 0, sizeof(*m));
 	m->path = strdup(name ? name : "");
 	m->base = start;
-	Dwarf_Addr elf_bias;
-	dwfl_module_getelf(mod, &elf_bias);	/* the build-id is read from the ELF */
 	dwfl_module_info(mod, NULL, NULL, &end, NULL, NULL, NULL, NULL);
 	m->end = end;
-	int n = dwfl_module_build_id(mod, &bits, &vaddr);
-	for (int i = 0; i < n && i < 64; i++)
-		snprintf(m->build_id + 2 * i, 3, "%02x", bits[i]);
+	/* the file that was mapped (opened during the hold), else the path */
+	int fd = name ? capture_file_fd(c->cap, name) : -1, own = -1;
+	if (fd < 0 && name && name[0] == '/' && fd == -1)
+		fd = own = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		read_build_id(fd, m->build_id, sizeof(m->build_id));
+	if (own >= 0)
+		close(own);
 	return DWARF_CB_OK;
 }
 
@@ -464,21 +511,18 @@ static size_t describe_dwarf_uncached(struct symbolized *s, size_t *cap, Dwfl_Mo
 Dwfl_Module *symbolize_cached_module(const struct capture *cap, Dwfl_Module *rt,
 		Dwarf_Addr *shift)
 {
-	Dwarf_Addr rt_start, c_start, rt_bias, c_bias;
+	Dwarf_Addr rt_start, c_start, c_bias;
 	const char *path = dwfl_module_info(rt, NULL, &rt_start, NULL, NULL, NULL, NULL, NULL);
 	int fd = capture_file_fd(cap, path);
 	Dwfl_Module *cmod = symcache_module(path, fd >= 0 ? fd : -1, &c_bias);
 
 	if (!cmod)
 		return NULL;
-	if (dwfl_module_getelf(rt, &rt_bias)) {
-		*shift = rt_bias - c_bias;
-	} else {
-		/* the file is gone from its path (deleted, replaced): place the
-		 * mapped copy by where its first page was mapped */
-		dwfl_module_info(cmod, NULL, &c_start, NULL, NULL, NULL, NULL, NULL);
-		*shift = rt_start - c_start;
-	}
+	/* Placed by where its first page was mapped: the process's module is
+	 * never opened (that would cost a file open per module and crash,
+	 * and could read a file replaced since). */
+	dwfl_module_info(cmod, NULL, &c_start, NULL, NULL, NULL, NULL, NULL);
+	*shift = rt_start - c_start;
 	return cmod;
 }
 
@@ -632,7 +676,8 @@ int symbolize_capture(const struct capture *cap, struct symbolized *out)
 	out->dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, false);
 	if (!out->dwfl)
 		return -1;
-	dwfl_getmodules(out->dwfl, collect_module, out, 0);
+	struct collect c = { .s = out, .cap = cap };
+	dwfl_getmodules(out->dwfl, collect_module, &c, 0);
 	for (size_t i = 0; i < cap->n_frames; i++) {
 		size_t first = out->n_frames;
 		describe_frame(out, &fcap, out->dwfl, cap->frames[i].pc,

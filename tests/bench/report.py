@@ -71,7 +71,7 @@ def crash(sock):
 
 def wait_lines(logpath, n):
     for _ in range(3000):
-        got = re.findall(r"record to spool in (\d+) us \((\d+) us of work\)", open(logpath).read())
+        got = re.findall(r"record to spool in (\d+) us \((\d+) us of work", open(logpath).read())
         if len(got) >= n:
             return got
         time.sleep(0.01)
