@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -204,6 +205,15 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* Keep freed memory for the next crash instead of handing it back: on a
+ * VM every page touched anew costs a fault of ~10 us, a few hundred of
+ * them per report.  The peak does not change, only how often it is paid. */
+static void keep_freed_memory(void)
+{
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+}
+
 static int setup(struct daemon *d, bool foreground)
 {
 	char err[512];
@@ -211,6 +221,7 @@ static int setup(struct daemon *d, bool foreground)
 
 	event_init_host();
 	raise_fd_limit();
+	keep_freed_memory();
 	serr = spool_open(&d->spool, d->cfg.spool_dir);
 	if (serr != SPOOL_OK) {
 		fprintf(stderr, "boobood: %s: cannot open the spool: %s\n",
