@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash .ci/deps.sh
-[ -d build ] || meson setup build >/dev/null
-ninja -C build >/dev/null
+build=${BOOBOO_DEMO_BUILD:-build}	# the tests point it at their build
+[ -d "$build" ] || meson setup "$build" >/dev/null
+ninja -C "$build" >/dev/null
+build=$(cd "$build" && pwd)
 
 work=$(mktemp -d /tmp/booboo-demo.XXXXXX)
 cat > "$work/booboo.conf" <<CONF
@@ -15,7 +17,7 @@ environment = demo
 socket = $work/booboo.sock
 spool_dir = $work/spool
 CONF
-build/daemon/boobood --foreground --config "$work/booboo.conf" 2>"$work/boobood.log" &
+"$build/daemon/boobood" --foreground --config "$work/booboo.conf" 2>"$work/boobood.log" &
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -S "$work/booboo.sock" ] && break; sleep 0.05; done
@@ -23,7 +25,7 @@ for _ in $(seq 100); do [ -S "$work/booboo.sock" ] && break; sleep 0.05; done
 cc -g -O0 -o "$work/checkout" tests/demo/checkout.c
 echo "== running the demo program under the shim (it will crash)"
 set +e
-LD_PRELOAD="$PWD/build/shim/libbooboo-shim.so" BOOBOO_SOCKET="$work/booboo.sock" \
+LD_PRELOAD="$build/shim/libbooboo-shim.so" BOOBOO_SOCKET="$work/booboo.sock" \
 	BOOBOO_RELEASE=demo@1.0 "$work/checkout"
 status=$?
 set -e
@@ -33,9 +35,9 @@ for _ in $(seq 100); do
 	sleep 0.05
 done
 echo "== booboo list"
-build/daemon/booboo --config "$work/booboo.conf" list
+"$build/daemon/booboo" --config "$work/booboo.conf" list
 echo
 echo "== booboo show --last"
-build/daemon/booboo --config "$work/booboo.conf" show --last
+"$build/daemon/booboo" --config "$work/booboo.conf" show --last
 echo
-echo "(files are in $work; the event JSON: build/daemon/booboo --config $work/booboo.conf show --last --json)"
+echo "(files are in $work; the event JSON: $build/daemon/booboo --config $work/booboo.conf show --last --json)"

@@ -6,7 +6,9 @@ import os
 import re
 import subprocess
 
-from conftest import CLI, DAEMON, ROOT, SHIM, run_shim
+import pytest
+
+from conftest import BUILD, CLI, DAEMON, ROOT, SHIM, run_shim
 
 README = open(os.path.join(ROOT, "README.md")).read()
 
@@ -57,3 +59,22 @@ def test_readme_commands_exist():
         assert opt in help_daemon
     for page in ("boobood.8", "booboo.1", "booboo.conf.5", "booboo.3"):
         assert os.path.exists(os.path.join(ROOT, "man", page))
+
+
+def test_readme_demo_command_shows_a_report(tmp_path):
+    """The README's first command, tests/demo/run-demo.sh, end to end: the
+    demo program crashes under the shim, dies as it would have, and its
+    report is listed and shown (against this test run's build)."""
+    if os.environ.get("BOOBOO_SHIM_PATH"):
+        pytest.skip("the demo preloads its build's own shim: not the sanitized build's")
+    cmd = re.search(r"^    (bash tests/demo/\S+)$", README, re.M).group(1)
+    env = dict(os.environ, BOOBOO_DEMO_BUILD=BUILD)
+    env.pop("LD_PRELOAD", None)
+    res = subprocess.run(cmd.split(), cwd=ROOT, capture_output=True, text=True, env=env,
+                         timeout=300)
+    out = res.stdout
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "the program died with status 139" in out, out     # 128 + SIGSEGV, as without us
+    assert re.search(r"^SIGSEGV: invalid read at 0x\w+ \(address not mapped\) in \w+", out, re.M), out
+    assert "Stack (most recent call first):" in out and "checkout.c:" in out, out
+    assert "release      demo@1.0" in out and "environment  demo" in out, out
