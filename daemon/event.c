@@ -14,6 +14,7 @@
 
 #include "describe.h"
 #include "event.h"
+#include "utf8.h"
 
 #define ARGV_MAX 64
 #define ARG_LEN_MAX 200
@@ -515,4 +516,15 @@ struct json_object *event_from_message(const struct bb_config *cfg,
 	json_object_object_add(ev, "stacktrace", json_object_new_array());
 	json_object_object_add(ev, "exceptions", json_object_new_array());
 	return ev;
+}
+
+char *event_serialize(struct json_object *ev, size_t *len)
+{
+	size_t raw_len;
+	const char *raw = json_object_to_json_string_length(ev,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &raw_len);
+
+	/* JSON's own syntax is ASCII: replacing invalid sequences can only
+	 * touch the insides of strings. */
+	return raw ? utf8_valid_copy(raw, raw_len, len) : NULL;
 }

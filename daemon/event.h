@@ -22,4 +22,9 @@ struct json_object *event_from_message(const struct bb_config *cfg,
 /* Cached once at start: uname and /etc/os-release. */
 void event_init_host(void);
 
+/* The event as it goes on disk, to the ingest and to before_send: plain
+ * JSON, valid UTF-8 whatever the strings in it held; malloc'd, NULL when
+ * out of memory. */
+char *event_serialize(struct json_object *ev, size_t *len);
+
 #endif

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "filter.h"
 
 #define OUTPUT_MAX (1024 * 1024)
@@ -233,10 +234,12 @@ enum before_send_result filter_before_send(const struct bb_config *cfg,
 	bool timed_out = false;
 	long deadline = now_ms() + (long)cfg->before_send_timeout_ms;
 
-	io.in = json_object_to_json_string_length(*ev, JSON_C_TO_STRING_PLAIN, &io.in_len);
+	char *json = event_serialize(*ev, &io.in_len);	/* valid UTF-8 for the program */
+	io.in = json;
 	io.out = malloc(OUTPUT_MAX);
-	if (!io.out || pipe2(in, O_CLOEXEC) != 0) {
+	if (!json || !io.out || pipe2(in, O_CLOEXEC) != 0) {
 		free(io.out);
+		free(json);
 		snprintf(reason, reasonlen, "cannot start: %s", strerror(errno));
 		return BEFORE_SEND_FAILED;
 	}
@@ -245,6 +248,7 @@ enum before_send_result filter_before_send(const struct bb_config *cfg,
 		close(in[0]);
 		close(in[1]);
 		free(io.out);
+		free(json);
 		return BEFORE_SEND_FAILED;
 	}
 	pid_t pid = fork();
@@ -258,6 +262,7 @@ enum before_send_result filter_before_send(const struct bb_config *cfg,
 		close(out[0]);
 		close(err[0]);
 		free(io.out);
+		free(json);
 		snprintf(reason, reasonlen, "fork: %s", strerror(errno));
 		return BEFORE_SEND_FAILED;
 	}
@@ -267,5 +272,6 @@ enum before_send_result filter_before_send(const struct bb_config *cfg,
 	int status = wait_child(pid, timed_out ? 0 : deadline, &timed_out);
 	enum before_send_result r = judge(&io, status, timed_out, ev, reason, reasonlen);
 	free(io.out);
+	free(json);
 	return r;
 }

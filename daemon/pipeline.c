@@ -99,9 +99,9 @@ static void spool_event(struct pipeline *p, struct json_object *ev, const char *
 	if (len > SHRINK_LIMIT)
 		bb_log(BB_LOG_WARN, "%s: event is %zu bytes even after shrinking; "
 		       "the ingest may refuse it", what, len);
-	const char *json = json_object_to_json_string_length(ev,
-			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	enum spool_err err = spool_put(p->sp, json, len, id);
+	char *json = event_serialize(ev, &len);
+	enum spool_err err = json ? spool_put(p->sp, json, len, id) : SPOOL_EIO;
+	free(json);
 	if (err != SPOOL_OK) {
 		bb_log(BB_LOG_ERR, "%s: cannot spool the event in %s: %s; it is lost",
 		       what, p->cfg->spool_dir, spool_strerror(err));

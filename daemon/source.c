@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "source.h"
+#include "utf8.h"
 
 #define SOURCE_FILE_MAX (16 * 1024 * 1024)
 #define CACHE_SLOTS 64
@@ -169,37 +170,6 @@ out:
 }
 
 /* ---- lines ----------------------------------------------------------------- */
-
-static size_t utf8_seq_len(const unsigned char *s, size_t left)
-{
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* Overlong and surrogate forms are not valid UTF-8 either. */
-	if (n == 3 && s[0] == 0xe0 && s[1] < 0xa0)
-		return 0;
-	if (n == 3 && s[0] == 0xed && s[1] >= 0xa0)
-		return 0;
-	if (n == 4 && s[0] == 0xf0 && s[1] < 0x90)
-		return 0;
-	if (n == 4 && s[0] == 0xf4 && s[1] >= 0x90)
-		return 0;
-	return n;
-}
 
 char *source_clean_line(const char *in, size_t len)
 {

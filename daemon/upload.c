@@ -129,8 +129,9 @@ static void detail_of(const struct reply *r, char *out, size_t outlen)
 	else
 		snprintf(out, outlen, "%.200s", r->len ? r->body : "(empty body)");
 	json_object_put(o);
-	for (char *p = out; *p; p++)
-		if (*p == '\n' || *p == '\r')
+	/* one log line, and no terminal escapes from whatever answered */
+	for (unsigned char *p = (unsigned char *)out; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 }
 
