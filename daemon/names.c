@@ -1,6 +1,6 @@
 /*
  * names.c - what to call a function or a type in a report: demangled C++
- * names, the short form gdb shows in a backtrace, and the qualified name
+ * and Rust names, the short form gdb shows in a backtrace, the qualified name
  * of a function that has no linkage name, from the scopes in its DWARF.
  * Kept apart from symbolize.c because locals (types), cxxabi (exception
  * types) and the unit tests need the same rules.
@@ -13,7 +13,39 @@
 
 #include "names.h"
 
+#ifdef BB_HAVE_LIBIBERTY
+#include <libiberty/demangle.h>
+#endif
+
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* Rust's legacy mangling is Itanium's with a last component "h" + 16 hex
+ * digits (a hash gdb does not show): "_ZN4main6credit17h0123...cdefE". */
+static bool is_rust_legacy(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 24 || strncmp(name, "_ZN", 3) != 0 || name[n - 1] != 'E' ||
+	    strncmp(name + n - 20, "17h", 3) != 0)
+		return false;
+	for (size_t i = n - 17; i < n - 1; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* "main::credit" for Rust's v0 ("_R...") and legacy manglings. */
+static char *demangle_rust(const char *name)
+{
+#ifdef BB_HAVE_LIBIBERTY
+	if ((name[0] == '_' && name[1] == 'R') || is_rust_legacy(name))
+		return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_RUST);
+#else
+	(void)name;
+	(void)is_rust_legacy;
+#endif
+	return NULL;
+}
 
 char *names_demangle(const char *name)
 {
@@ -22,6 +54,8 @@ char *names_demangle(const char *name)
 
 	if (!name)
 		return NULL;
+	if ((d = demangle_rust(name)) != NULL)
+		return d;
 	if (name[0] == '_' && name[1] == 'Z') {
 		d = __cxa_demangle(name, NULL, NULL, &status);
 		if (d && status == 0)

@@ -5,14 +5,15 @@ hard-coded line), and that the program dies exactly as it does without
 the shim."""
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
 
 import pytest
 
-from conftest import (SHIM, base_function, gdb_frames, gdb_top_app_frame, run_plain, run_shim,
-                      shim_env, top_app_frame)
+from conftest import (PROGRAMS, SHIM, base_function, gdb_frames, gdb_top_app_frame, run_plain,
+                      run_shim, shim_env, top_app_frame)
 
 OPTS = ["-O0", "-O2"]
 
@@ -345,3 +346,26 @@ def test_fault_inside_the_handler_ends_the_process(programs, daemon):
     res, _ = run_shim(prog, sock=daemon.socket, env={"LD_PRELOAD": f"{lib} {SHIM}"})
     assert time.monotonic() - t < 5
     assert res.returncode == -signal.SIGSEGV       # the handler's own fault, not a hang
+
+
+@pytest.mark.parametrize("opt", ["0", "2"])
+def test_rust_null_dereference(tmp_path, daemon, opt):
+    """Any ELF program: a Rust one gets Rust names (demangled, no hash, as
+    gdb shows them), files and lines, and dies as it would have."""
+    rustc = shutil.which("rustc")
+    if not rustc:
+        pytest.skip("no rustc on this machine (.ci/deps.sh installs Debian's)")
+    prog = str(tmp_path / "rust_crash")
+    subprocess.run([rustc, "-g", "-C", f"opt-level={opt}", "-C", "debug-assertions=off",
+                    "-o", prog, os.path.join(PROGRAMS, "rust_crash.rs")],
+                   check=True, capture_output=True)
+    plain = run_plain(prog)
+    res, pid = run_shim(prog, sock=daemon.socket)
+    assert res.returncode == plain.returncode == -signal.SIGSEGV
+    ev = daemon.event_for_pid(pid)
+    check_shape(ev, signal.SIGSEGV)
+    assert_order(ev, "rust_crash::main", "rust_crash::settle", "rust_crash::credit")
+    assert ev["message"].endswith(" in rust_crash::credit"), ev["message"]
+    assert not any("::h" in (f["function"] or "") or (f["function"] or "").startswith("_R")
+                   for f in ev["stacktrace"]), functions(ev)
+    check_against_gdb(ev, prog, (), "rust_crash.rs")

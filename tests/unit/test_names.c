@@ -42,10 +42,35 @@ static void names(void **state)
 	assert_false(symbolize_is_system_path("/opt/app/lib/libx.so"));
 }
 
+static void demangled(const char *mangled, const char *want)
+{
+	char *d = names_demangle(mangled);
+
+	assert_string_equal(d, want);
+	free(d);
+}
+
+static void rust_names(void **state)
+{
+	(void)state;
+#ifdef BB_HAVE_LIBIBERTY
+	/* v0 and legacy (its hash dropped, as gdb shows it) */
+	demangled("_RNvNtNtNtCsjrHSEGnQ3l9_3std3sys3pal4unix14abort_internal",
+		  "std::sys::pal::unix::abort_internal");
+	demangled("_ZN4main6credit17hf6659d82ead4d1cfE", "main::credit");
+	demangled("_ZN4core3ptr85drop_in_place$LT$std..rt..lang_start$LT$$LP$$RP$$GT$..$u7b$$u7b$closure$u7d$$u7d$$GT$17h0123456789abcdefE",
+		  "core::ptr::drop_in_place<std::rt::lang_start<()>::{{closure}}>");
+#endif
+	/* not Rust: a C++ name that merely ends like a hash stays C++ */
+	demangled("_ZN4shop4Cart5totalEi", "shop::Cart::total(int)");
+	demangled("not_mangled", "not_mangled");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names),
+		cmocka_unit_test(rust_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
