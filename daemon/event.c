@@ -356,6 +356,22 @@ static const char *crash_function(const struct symbolized *sym, bool in_app)
 	return NULL;
 }
 
+/* A Rust panic that aborts (panic = "abort", a panic that may not unwind):
+ * the standard library's panic machinery is on the stack. */
+static bool rust_panic(const struct symbolized *sym)
+{
+	static const char *const marks[] = {
+		"core::panicking::", "std::panicking::", "__rustc::rust_begin_unwind", "rust_panic",
+	};
+
+	for (size_t i = 0; i < sym->n_frames; i++)
+		for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++)
+			if (sym->frames[i].function &&
+			    strncmp(sym->frames[i].function, marks[k], strlen(marks[k])) == 0)
+				return true;
+	return false;
+}
+
 /* Compact frames for context.threads: where each thread was, oldest first. */
 static struct json_object *brief_frames(const struct sym_frame *frames, size_t n)
 {
@@ -464,6 +480,9 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 			snprintf(message, sizeof(message), "terminate called after throwing "
 				 "an instance of '%s'", type);
 		json_object_object_add(ctx, "exception", exception_context(&cap->exception));
+	} else if (cap->rec.signo == SIGABRT && rust_panic(sym)) {
+		snprintf(message, sizeof(message), "SIGABRT: Rust panic in %s (its message went to "
+			 "the program's stderr)", crash_function(sym, true) ?: "?");
 	} else if (cap->abort_msg) {
 		snprintf(message, sizeof(message), "%s", cap->abort_msg);
 	} else {

@@ -485,6 +485,41 @@ static bool render_std_string(const struct render_ctx *ctx, Dwarf_Die *t,
 	return true;
 }
 
+static bool is_rust(Dwarf_Die *t)
+{
+	Dwarf_Die cu;
+
+	return dwarf_diecu(t, &cu, NULL, NULL) && dwarf_srclang(&cu) == DW_LANG_Rust;
+}
+
+/* Rust's &str {data_ptr, length} and String {vec: {buf: {.. pointer ..},
+ * len}}: their text, quoted, as gdb shows them.  The member names are
+ * found at any depth, so the layout of String across releases does not
+ * matter. */
+static bool render_rust_string(const struct render_ctx *ctx, Dwarf_Die *t,
+		const struct render_value *v, struct out *o)
+{
+	const char *name = dwarf_diename(t);
+	bool str = strcmp(name, "&str") == 0;
+	uint64_t p, len;
+	unsigned char buf[RENDER_STRING_MAX];
+
+	if ((!str && strcmp(name, "String") != 0) || !is_rust(t))
+		return false;
+	if (!read_member_u64(ctx, t, v, str ? "data_ptr" : "pointer", &p) ||
+	    !read_member_u64(ctx, t, v, str ? "length" : "len", &len)) {
+		unreadable(o, v);
+		return true;
+	}
+	size_t n = len > RENDER_STRING_MAX ? RENDER_STRING_MAX : (size_t)len;
+	if (n && !ctx->read(ctx->arg, p, buf, n)) {
+		putf(o, "<unreadable 0x%" PRIx64 ">", p);
+		return true;
+	}
+	chars_into(o, buf, n, len > RENDER_STRING_MAX);
+	return true;
+}
+
 static bool template_type(Dwarf_Die *t, Dwarf_Die *out)
 {
 	Dwarf_Die child;
@@ -537,6 +572,8 @@ static void render_struct(const struct render_ctx *ctx, Dwarf_Die *t, const stru
 	if (name && strncmp(name, "basic_string<char", 17) == 0 && render_std_string(ctx, t, v, o))
 		return;
 	if (name && strncmp(name, "vector<", 7) == 0 && render_std_vector(ctx, t, v, depth, o))
+		return;
+	if (name && render_rust_string(ctx, t, v, o))
 		return;
 	if (depth > 1) {
 		put(o, "{...}");

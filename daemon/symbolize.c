@@ -42,10 +42,19 @@ bool symbolize_is_system_path(const char *path)
 	return false;
 }
 
+/* Library code compiled into the program: C++ headers, Rust's standard
+ * library (rustup's "/rustc/<commit>/library/...", Debian's
+ * "/usr/src/rustc-<version>/library/...") and crates from the registry. */
 static bool is_system_source(const char *path)
 {
-	return strncmp(path, "/usr/include/", 13) == 0 || strncmp(path, "/usr/lib/gcc/", 13) == 0 ||
-	       strncmp(path, "/usr/local/include/", 19) == 0;
+	static const char *const prefixes[] = {
+		"/usr/include/", "/usr/lib/gcc/", "/usr/local/include/", "/usr/src/", "/rustc/",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(path, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return strstr(path, "/.cargo/registry/") != NULL;
 }
 
 static bool is_shim_module(const char *path)

@@ -369,3 +369,33 @@ def test_rust_null_dereference(tmp_path, daemon, opt):
     assert not any("::h" in (f["function"] or "") or (f["function"] or "").startswith("_R")
                    for f in ev["stacktrace"]), functions(ev)
     check_against_gdb(ev, prog, (), "rust_crash.rs")
+    if opt == "0":      # &str and String as text (gdb without rust-gdb shows "...")
+        settle = [f for f in ev["stacktrace"] if f["function"] == "rust_crash::settle"][0]
+        assert settle["vars"]["label"] == '"monthly fees"', settle["vars"]
+        assert settle["vars"]["note"] == '"settling 3 for monthly fees"', settle["vars"]
+        assert settle["vars"]["rounds"] == "3" and settle["vars"]["acct"] == "0x0"
+
+
+def test_rust_panic_with_panic_abort(tmp_path, daemon):
+    """panic = "abort": reported as a Rust panic where the program's own
+    code panicked; the standard library's frames are not the app's."""
+    rustc = shutil.which("rustc")
+    if not rustc:
+        pytest.skip("no rustc on this machine (.ci/deps.sh installs Debian's)")
+    prog = str(tmp_path / "rust_panic")
+    subprocess.run([rustc, "-g", "-C", "panic=abort", "-o", prog,
+                    os.path.join(PROGRAMS, "rust_panic.rs")], check=True, capture_output=True)
+    plain = run_plain(prog)
+    res, pid = run_shim(prog, sock=daemon.socket)
+    assert res.returncode == plain.returncode == -signal.SIGABRT
+    assert "amount must be a number" in res.stderr          # Rust's own message, untouched
+    ev = daemon.event_for_pid(pid)
+    check_shape(ev, signal.SIGABRT)
+    assert ev["message"] == ("SIGABRT: Rust panic in rust_panic::parse_amount (its message "
+                             "went to the program's stderr)"), ev["message"]
+    assert_order(ev, "rust_panic::main", "rust_panic::parse_amount")
+    app = [f["function"] for f in ev["stacktrace"] if f["in_app"]]
+    assert app[-2:] == ["rust_panic::main", "rust_panic::parse_amount"], app
+    # std's frames (rustup's /rustc/..., Debian's /usr/src/rustc-...) are not the app's
+    assert all(f["filename"].startswith(PROGRAMS) for f in ev["stacktrace"]
+               if f["in_app"] and f.get("filename")), ev["stacktrace"]
