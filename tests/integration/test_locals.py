@@ -181,3 +181,47 @@ def test_at_most_50_vars_of_200_chars(programs, daemon, tmp_path):
     top = [f for f in ev["stacktrace"] if f["function"] == "main"][0]
     assert len(top["vars"]) == 50 and top["vars_truncated"] is True
     assert all(len(v) <= 200 for v in top["vars"].values())
+
+
+def test_compiler_made_names_are_skipped(daemon, tmp_path):
+    """A C++ range-for makes __for_range, __for_begin and __for_end, gcc's
+    own: they are not the program's variables and are left out (gdb lists
+    them; a report should not), while the program's own are all there."""
+    src = tmp_path / "rangefor.cpp"
+    src.write_text(r'''
+        #include <vector>
+        __attribute__((noinline)) int sum(const std::vector<int> &v, const int *bad)
+        {
+            int total = 0;
+            for (int x : v)
+                total += x + *bad;
+            return total;
+        }
+        int main() { std::vector<int> v{1, 2, 3}; return sum(v, nullptr); }''')
+    prog = tmp_path / "rangefor"
+    subprocess.run(["g++", "-g", "-O0", "-o", str(prog), str(src)], check=True)
+    gdb_out = subprocess.run(["gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off",
+                              "-ex", "run", "-ex", "info locals", str(prog)],
+                             capture_output=True, text=True, timeout=120).stdout
+    assert "__for_range" in gdb_out, gdb_out        # the compiler really made them
+    res, pid = run_shim(str(prog), sock=daemon.socket)
+    ev = daemon.event_for_pid(pid)
+    frame = [f for f in ev["stacktrace"] if base_function(f["function"]) == "sum"][0]
+    assert set(frame["vars"]) == {"v", "bad", "total", "x"}, frame["vars"]
+    assert frame["vars"]["total"] == "0" and frame["vars"]["x"] == "1"
+
+
+def test_relative_source_path_found_through_the_compilation_directory(daemon, tmp_path):
+    """Built as `gcc -g app.c` in its directory, the debug info names
+    "app.c" relative to DW_AT_comp_dir: the report's file is absolute and
+    has its source lines."""
+    (tmp_path / "src").mkdir()
+    src = tmp_path / "src" / "app.c"
+    src.write_text("int main(void)\n{\n\tvolatile int *p = 0;\n\treturn *p;\n}\n")
+    subprocess.run(["gcc", "-g", "-O0", "-o", "app", "app.c"], cwd=tmp_path / "src", check=True)
+    res, pid = run_shim(str(tmp_path / "src" / "app"), sock=daemon.socket)
+    ev = daemon.event_for_pid(pid)
+    top = ev["stacktrace"][-1]
+    assert top["function"] == "main" and top["filename"] == str(src), top
+    assert top["lineno"] == 4 and top["context_line"] == "\treturn *p;"
+    assert top["pre_context"] == ["int main(void)", "{", "\tvolatile int *p = 0;"]
