@@ -186,7 +186,10 @@ static bool walk_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, vo
 	struct walk *w = arg;
 
 	(void)dwfl;
-	return pread(w->memfd, result, sizeof(*result), (off_t)addr) == sizeof(*result);
+	/* the stack was copied first: most of what the unwinder reads is
+	 * there, without a system call per word */
+	return snapshot_read(&w->cap->mem, addr, result, sizeof(*result)) ||
+	       pread(w->memfd, result, sizeof(*result), (off_t)addr) == sizeof(*result);
 }
 
 static bool walk_set_initial_registers(Dwfl_Thread *thread, void *arg)
@@ -358,16 +361,25 @@ static void fix_caller_registers(struct capture *cap)
 	}
 }
 
-static void copy_memory(struct capture *cap, int memfd)
+/* The crashing thread's stack, before anything else reads it. */
+static void copy_stack(struct capture *cap, int memfd)
 {
 	uint64_t sp = cap->rec.regs[BB_REG_RSP];
 	uint64_t lo = sp > 128 ? sp - 128 : 0;	/* the x86-64 red zone */
 
-	if (snapshot_init(&cap->mem, cap->maps) != 0)
+	if (snapshot_init(&cap->mem, cap->maps) != 0) {
+		cap->mem_failed = true;
 		return;
+	}
 	if (cap->rec.has_regs)
 		snapshot_copy(&cap->mem, memfd, lo, CAPTURE_STACK_MAX);
+}
 
+/* What the stack and the registers point to (two levels). */
+static void copy_memory(struct capture *cap, int memfd)
+{
+	if (cap->mem_failed)
+		return;
 	size_t n_words = 0;
 	uint64_t *words = snapshot_words(&cap->mem, &n_words);
 	size_t n_seeds = n_words + BB_NREGS * (cap->n_frames + 1);
@@ -498,6 +510,7 @@ enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
 	cap->frames = calloc(CAPTURE_MAX_FRAMES, sizeof(*cap->frames));
 	if (!cap->frames)
 		return CAPTURE_ENOMEM;
+	copy_stack(cap, memfd);
 	if (rec->has_regs) {
 		w.dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, false);
 		if (!w.dwfl)

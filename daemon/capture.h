@@ -86,6 +86,7 @@ struct capture {
 	size_t frames_omitted;	/* middle frames dropped after frames[CAPTURE_HEAD_FRAMES - 1] */
 	char unwind_error[128];	/* why the walk stopped early, if it did */
 	struct snapshot mem;	/* stack + what registers and stack point to */
+	bool mem_failed;	/* out of memory for the snapshot's ranges */
 	struct capture_file *files;	/* the mapped files, opened during the hold */
 	size_t n_files;
 	struct capture_thread *threads;	/* the other threads, NULL if none */

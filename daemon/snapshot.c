@@ -1,9 +1,9 @@
 /*
  * snapshot.c - bounded copies of a held process's memory.
  *
- * Reads go through the process's own /proc/PID/mem descriptor, page by
- * page, so an unmapped or guard page costs one short read and never a
- * fault.  Pointer-following is conservative: any aligned word that lands
+ * Reads go through the process's own /proc/PID/mem descriptor, one per
+ * range: the kernel stops at an unmapped or guard page and returns what
+ * came before it, so such a page costs a short read, never a fault.  Pointer-following is conservative: any aligned word that lands
  * in a readable mapping is a candidate, which over-copies a little and
  * never misses a string a local points to.
  */
@@ -17,7 +17,6 @@
 
 #include "snapshot.h"
 
-#define PAGE 4096u
 
 static uint64_t now_ms(void)
 {
@@ -152,17 +151,10 @@ void snapshot_copy(struct snapshot *s, int memfd, uint64_t addr, size_t len)
 	unsigned char *data = malloc(end - addr);
 	if (!data)
 		return;
-	size_t got = 0;
-	for (uint64_t a = addr; a < end;) {
-		uint64_t next = (a / PAGE + 1) * PAGE;
-		if (next > end)
-			next = end;
-		ssize_t n = pread(memfd, data + got, next - a, (off_t)a);
-		if (n != (ssize_t)(next - a))
-			break;
-		got += (size_t)n;
-		a = next;
-	}
+	/* One read: the kernel stops at the first page it cannot read and
+	 * returns what came before it. */
+	ssize_t n = pread(memfd, data, end - addr, (off_t)addr);
+	size_t got = n > 0 ? (size_t)n : 0;
 	if (got == 0 || insert_region(s, at, addr, data, got) != 0)
 		free(data);
 }
@@ -207,8 +199,9 @@ static void follow_once(struct snapshot *s, int memfd, uint64_t *cand, size_t n,
 	size_t targets = 0;
 	for (size_t i = 0; i < kept && targets < SNAPSHOT_MAX_TARGETS; i++) {
 		uint64_t start = cand[i], end = start + SNAPSHOT_CHUNK;
-		/* Neighbouring targets become one read. */
-		while (i + 1 < kept && cand[i + 1] <= end) {
+		/* Neighbouring targets become one read, small gaps included:
+		 * a system call costs more than copying a few hundred bytes. */
+		while (i + 1 < kept && cand[i + 1] <= end + SNAPSHOT_GAP) {
 			end = cand[i + 1] + SNAPSHOT_CHUNK;
 			i++;
 		}

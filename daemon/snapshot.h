@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define SNAPSHOT_CHUNK 256		/* bytes copied at each pointer's target */
+#define SNAPSHOT_GAP 1024		/* targets closer than this share one read */
 #define SNAPSHOT_MAX_BYTES (4u << 20)	/* whole copy */
 #define SNAPSHOT_MAX_TARGETS 16384
 
