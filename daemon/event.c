@@ -360,15 +360,20 @@ static const char *crash_function(const struct symbolized *sym, bool in_app)
  * the standard library's panic machinery is on the stack. */
 static bool rust_panic(const struct symbolized *sym)
 {
-	static const char *const marks[] = {
-		"core::panicking::", "std::panicking::", "__rustc::rust_begin_unwind", "rust_panic",
+	static const char *const modules[] = { "core::panicking::", "std::panicking::" };
+	static const char *const functions[] = {
+		"rust_begin_unwind", "__rustc::rust_begin_unwind", "rust_panic", "__rustc::rust_panic",
 	};
 
-	for (size_t i = 0; i < sym->n_frames; i++)
-		for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++)
-			if (sym->frames[i].function &&
-			    strncmp(sym->frames[i].function, marks[k], strlen(marks[k])) == 0)
+	for (size_t i = 0; i < sym->n_frames; i++) {
+		const char *fn = sym->frames[i].function;
+		for (size_t k = 0; fn && k < sizeof(modules) / sizeof(modules[0]); k++)
+			if (strncmp(fn, modules[k], strlen(modules[k])) == 0)
 				return true;
+		for (size_t k = 0; fn && k < sizeof(functions) / sizeof(functions[0]); k++)
+			if (strcmp(fn, functions[k]) == 0)
+				return true;
+	}
 	return false;
 }
 
