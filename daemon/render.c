@@ -460,11 +460,23 @@ static bool read_member_u64(const struct render_ctx *ctx, Dwarf_Die *type,
 	return find_member(type, name, 0, &off, &m) && value_bytes(ctx, v, off, out, 8);
 }
 
+/* len bytes of text at p, quoted (std::string, Rust's &str and String). */
+static void text_at(const struct render_ctx *ctx, uint64_t p, uint64_t len, struct out *o)
+{
+	unsigned char buf[RENDER_STRING_MAX];
+	size_t n = len > RENDER_STRING_MAX ? RENDER_STRING_MAX : (size_t)len;
+
+	if (n && !ctx->read(ctx->arg, p, buf, n)) {
+		putf(o, "<unreadable 0x%" PRIx64 ">", p);
+		return;
+	}
+	chars_into(o, buf, n, len > RENDER_STRING_MAX);
+}
+
 static bool render_std_string(const struct render_ctx *ctx, Dwarf_Die *t,
 		const struct render_value *v, struct out *o)
 {
 	uint64_t p, len;
-	unsigned char buf[RENDER_STRING_MAX];
 	size_t off;
 	Dwarf_Die dp;
 
@@ -476,12 +488,7 @@ static bool render_std_string(const struct render_ctx *ctx, Dwarf_Die *t,
 		unreadable(o, v);
 		return true;
 	}
-	size_t n = len > RENDER_STRING_MAX ? RENDER_STRING_MAX : (size_t)len;
-	if (n && !ctx->read(ctx->arg, p, buf, n)) {
-		putf(o, "<unreadable 0x%" PRIx64 ">", p);
-		return true;
-	}
-	chars_into(o, buf, n, len > RENDER_STRING_MAX);
+	text_at(ctx, p, len, o);
 	return true;
 }
 
@@ -502,7 +509,6 @@ static bool render_rust_string(const struct render_ctx *ctx, Dwarf_Die *t,
 	const char *name = dwarf_diename(t);
 	bool str = strcmp(name, "&str") == 0;
 	uint64_t p, len;
-	unsigned char buf[RENDER_STRING_MAX];
 
 	if ((!str && strcmp(name, "String") != 0) || !is_rust(t))
 		return false;
@@ -511,12 +517,7 @@ static bool render_rust_string(const struct render_ctx *ctx, Dwarf_Die *t,
 		unreadable(o, v);
 		return true;
 	}
-	size_t n = len > RENDER_STRING_MAX ? RENDER_STRING_MAX : (size_t)len;
-	if (n && !ctx->read(ctx->arg, p, buf, n)) {
-		putf(o, "<unreadable 0x%" PRIx64 ">", p);
-		return true;
-	}
-	chars_into(o, buf, n, len > RENDER_STRING_MAX);
+	text_at(ctx, p, len, o);
 	return true;
 }
 

@@ -175,26 +175,14 @@ char *source_clean_line(const char *in, size_t len)
 {
 	/* Worst case every byte becomes U+FFFD (3 bytes), plus "...". */
 	char *out = malloc(SOURCE_LINE_MAX * 3 + 8);
-	size_t o = 0, i = 0;
+	size_t used;
 
 	if (!out)
 		return NULL;
 	while (len && (in[len - 1] == '\r' || in[len - 1] == '\n'))
 		len--;
-	while (i < len && o < SOURCE_LINE_MAX) {
-		const unsigned char *s = (const unsigned char *)in + i;
-		size_t n = utf8_seq_len(s, len - i);
-		if (n == 0 || (n == 1 && s[0] == 0)) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-			continue;
-		}
-		memcpy(out + o, s, n);
-		o += n;
-		i += n;
-	}
-	if (i < len) {
+	size_t o = utf8_copy_valid(out, SOURCE_LINE_MAX, in, len, true, &used);
+	if (used < len) {
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}

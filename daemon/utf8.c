@@ -5,6 +5,7 @@
  * before_send program read JSON, which must be UTF-8, so whatever is not
  * becomes U+FFFD, never a refused or dropped event.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,18 +42,15 @@ size_t utf8_seq_len(const unsigned char *s, size_t left)
 	return n;
 }
 
-char *utf8_valid_copy(const char *in, size_t len, size_t *out_len)
+size_t utf8_copy_valid(char *out, size_t out_max, const char *in, size_t len,
+		bool nul_is_invalid, size_t *consumed)
 {
-	/* Worst case every byte becomes U+FFFD, three bytes. */
-	char *out = malloc(len * 3 + 1);
-	size_t o = 0;
+	size_t o = 0, i = 0;
 
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len;) {
+	while (i < len && o < out_max) {
 		const unsigned char *s = (const unsigned char *)in + i;
 		size_t n = utf8_seq_len(s, len - i);
-		if (n == 0) {
+		if (n == 0 || (nul_is_invalid && s[0] == 0)) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;
@@ -62,7 +60,19 @@ char *utf8_valid_copy(const char *in, size_t len, size_t *out_len)
 		o += n;
 		i += n;
 	}
-	out[o] = '\0';
-	*out_len = o;
+	*consumed = i;
+	return o;
+}
+
+char *utf8_valid_copy(const char *in, size_t len, size_t *out_len)
+{
+	/* Worst case every byte becomes U+FFFD, three bytes. */
+	char *out = malloc(len * 3 + 1);
+	size_t used;
+
+	if (!out)
+		return NULL;
+	*out_len = utf8_copy_valid(out, len * 3, in, len, false, &used);
+	out[*out_len] = '\0';
 	return out;
 }
