@@ -318,6 +318,8 @@ def test_core_dump_and_status_unchanged(programs, daemon, tmp_path):
 def test_every_fatal_signal(programs, daemon, case, sig, words, site):
     prog = programs.build("signals.c")
     plain = run_plain(prog, case)
+    if case == "seccomp" and plain.returncode == 3:
+        pytest.skip(f"this machine refuses seccomp filters: {plain.stderr.strip()}")
     res, pid = run_shim(prog, case, sock=daemon.socket)
     assert res.returncode == plain.returncode == -sig
     ev = daemon.event_for_pid(pid)
