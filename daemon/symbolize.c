@@ -7,9 +7,9 @@
  * innermost function-like scope, then dwarf_getscopes_die on it.
  */
 #include <dwarf.h>
-#include <elf.h>
 #include <fcntl.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -80,41 +80,18 @@ static char *join_path(const char *dir, const char *name)
 
 /* ---- modules ------------------------------------------------------------ */
 
-/* The GNU build-id of an ELF file, from its program headers' notes: a few
- * small reads, where opening the module with libdwfl costs ~100 us. */
+/* The GNU build-id of an ELF file through libelf reading only the headers
+ * and the note (a few small reads), where opening the module with libdwfl
+ * costs ~100 us; elfutils checks every size in the note. */
 static void read_build_id(int fd, char *hex, size_t hexlen)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	unsigned char note[4096];
+	Elf *elf = elf_version(EV_CURRENT) != EV_NONE ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	const unsigned char *bits;
+	ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, (const void **)&bits) : -1;
 
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_phentsize != sizeof(ph) || eh.e_phnum > 256)
-		return;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
-		    (ssize_t)sizeof(ph))
-			return;
-		if (ph.p_type != PT_NOTE || ph.p_filesz > sizeof(note))
-			continue;
-		ssize_t n = pread(fd, note, ph.p_filesz, (off_t)ph.p_offset);
-		for (size_t off = 0; n > 0 && off + sizeof(Elf64_Nhdr) <= (size_t)n;) {
-			Elf64_Nhdr nh;
-			memcpy(&nh, note + off, sizeof(nh));
-			size_t name_at = off + sizeof(nh), desc_at = name_at + ((nh.n_namesz + 3) & ~3u);
-			size_t next = desc_at + ((nh.n_descsz + 3) & ~3u);
-			if (next > (size_t)n || next <= off)
-				break;
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    memcmp(note + name_at, "GNU", 4) == 0) {
-				for (size_t k = 0; k < nh.n_descsz && 2 * k + 2 < hexlen; k++)
-					snprintf(hex + 2 * k, 3, "%02x", note[desc_at + k]);
-				return;
-			}
-			off = next;
-		}
-	}
+	for (ssize_t k = 0; k < n && (size_t)(2 * k + 2) < hexlen; k++)
+		snprintf(hex + 2 * k, 3, "%02x", bits[k]);
+	elf_end(elf);
 }
 
 struct collect {
@@ -142,7 +119,7 @@ static int collect_module(Dwfl_Module *mod, void **ud, const char *name,
 	m->end = end;
 	/* the file that was mapped (opened during the hold), else the path */
 	int fd = name ? capture_file_fd(c->cap, name) : -1, own = -1;
-	if (fd < 0 && name && name[0] == '/' && fd == -1)
+	if (fd == -1 && name && name[0] == '/')
 		fd = own = open(name, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		read_build_id(fd, m->build_id, sizeof(m->build_id));

@@ -6,6 +6,7 @@ invalid (events are valid UTF-8 whatever the debug info held)."""
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -138,3 +139,26 @@ def test_a_rejection_with_a_hostile_body_is_logged_cleanly(programs, make_daemon
     assert "<html>" in lines[0] and "Bad" in lines[0]
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", lines[0]), repr(lines[0])
     assert d.alive() and TOKEN not in d.log()
+
+
+@pytest.mark.parametrize("descsz", [0xfffffffd, 0x1000, 0])
+def test_a_malformed_build_id_note_is_refused(tmp_path, programs, daemon, descsz):
+    """The build-id note of a crashing binary claims a descriptor size that
+    is absurd (past the note, wrapping 32 bits) or empty: the module has no
+    build-id rather than bytes read from beyond the note, and the report
+    and the daemon go on."""
+    prog = tmp_path / "app"
+    shutil.copy(programs.build("crash_null.c"), prog)
+    off, _ = section(prog, ".note.gnu.build-id")
+    data = bytearray(open(prog, "rb").read())
+    data[off + 4:off + 8] = descsz.to_bytes(4, "little")      # n_namesz, n_descsz, n_type, "GNU"
+    open(prog, "wb").write(data)
+    res, pid = run_shim(str(prog), sock=daemon.socket)
+    assert res.returncode == -signal.SIGSEGV
+    ev = daemon.event_for_pid(pid)
+    mod = [m for m in ev["context"]["modules"] if m["path"] == str(prog)][0]
+    assert mod["build_id"] == "", mod
+    assert ev["stacktrace"][-1]["function"] == "credit"          # still symbolized
+    libc = [m for m in ev["context"]["modules"] if "libc.so" in m["path"]][0]
+    assert re.fullmatch(r"[0-9a-f]{40}", libc["build_id"])      # the sound ones still are
+    assert daemon.alive()
