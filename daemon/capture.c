@@ -466,7 +466,7 @@ static void read_exception(struct capture *cap, Dwfl *dwfl, int memfd)
 {
 	if (cap->rec.exc_tinfo &&
 	    cxx_exception_read(&cap->exception, dwfl, memfd, cap->rec.exc_object,
-			       cap->rec.exc_tinfo) == 0)
+			       cap->rec.exc_tinfo, cap->rec.kind != BB_REC_ERROR) == 0)
 		cap->has_exception = true;
 }
 

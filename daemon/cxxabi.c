@@ -262,11 +262,11 @@ static void read_causes(struct cxx_exception *ex, Dwfl *dwfl, int memfd, uint64_
 }
 
 int cxx_exception_read(struct cxx_exception *ex, Dwfl *dwfl, int memfd,
-		uint64_t object, uint64_t tinfo)
+		uint64_t object, uint64_t tinfo, bool with_causes)
 {
 	if (read_one(ex, dwfl, memfd, object, tinfo) != 0)
 		return -1;
-	if (object)
+	if (object && with_causes)
 		read_causes(ex, dwfl, memfd, object);
 	return 0;
 }

@@ -37,9 +37,11 @@ struct cxx_exception {
 
 /* Read the exception at `object` with type_info at `tinfo` from memfd;
  * dwfl names the type_info vtables (single, multiple or no inheritance).
+ * with_causes follows std::throw_with_nested's chain too (an uncaught
+ * exception; a captured one brings its causes in the record).
  * Returns 0 when at least the type was read. */
 int cxx_exception_read(struct cxx_exception *ex, Dwfl *dwfl, int memfd,
-		uint64_t object, uint64_t tinfo);
+		uint64_t object, uint64_t tinfo, bool with_causes);
 void cxx_exception_free(struct cxx_exception *ex);
 
 /* "std::_Nested_exception<shop::Declined>", what std::throw_with_nested

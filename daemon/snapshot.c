@@ -3,9 +3,10 @@
  *
  * Reads go through the process's own /proc/PID/mem descriptor, one per
  * range: the kernel stops at an unmapped or guard page and returns what
- * came before it, so such a page costs a short read, never a fault.  Pointer-following is conservative: any aligned word that lands
- * in a readable mapping is a candidate, which over-copies a little and
- * never misses a string a local points to.
+ * came before it, so such a page costs a short read, never a fault.
+ * Pointer-following is conservative: any aligned word that lands in a
+ * readable mapping is a candidate, which over-copies a little and never
+ * misses a string a local points to.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -16,7 +17,6 @@
 #include <unistd.h>
 
 #include "snapshot.h"
-
 
 static uint64_t now_ms(void)
 {
