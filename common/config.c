@@ -188,17 +188,66 @@ static int key_hold(struct ctx *c, const char *v)
 	return parse_ms(c, "hold_timeout_ms", v, 60000, &c->cfg->hold_timeout_ms);
 }
 
-static int key_spool_max(struct ctx *c, const char *v)
+static int parse_count(struct ctx *c, const char *key, const char *v, unsigned long min,
+		unsigned long max, unsigned *out)
 {
 	char *end;
 	unsigned long n;
 
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (!*v || *end || errno || v[0] == '-' || n < 1 || n > 1000000)
-		return fail(c, "spool_max_events: \"%.64s\" is not a number of events (1..1000000)", v);
-	c->cfg->spool_max_events = (unsigned)n;
+	if (!*v || *end || errno || v[0] == '-' || n < min || n > max)
+		return fail(c, "%s: \"%.64s\" is not a number from %lu to %lu", key, v, min, max);
+	*out = (unsigned)n;
 	return 0;
+}
+
+static int key_spool_max(struct ctx *c, const char *v)
+{
+	return parse_count(c, "spool_max_events", v, 1, 1000000, &c->cfg->spool_max_events);
+}
+
+/* ---- per-user limits and workers (privilege separation) -------------------- */
+
+static int key_uid_connections(struct ctx *c, const char *v)
+{
+	return parse_count(c, "uid_max_connections", v, 1, 4096, &c->cfg->uid_max_connections);
+}
+
+static int key_uid_queued(struct ctx *c, const char *v)
+{
+	return parse_count(c, "uid_max_queued", v, 1, 1024, &c->cfg->uid_max_queued);
+}
+
+static int key_uid_spool_events(struct ctx *c, const char *v)
+{
+	return parse_count(c, "uid_spool_max_events", v, 1, 1000000, &c->cfg->uid_spool_max_events);
+}
+
+static int key_uid_spool_mb(struct ctx *c, const char *v)
+{
+	return parse_count(c, "uid_spool_max_mb", v, 1, 1000000, &c->cfg->uid_spool_max_mb);
+}
+
+static int key_uid_messages(struct ctx *c, const char *v)
+{
+	return parse_count(c, "uid_messages_per_minute", v, 1, 1000000,
+			   &c->cfg->uid_messages_per_minute);
+}
+
+static int key_worker_timeout(struct ctx *c, const char *v)
+{
+	return parse_count(c, "worker_timeout_ms", v, 100, 3600000, &c->cfg->worker_timeout_ms);
+}
+
+static int key_worker_memory(struct ctx *c, const char *v)
+{
+	return parse_count(c, "worker_memory_mb", v, 64, 1048576, &c->cfg->worker_memory_mb);
+}
+
+static int key_cache_dir(struct ctx *c, const char *v)
+{
+	return parse_abs_path(c, "cache_dir", v, 200, &c->cfg->cache_dir);
 }
 
 static int key_tags(struct ctx *c, const char *v)
@@ -301,6 +350,14 @@ static const struct key {
 	{ "before_send_timeout_ms", false, key_before_send_ms },
 	{ "scrub_value", true, key_scrub_value },
 	{ "scrub_names", false, key_scrub_names },
+	{ "uid_max_connections", false, key_uid_connections },
+	{ "uid_max_queued", false, key_uid_queued },
+	{ "uid_spool_max_events", false, key_uid_spool_events },
+	{ "uid_spool_max_mb", false, key_uid_spool_mb },
+	{ "uid_messages_per_minute", false, key_uid_messages },
+	{ "worker_timeout_ms", false, key_worker_timeout },
+	{ "worker_memory_mb", false, key_worker_memory },
+	{ "cache_dir", false, key_cache_dir },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -390,6 +447,50 @@ void bb_config_init(struct bb_config *cfg)
 	cfg->hold_timeout_ms = BB_DEFAULT_HOLD_MS;
 	cfg->spool_max_events = BB_DEFAULT_SPOOL_MAX;
 	cfg->before_send_timeout_ms = BB_DEFAULT_BEFORE_SEND_MS;
+	cfg->cache_dir = strdup(BB_DEFAULT_CACHE);
+	cfg->uid_max_connections = 16;
+	cfg->uid_max_queued = 8;
+	cfg->uid_spool_max_events = 2000;
+	cfg->uid_spool_max_mb = 256;
+	cfg->uid_messages_per_minute = 600;
+	cfg->worker_timeout_ms = 60000;
+	cfg->worker_memory_mb = 4096;
+}
+
+/* Is this line "dsn = ..."?  (The parser's own reading of a key.) */
+static bool is_dsn_line(const char *line, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (n - i < 3 || memcmp(line + i, "dsn", 3) != 0)
+		return false;
+	for (i += 3; i < n && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	return i < n && line[i] == '=';
+}
+
+char *bb_config_text_without_dsn(const struct bb_config *cfg, size_t *len)
+{
+	const char *t = cfg->text ? cfg->text : "";
+	size_t n = cfg->text ? cfg->text_len : 0, o = 0;
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return NULL;
+	for (size_t off = 0; off < n;) {
+		const char *nl = memchr(t + off, '\n', n - off);
+		size_t ln = nl ? (size_t)(nl - (t + off)) + 1 : n - off;
+		if (!is_dsn_line(t + off, ln))
+			memcpy(out + o, t + off, ln), o += ln;
+		else
+			out[o++] = '\n';	/* line numbers stay those of the file */
+		off += ln;
+	}
+	out[o] = '\0';
+	*len = o;
+	return out;
 }
 
 int bb_config_parse(struct bb_config *cfg, const char *name, const char *text, size_t len,
@@ -454,7 +555,9 @@ int bb_config_load(struct bb_config *cfg, const char *path, bool must_exist,
 		return -1;
 	}
 	int rc = bb_config_parse(cfg, path, buf, got, err, errlen);
-	free(buf);
+	free(cfg->text);
+	cfg->text = buf;	/* for bb_config_text_without_dsn */
+	cfg->text_len = got;
 	return rc;
 }
 
@@ -488,5 +591,7 @@ void bb_config_free(struct bb_config *cfg)
 	}
 	free(cfg->scrub_values);
 	free_list(cfg->scrub_names, cfg->n_scrub_names);
+	free(cfg->cache_dir);
+	free(cfg->text);
 	memset(cfg, 0, sizeof(*cfg));
 }

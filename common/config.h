@@ -19,6 +19,7 @@
 #define BB_DEFAULT_HOLD_MS 3000u
 #define BB_DEFAULT_BEFORE_SEND_MS 5000u
 #define BB_DEFAULT_SPOOL_MAX 10000u
+#define BB_DEFAULT_CACHE "/var/cache/booboo"
 
 struct bb_path_map {		/* source_path_map = FROM => TO */
 	char *from;
@@ -57,6 +58,21 @@ struct bb_config {
 	size_t n_scrub_values;
 	char **scrub_names;	/* extra sensitive names, split on blanks/',' */
 	size_t n_scrub_names;
+
+	/* per-user limits: no user can crowd out another */
+	unsigned uid_max_connections;	/* open connections not yet answered */
+	unsigned uid_max_queued;	/* crash/error records waiting for or in a worker */
+	unsigned uid_spool_max_events;	/* pending events */
+	unsigned uid_spool_max_mb;	/* pending bytes, in MiB */
+	unsigned uid_messages_per_minute;
+
+	/* workers: one per user, with that user's rights */
+	unsigned worker_timeout_ms;	/* a report taking longer is killed and sent degraded */
+	unsigned worker_memory_mb;	/* RLIMIT_AS of a worker */
+	char *cache_dir;	/* per-user debuginfod caches: CACHE_DIR/UID */
+
+	char *text;		/* the file as read (bb_config_load), NULL if none */
+	size_t text_len;
 };
 
 /* Defaults only (local mode). */
@@ -74,6 +90,11 @@ int bb_config_load(struct bb_config *cfg, const char *path, bool must_exist,
 		char *err, size_t errlen);
 
 void bb_config_free(struct bb_config *cfg);
+
+/* The configuration text for a worker: the file without its `dsn` lines
+ * (blank lines in their place), whose token a user's process must never
+ * hold.  malloc'd; NULL when out of memory. */
+char *bb_config_text_without_dsn(const struct bb_config *cfg, size_t *len);
 
 /* Replace the string *dst with a copy of v (command-line overrides);
  * -1 when out of memory, *dst unchanged. */

@@ -1,41 +1,83 @@
 /*
- * boobood.c - the service: one loop over the socket, each crash taken
- * through the pipeline intake -> capture (process held) -> ack ->
- * symbolize -> event -> spool, and an uploader thread that delivers the
- * spool.  See boobood(8).
+ * boobood.c - the service's root part: one epoll loop over the socket,
+ * the clients that have not sent their record yet, the workers and the
+ * signals.  It accepts, pins each sender with the kernel's word on it
+ * (intake.c), hands crashes to the worker of the sender's user
+ * (workers.c), answers the shim when the process may go, and passes
+ * finished events to the delivery thread (delivery.c), which spools
+ * them for the uploader.  It never reads a process's memory, an ELF or
+ * DWARF file or a source file itself.  See boobood(8), "SECURITY".
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <malloc.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
 #include "config.h"
-#include "intake.h"
+#include "delivery.h"
 #include "event.h"
+#include "intake.h"
 #include "log.h"
-#include "pipeline.h"
+#include "loop.h"
+#include "quota.h"
 #include "spool.h"
 #include "upload.h"
+#include "workers.h"
+
+#define RECORD_WAIT_MS 250	/* the shim sends its record right after connecting */
+#define MAX_CONNS 8192		/* all users together; each user has uid_max_connections */
+#define STOP_WAIT_MS 10000	/* workers finishing their reports at SIGTERM */
+#define EVENTS 64
+
+/* A client that has not sent its record yet. */
+struct conn {
+	struct conn *prev, *next;	/* oldest first: accepted in deadline order */
+	int fd;
+	uid_t uid;
+	pid_t pid;
+	uint64_t deadline_ms;
+	struct loop_watch watch;
+};
 
 struct daemon {
 	struct bb_config cfg;
 	struct spool spool;
 	struct uploader *up;
-	struct pipeline *pipeline;
-	int lfd;
-	int sigfd;
+	struct quota *quota;
+	struct delivery *delivery;
+	struct workers *workers;
+	int epfd, lfd, sigfd;
+	struct loop_watch listen_watch, signal_watch;
+	struct conn *oldest, *newest;
+	size_t n_conns;
+	bool stopping;
+	uint64_t give_up_ms;
 };
+
+uint64_t loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static void usage(FILE *out)
 {
@@ -51,72 +93,215 @@ static void usage(FILE *out)
 		BB_DEFAULT_CONFIG);
 }
 
-static void handle_crash(struct daemon *d, int conn, struct intake_msg *m)
+/* ---- clients waiting to be heard ---------------------------------------------------- */
+
+static void conn_unlink(struct daemon *d, struct conn *c)
 {
-	struct capture cap;
-	uint64_t t0 = pipeline_now_us();
-
-	enum capture_err err = capture_crash(&cap, &m->rec, m->peer.pid, m->peer.uid,
-			m->peer.gid, m->memfd, m->mapsfd, d->cfg.hold_timeout_ms);
-	/* The process may go: everything later works from the copy. */
-	if (!intake_ack(conn, err == CAPTURE_OK ? 0 : 1))
-		bb_log(BB_LOG_WARN, "crash of pid %d: the process stopped waiting before the "
-		       "ack (hold longer than its BOOBOO_HOLD_TIMEOUT_MS?)", (int)m->peer.pid);
-	intake_msg_close(m);
-	uint64_t held = pipeline_now_us() - t0;
-
-	if (err != CAPTURE_OK)
-		bb_log(BB_LOG_ERR, "crash of pid %d: %s; reporting what the record says",
-		       (int)m->peer.pid, capture_strerror(err));
-	bb_log(BB_LOG_DEBUG, "crash of %s (pid %d): held %llu us, %zu frames, %zu threads, "
-	       "%zu bytes of memory in %zu regions%s%s",
-	       cap.comm, (int)m->peer.pid, (unsigned long long)held, cap.n_frames,
-	       cap.n_threads + 1, cap.mem.bytes, cap.mem.n_regions,
-	       cap.unwind_error[0] ? ", unwind stopped: " : "", cap.unwind_error);
-	pipeline_crash(d->pipeline, &cap, t0);
+	*(c->prev ? &c->prev->next : &d->oldest) = c->next;
+	*(c->next ? &c->next->prev : &d->newest) = c->prev;
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	quota_conn_close(d->quota, c->uid);
+	d->n_conns--;
 }
 
-static void handle_message(struct daemon *d, int conn, struct intake_msg *m)
+static void conn_drop(struct daemon *d, struct conn *c)
 {
-	/* The sender waits only for the record to be taken, not for filters. */
-	if (!intake_ack(conn, 0))
-		bb_log(BB_LOG_DEBUG, "message from pid %d: sender gone before the ack",
-		       (int)m->peer.pid);
-	pipeline_message(d->pipeline, &m->rec, m->peer.pid, m->peer.uid);
+	conn_unlink(d, c);
+	close(c->fd);
+	free(c);
 }
 
-static void handle_connection(struct daemon *d)
+static void on_record(struct daemon *d, int fd, uint64_t t0, enum intake_err err,
+		struct intake_msg *m);
+
+/* The shim sends its record right after connecting, so it is usually
+ * there at accept: taken at once, it never occupies a slot.  Only a
+ * client that has said nothing yet waits, within its user's limit. */
+static void add_conn(struct daemon *d, int fd, const struct ucred *peer)
 {
 	struct intake_msg m;
-	/* the shim sends its record right after connecting: a silent client
-	 * gets a quarter second, not the daemon */
-	int conn = intake_accept(d->lfd, 250);
+	uint64_t t0 = now_us();
+	enum intake_err err = intake_receive(fd, &m);
+	struct conn *c = NULL;
 
-	if (conn < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			bb_log(BB_LOG_WARN, "accept on %s: %s", d->cfg.socket_path,
-			       strerror(errno));
+	if (err != INTAKE_EAGAIN) {
+		on_record(d, fd, t0, err, &m);
 		return;
 	}
-	enum intake_err err = intake_receive(conn, &m);
+	if (d->n_conns >= MAX_CONNS || !quota_conn_open(d->quota, peer->uid)) {
+		bb_log_limited("connections", 60, BB_LOG_WARN, "uid %u (pid %d): too many open "
+			       "connections (uid_max_connections); closed", (unsigned)peer->uid,
+			       (int)peer->pid);
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c ? &c->watch : NULL };
+	if (!c || (c->watch = (struct loop_watch){ LOOP_CONN, c },
+		   epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)) {
+		quota_conn_close(d->quota, peer->uid);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->fd = fd;
+	c->uid = peer->uid;
+	c->pid = peer->pid;
+	c->deadline_ms = loop_now_ms() + RECORD_WAIT_MS;
+	c->prev = d->newest;
+	*(d->newest ? &d->newest->next : &d->oldest) = c;
+	d->newest = c;
+	d->n_conns++;
+}
+
+static void accept_all(struct daemon *d)
+{
+	struct ucred peer;
+
+	for (;;) {
+		int fd = intake_accept(d->lfd, &peer);
+		if (fd >= 0) {
+			add_conn(d, fd, &peer);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		if (errno != ECONNABORTED && errno != EPERM) {
+			bb_log_limited("accept", 60, BB_LOG_WARN, "accept on %s: %s",
+				       d->cfg.socket_path, strerror(errno));
+			return;
+		}
+	}
+}
+
+/* A silent client gets RECORD_WAIT_MS, not the daemon.  Returns the ms
+ * until the next one is due (-1: none waits). */
+static int expire_conns(struct daemon *d, uint64_t now)
+{
+	while (d->oldest && d->oldest->deadline_ms <= now) {
+		quota_count(d->quota, d->oldest->uid, QUOTA_SILENT_CONNECTIONS);
+		conn_drop(d, d->oldest);
+	}
+	return d->oldest ? (int)(d->oldest->deadline_ms - now) : -1;
+}
+
+/* ---- records -------------------------------------------------------------------------- */
+
+static void on_message(struct daemon *d, int fd, struct intake_msg *m)
+{
+	char what[64];
+
+	/* The sender waits only for the record to be taken, not for filters. */
+	intake_ack(fd, 0);
+	close(fd);
+	if (quota_message(d->quota, m->who.uid, loop_now_ms())) {
+		snprintf(what, sizeof(what), "message from pid %d", (int)m->who.pid);
+		delivery_event(d->delivery, m->who.uid, event_from_message(&d->cfg, &m->rec,
+			       m->who.pid, m->who.uid, m->who.exe), what);
+	} else {
+		bb_log_limited("message rate", 60, BB_LOG_WARN, "uid %u: more than "
+			       "uid_messages_per_minute messages; dropped", (unsigned)m->who.uid);
+	}
+	intake_msg_close(m);
+}
+
+static void on_record(struct daemon *d, int fd, uint64_t t0, enum intake_err err,
+		struct intake_msg *m)
+{
 	if (err != INTAKE_OK) {
 		bb_log_limited("bad record", 10, BB_LOG_WARN,
 			"dropped a record from pid %d (uid %d): %s%s%s",
-			(int)m.peer.pid, (int)m.peer.uid, intake_strerror(err),
+			(int)m->who.pid, (int)m->who.uid, intake_strerror(err),
 			err == INTAKE_ERECORD ? ": " : "",
-			err == INTAKE_ERECORD ? bb_record_strerror(m.rec_err) : "");
-		(void)intake_ack(conn, 1);	/* best effort: never make a sender wait for nothing */
-		intake_msg_close(&m);
-		close(conn);
+			err == INTAKE_ERECORD ? bb_record_strerror(m->rec_err) : "");
+		quota_count(d->quota, m->who.uid, QUOTA_BAD_RECORDS);
+		intake_ack(fd, 1);	/* never make a sender wait for nothing */
+		intake_msg_close(m);
+		close(fd);
 		return;
 	}
-	if (m.rec.kind == BB_REC_CRASH || m.rec.kind == BB_REC_ERROR)
-		handle_crash(d, conn, &m);
+	if (m->rec.kind == BB_REC_CRASH || m->rec.kind == BB_REC_ERROR)
+		workers_submit(d->workers, fd, m, t0);	/* takes fd and m */
 	else
-		handle_message(d, conn, &m);
-	intake_msg_close(&m);
-	close(conn);
+		on_message(d, fd, m);
 }
+
+static void on_conn(struct daemon *d, struct conn *c)
+{
+	struct intake_msg m;
+	uint64_t t0 = now_us();
+	enum intake_err err = intake_receive(c->fd, &m);
+	int fd = c->fd;
+
+	if (err == INTAKE_EAGAIN)
+		return;
+	conn_unlink(d, c);
+	free(c);
+	on_record(d, fd, t0, err, &m);
+}
+
+/* ---- the loop -------------------------------------------------------------------------- */
+
+static void begin_stop(struct daemon *d, const struct signalfd_siginfo *si)
+{
+	bb_log(BB_LOG_INFO, "%s received, stopping", bb_signal_name((int)si->ssi_signo) ?: "signal");
+	d->stopping = true;
+	d->give_up_ms = loop_now_ms() + STOP_WAIT_MS;
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->lfd, NULL);
+	while (d->oldest)
+		conn_drop(d, d->oldest);
+}
+
+static void on_watch(struct daemon *d, struct loop_watch *w)
+{
+	struct signalfd_siginfo si;
+
+	switch (w->kind) {
+	case LOOP_LISTEN:
+		accept_all(d);
+		break;
+	case LOOP_SIGNAL:
+		if (read(d->sigfd, &si, sizeof(si)) == sizeof(si) && !d->stopping)
+			begin_stop(d, &si);
+		break;
+	case LOOP_CONN:
+		on_conn(d, w->obj);
+		break;
+	case LOOP_WORKER_CHAN:
+	case LOOP_WORKER_EXIT:
+		workers_on_watch(d->workers, w);
+		break;
+	}
+}
+
+static int sooner(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+static int serve(struct daemon *d)
+{
+	struct epoll_event evs[EVENTS];
+
+	for (;;) {
+		uint64_t now = loop_now_ms();
+		int timeout = sooner(expire_conns(d, now), workers_tick(d->workers, now));
+		if (d->stopping) {
+			if (workers_stopping(d->workers, now, d->give_up_ms))
+				return 0;
+			timeout = sooner(timeout, 100);
+		}
+		int n = epoll_wait(d->epfd, evs, EVENTS, timeout);
+		if (n < 0 && errno != EINTR) {
+			bb_log(BB_LOG_ERR, "epoll_wait: %s", strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < n; i++)
+			on_watch(d, evs[i].data.ptr);
+	}
+}
+
+/* ---- set-up -------------------------------------------------------------------------- */
 
 static int make_parent_dir(const char *path)
 {
@@ -143,57 +328,58 @@ static int block_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static int daemonize(void)
+/* Into the background before listen(): the kernel records the listening
+ * process as the socket's peer (SO_PEERCRED), and the shim names that
+ * pid its ptracer; the parent that exits would be the wrong one.  The
+ * parent waits on a pipe for the child's word that it listens (or why it
+ * cannot), so start-up errors still reach the terminal and the status. */
+static int daemonize(int *ready)
 {
-	pid_t pid = fork();
+	int p[2];
 
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		char msg[512];
+		close(p[1]);
+		ssize_t n = read(p[0], msg, sizeof(msg) - 1);
+		if (n > 0) {	/* the child could not start: it says why */
+			msg[n] = '\0';
+			fputs(msg, stderr);
+			_exit(1);
+		}
+		_exit(n == 0 ? 0 : 1);	/* closed without a word: it runs */
+	}
+	close(p[0]);
+	*ready = p[1];
 	if (setsid() < 0)
 		return -1;
+	return chdir("/");
+}
+
+/* The child of daemonize() tells its parent it listens: stdio goes to
+ * /dev/null, logs to syslog, and the pipe closes with nothing said. */
+static void detach(int ready)
+{
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
 	if (fd >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
 		dup2(fd, 2);
 		close(fd);
 	}
-	return chdir("/");
+	close(ready);
 }
 
-static int serve(struct daemon *d)
-{
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = d->lfd, .events = POLLIN },
-			{ .fd = d->sigfd, .events = POLLIN },
-		};
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			bb_log(BB_LOG_ERR, "poll: %s", strerror(errno));
-			return 1;
-		}
-		if (p[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
-				bb_log(BB_LOG_INFO, "%s received, stopping",
-				       bb_signal_name((int)si.ssi_signo) ?: "signal");
-				return 0;
-			}
-		}
-		if (p[0].revents & POLLIN)
-			handle_connection(d);
-	}
-}
-
-/* Each capture keeps its process's mapped files open until its report is
- * written, and captures can queue up: take the hard descriptor limit. */
+/* Each job keeps its process's descriptors while queued: take the hard
+ * descriptor limit. */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -205,49 +391,85 @@ static void raise_fd_limit(void)
 	}
 }
 
-/* Keep freed memory for the next crash instead of handing it back: on a
- * VM every page touched anew costs a fault of ~10 us, a few hundred of
- * them per report.  The peak does not change, only how often it is paid. */
-static void keep_freed_memory(void)
+static int watch_fd(struct daemon *d, int fd, struct loop_watch *w, enum loop_kind kind)
 {
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+
+	*w = (struct loop_watch){ kind, d };
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static int setup(struct daemon *d, bool foreground)
+static int listen_and_watch(struct daemon *d, char *err, size_t errlen)
 {
-	char err[512];
-	enum spool_err serr;
-
-	event_init_host();
-	raise_fd_limit();
-	keep_freed_memory();
-	serr = spool_open(&d->spool, d->cfg.spool_dir);
-	if (serr != SPOOL_OK) {
-		fprintf(stderr, "boobood: %s: cannot open the spool: %s\n",
-			d->cfg.spool_dir, spool_strerror(serr));
-		return -1;
-	}
 	if (make_parent_dir(d->cfg.socket_path) != 0) {
-		fprintf(stderr, "boobood: %s: cannot create its directory: %s\n",
-			d->cfg.socket_path, strerror(errno));
+		snprintf(err, errlen, "%s: cannot create its directory: %s", d->cfg.socket_path,
+			 strerror(errno));
 		return -1;
 	}
-	d->lfd = intake_listen(d->cfg.socket_path, err, sizeof(err));
-	if (d->lfd < 0) {
-		fprintf(stderr, "boobood: %s\n", err);
+	d->lfd = intake_listen(d->cfg.socket_path, err, errlen);
+	if (d->lfd < 0)
 		return -1;
-	}
-	if (!foreground && daemonize() != 0) {
-		fprintf(stderr, "boobood: cannot daemonize: %s\n", strerror(errno));
-		return -1;
-	}
 	d->sigfd = block_signals();
-	if (d->sigfd < 0) {
-		bb_log(BB_LOG_ERR, "signalfd: %s", strerror(errno));
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sigfd < 0 || d->epfd < 0 || watch_fd(d, d->lfd, &d->listen_watch, LOOP_LISTEN) != 0 ||
+	    watch_fd(d, d->sigfd, &d->signal_watch, LOOP_SIGNAL) != 0) {
+		snprintf(err, errlen, "signalfd/epoll: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+static int setup(struct daemon *d, bool foreground, bool debug, char *err, size_t errlen)
+{
+	int ready = -1;
+
+	event_init_host();
+	raise_fd_limit();
+	enum spool_err serr = spool_open(&d->spool, d->cfg.spool_dir);
+	if (serr != SPOOL_OK) {
+		snprintf(err, errlen, "%s: cannot open the spool: %s", d->cfg.spool_dir,
+			 spool_strerror(serr));
+		return -1;
+	}
+	if (!foreground && daemonize(&ready) != 0) {
+		snprintf(err, errlen, "cannot daemonize: %s", strerror(errno));
+		return -1;
+	}
+	int rc = listen_and_watch(d, err, errlen);
+	if (rc == 0 && !(d->quota = quota_new(&d->cfg))) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	if (rc == 0 && d->cfg.has_dsn)
+		d->up = upload_start(&d->cfg, &d->spool);
+	if (rc == 0 && !(d->delivery = delivery_start(&d->cfg, &d->spool, d->up, d->quota))) {
+		snprintf(err, errlen, "cannot start the delivery thread");
+		rc = -1;
+	}
+	if (rc == 0)
+		d->workers = workers_new(&d->cfg, d->quota, d->delivery, d->epfd, foreground, debug,
+					 err, errlen);
+	if (rc == 0 && !d->workers)
+		rc = -1;
+	if (ready >= 0) {
+		if (rc != 0 && write(ready, err, strnlen(err, errlen)) < 0)
+			rc = -1;
+		detach(ready);
+	}
+	return rc;
+}
+
+static void log_start(const struct daemon *d)
+{
+	if (d->cfg.has_dsn) {
+		char masked[32];
+		bb_token_mask(d->cfg.dsn.token, masked, sizeof(masked));
+		bb_log(BB_LOG_INFO, "listening on %s, spooling to %s, sending to %s (token %s)",
+		       d->cfg.socket_path, d->cfg.spool_dir, d->cfg.endpoint, masked);
+	} else {
+		bb_log(BB_LOG_INFO, "listening on %s, spooling to %s; no dsn: local mode, "
+		       "nothing is sent", d->cfg.socket_path, d->cfg.spool_dir);
+	}
 }
 
 /* Everything between the command line and the exit; every failure returns
@@ -268,27 +490,18 @@ static int run(struct daemon *d, const char *config, const char *socket_path,
 		return 1;
 	}
 	bb_log_init("boobood", foreground, debug);
-	/* libdwfl asks debuginfod when this is set, read at query time; set it
-	 * before any thread exists. */
+	/* Workers inherit it (libdwfl reads it at query time). */
 	if (d->cfg.debuginfod_urls)
 		setenv("DEBUGINFOD_URLS", d->cfg.debuginfod_urls, 1);
-	if (setup(d, foreground) != 0)
-		return 1;
-	if (d->cfg.has_dsn) {
-		char masked[32];
-		bb_token_mask(d->cfg.dsn.token, masked, sizeof(masked));
-		bb_log(BB_LOG_INFO, "listening on %s, spooling to %s, sending to %s (token %s)",
-		       d->cfg.socket_path, d->cfg.spool_dir, d->cfg.endpoint, masked);
-		d->up = upload_start(&d->cfg, &d->spool);
-	} else {
-		bb_log(BB_LOG_INFO, "listening on %s, spooling to %s; no dsn: local mode, "
-		       "nothing is sent", d->cfg.socket_path, d->cfg.spool_dir);
-	}
-	d->pipeline = pipeline_start(&d->cfg, &d->spool, d->up);
-	if (!d->pipeline) {
-		bb_log(BB_LOG_ERR, "cannot start the pipeline thread");
+	if (setup(d, foreground, debug, err, sizeof(err)) != 0) {
+		if (foreground)
+			fprintf(stderr, "boobood: %s\n", err);
+		else
+			bb_log(BB_LOG_ERR, "%s", err);
 		return 1;
 	}
+	log_start(d);
+	workers_prespawn_self(d->workers);
 	return serve(d);
 }
 
@@ -297,12 +510,18 @@ static int run(struct daemon *d, const char *config, const char *socket_path,
  * remove the first one's socket. */
 static void shut_down(struct daemon *d)
 {
-	if (d->pipeline)
-		pipeline_stop(d->pipeline);	/* finishes the queue first */
+	workers_free(d->workers);
+	if (d->delivery)
+		delivery_stop(d->delivery);	/* spools what is queued first */
 	if (d->up)
 		upload_stop(d->up);
+	quota_free(d->quota);
+	while (d->oldest)
+		conn_drop(d, d->oldest);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
+	if (d->epfd >= 0)
+		close(d->epfd);
 	if (d->lfd >= 0) {
 		close(d->lfd);
 		unlink(d->cfg.socket_path);
@@ -325,7 +544,7 @@ int main(int argc, char **argv)
 	};
 	const char *config = NULL, *socket_path = NULL, *spool_dir = NULL;
 	bool foreground = false, debug = false;
-	struct daemon d = { .spool = { .dirfd = -1 }, .lfd = -1, .sigfd = -1 };
+	struct daemon d = { .spool = { .dirfd = -1 }, .lfd = -1, .sigfd = -1, .epfd = -1 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:fdhV", opts, NULL)) != -1) {

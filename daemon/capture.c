@@ -12,12 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
 #include "log.h"
+#include "safe_open.h"
 #include "threads.h"
+#include "wire.h"
 
 struct walk {
 	struct capture *cap;
@@ -64,62 +68,14 @@ static char *read_fd_all(int fd, size_t max, size_t *len)
 	return buf;
 }
 
-static void parse_status(struct capture *cap, char *text)
+/* argv, through the /proc/PID directory the root part pinned: the
+ * number alone could name another process by now. */
+static void read_cmdline(struct capture *cap, int procfd)
 {
-	bool uid_ok = false, gid_ok = false;
+	int fd = openat(procfd, "cmdline", O_RDONLY | O_CLOEXEC);
 
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		unsigned long r, e, s, fs;
-		if (sscanf(line, "Uid: %lu %lu %lu %lu", &r, &e, &s, &fs) == 4) {
-			cap->fsuid = (uid_t)fs;
-			uid_ok = true;
-		} else if (sscanf(line, "Gid: %lu %lu %lu %lu", &r, &e, &s, &fs) == 4) {
-			cap->fsgid = (gid_t)fs;
-			gid_ok = true;
-		} else if (strncmp(line, "Groups:", 7) == 0) {
-			char *p = line + 7, *end;
-			while (cap->n_groups < 64) {
-				unsigned long g = strtoul(p, &end, 10);
-				if (end == p)
-					break;
-				cap->groups[cap->n_groups++] = (gid_t)g;
-				p = end;
-			}
-		}
-	}
-	/* The kernel's word wins if status lies about nothing: it cannot. */
-	cap->have_fscred = uid_ok && gid_ok;
-}
-
-static void read_proc_identity(struct capture *cap)
-{
-	size_t len;
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)cap->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		cap->cmdline = read_fd_all(fd, 64 * 1024, &cap->cmdline_len);
-		close(fd);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)cap->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		char *status = read_fd_all(fd, 64 * 1024, &len);
-		close(fd);
-		if (status)
-			parse_status(cap, status);
-		free(status);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)cap->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, cap->comm, sizeof(cap->comm) - 1);
-		cap->comm[n > 0 ? n : 0] = '\0';
-		char *nl = strchr(cap->comm, '\n');
-		if (nl)
-			*nl = '\0';
 		close(fd);
 	}
 }
@@ -135,25 +91,36 @@ static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
 	return -1;
 }
 
+/* The held phase's modules come from the files opened as the user while
+ * the process was held (capture_files), never from a path opened anew:
+ * that path may name a FIFO by now.  [vdso] and other pseudo-files are
+ * read from memory as libdwfl does. */
+static __thread const struct capture *held_files;	/* of this thread's Dwfl */
+
+static int held_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+		Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	if (modname && modname[0] == '[')
+		return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp);
+	int fd = held_files ? capture_file_fd(held_files, modname) : -1;
+	return fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+}
+
 static const Dwfl_Callbacks held_callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
+	.find_elf = held_find_elf,
 	.find_debuginfo = no_debuginfo,
 };
 
-static char *debuginfo_path;
-static const Dwfl_Callbacks full_callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
-};
-
-Dwfl *capture_dwfl_from_maps(const char *maps, size_t len, bool with_debuginfo)
+Dwfl *capture_dwfl_from_maps(const struct capture *cap)
 {
-	Dwfl *dwfl = dwfl_begin(with_debuginfo ? &full_callbacks : &held_callbacks);
+	Dwfl *dwfl = dwfl_begin(&held_callbacks);
+	const char *maps = cap->maps;
+	size_t len = cap->maps_len;
 	FILE *f;
 
 	if (!dwfl)
 		return NULL;
+	held_files = cap;
 	f = fmemopen((void *)maps, len ? len : 1, "r");
 	if (!f) {
 		dwfl_end(dwfl);
@@ -308,31 +275,106 @@ static void unwind(struct walk *w)
 
 /* ---- the mapped files --------------------------------------------------------- */
 
-static void open_mapped_files(struct capture *cap)
+bool capture_next_mapping(const char **cursor, struct capture_mapping *m)
 {
+	while (*cursor && **cursor) {
+		const char *line = *cursor, *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		unsigned long long lo, hi;
+		int at = 0;
+
+		*cursor = eol ? eol + 1 : NULL;
+		if (sscanf(line, "%llx-%llx %*s %*s %x:%x %llu %n", &lo, &hi, &m->maj, &m->min,
+			   &m->ino, &at) != 5 || at <= 0 || (size_t)at >= len || line[at] != '/')
+			continue;
+		m->lo = lo;
+		m->hi = hi;
+		m->path = line + at;
+		m->path_len = len - (size_t)at;
+		return true;
+	}
+	return false;
+}
+
+/* The path still names the file that was mapped, and the user may read it. */
+static int open_if_same(const struct capture_mapping *m, const char *path)
+{
+	struct stat st;
+	int fd = safe_open_file(path, &st);
+
+	if (fd >= 0 && (st.st_ino != m->ino || major(st.st_dev) != m->maj ||
+			minor(st.st_dev) != m->min)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+struct pending_files {
+	struct wire_range r[WIRE_MAX_RANGES];
+	size_t slot[WIRE_MAX_RANGES];	/* index in cap->files */
+	size_t n;
+};
+
+/* Files whose path names another file now (an upgrade, a swap, a deleted
+ * file): the root part opens /proc/PID/map_files/LO-HI as O_PATH and the
+ * worker opens that anew, so the kernel checks the user's right to read. */
+static void open_through_root(struct capture *cap, const struct capture_input *in,
+		struct pending_files *p)
+{
+	int fds[WIRE_MAX_RANGES];
+
+	if (!p->n || !in->need_files || in->need_files(in->need_files_arg, p->r, p->n, fds) != 0)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		if (fds[i] < 0)
+			continue;
+		cap->files[p->slot[i]].fd = safe_reopen(fds[i], NULL);
+		close(fds[i]);
+	}
+}
+
+static void open_mapped_files(struct capture *cap, const struct capture_input *in)
+{
+	struct pending_files pend = { .n = 0 };
+
 	cap->files = calloc(CAPTURE_MAX_FILES, sizeof(*cap->files));
 	if (!cap->files)
 		return;
-	for (const char *p = cap->maps; p && *p && cap->n_files < CAPTURE_MAX_FILES;) {
-		unsigned long long lo, hi;
-		int at = 0;
-		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		if (sscanf(p, "%llx-%llx %*s %*s %*s %*s %n", &lo, &hi, &at) == 2 && at > 0 &&
-		    (size_t)at < len && p[at] == '/') {
-			char *path = strndup(p + at, len - (size_t)at);
-			if (path && capture_file_fd(cap, path) == -1) {
-				char mf[96];
-				snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)cap->pid, lo, hi);
-				cap->files[cap->n_files].path = path;
-				cap->files[cap->n_files].fd = open(mf, O_RDONLY | O_CLOEXEC);
-				cap->n_files++;
-				path = NULL;
+	const char *cursor = cap->maps;
+	struct capture_mapping m;
+	while (cap->n_files < CAPTURE_MAX_FILES && capture_next_mapping(&cursor, &m)) {
+		char *path = strndup(m.path, m.path_len);
+		if (path && capture_file_fd(cap, path) == -1) {
+			struct capture_file *f = &cap->files[cap->n_files];
+			f->path = path;
+			f->fd = open_if_same(&m, path);
+			if (f->fd < 0 && pend.n < WIRE_MAX_RANGES) {
+				pend.r[pend.n] = (struct wire_range){ m.lo, m.hi };
+				pend.slot[pend.n++] = cap->n_files;
 			}
-			free(path);
+			cap->n_files++;
+			path = NULL;
 		}
-		p = eol ? eol + 1 : NULL;
+		free(path);
 	}
+	open_through_root(cap, in, &pend);
+}
+
+/* The program the kernel says the process runs must be one the memory we
+ * were sent has mapped: else the sender exec'd another program (a setuid
+ * one, say) after it sent its record, and the process held now is not
+ * the one whose memory this is. */
+static bool runs_mapped_program(const struct capture *cap, const struct capture_input *in)
+{
+	const char *cursor = cap->maps;
+	struct capture_mapping m;
+
+	while (capture_next_mapping(&cursor, &m))
+		if ((m.ino == in->exe_ino && makedev(m.maj, m.min) == in->exe_dev) ||
+		    (m.path_len == strlen(in->exe) && memcmp(m.path, in->exe, m.path_len) == 0))
+			return true;
+	return false;
 }
 
 int capture_file_fd(const struct capture *cap, const char *path)
@@ -487,45 +529,70 @@ static bool hold_over(struct capture *cap)
 	return cap->hold_expired;
 }
 
-enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
-		pid_t pid, uid_t uid, gid_t gid, int memfd, int mapsfd,
-		unsigned hold_ms)
+static void set_identity(struct capture *cap, const struct bb_record *rec, pid_t pid,
+		uid_t uid, gid_t gid, const char *exe)
+{
+	cap->rec = *rec;
+	cap->pid = pid;
+	cap->uid = uid;
+	cap->gid = gid;
+	cap->exe = strdup(exe ? exe : "");
+	const char *slash = cap->exe ? strrchr(cap->exe, '/') : NULL;
+	cap->name = slash ? slash + 1 : cap->exe ? cap->exe : "";
+}
+
+void capture_from_record(struct capture *cap, const struct bb_record *rec, pid_t pid,
+		uid_t uid, gid_t gid, const char *exe)
+{
+	memset(cap, 0, sizeof(*cap));
+	set_identity(cap, rec, pid, uid, gid, exe);
+}
+
+static void unwind_and_read(struct capture *cap, struct walk *w, int memfd)
+{
+	const struct bb_record *rec = &cap->rec;
+
+	unwind(w);
+	if (rec->signo == SIGABRT)
+		read_abort_msg(cap, w->dwfl, memfd);
+	if (rec->signo == SIGABRT || rec->kind == BB_REC_ERROR)
+		read_exception(cap, w->dwfl, memfd);
+	dwfl_end(w->dwfl);
+	fix_caller_registers(cap);
+	if (rec->kind == BB_REC_CRASH)
+		threads_capture(cap);
+}
+
+enum capture_err capture_crash(struct capture *cap, const struct capture_input *in)
 {
 	static struct walk w;	/* big (the tail ring): not on the stack */
 
 	memset(&w, 0, sizeof(w));
 	w.cap = cap;
-	w.memfd = memfd;
+	w.memfd = in->memfd;
 	memset(cap, 0, sizeof(*cap));
-	cap->deadline_ms = capture_now_ms() + hold_ms;
-	cap->rec = *rec;
-	cap->pid = pid;
-	cap->uid = uid;
-	cap->gid = gid;
-	cap->maps = read_fd_all(mapsfd, CAPTURE_MAPS_MAX, &cap->maps_len);
+	cap->deadline_ms = in->deadline_ms;
+	set_identity(cap, in->rec, in->pid, in->uid, in->gid, in->exe);
+	if (!cap->exe)
+		return CAPTURE_ENOMEM;
+	cap->maps = read_fd_all(in->mapsfd, CAPTURE_MAPS_MAX, &cap->maps_len);
 	if (!cap->maps || cap->maps_len == 0)
 		return CAPTURE_EMAPS;
-	read_proc_identity(cap);
-	open_mapped_files(cap);
+	if (!runs_mapped_program(cap, in))
+		return CAPTURE_EEXEC;
+	read_cmdline(cap, in->procfd);
+	open_mapped_files(cap, in);
 	cap->frames = calloc(CAPTURE_MAX_FRAMES, sizeof(*cap->frames));
 	if (!cap->frames)
 		return CAPTURE_ENOMEM;
-	copy_stack(cap, memfd);
-	if (rec->has_regs) {
-		w.dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, false);
+	copy_stack(cap, in->memfd);
+	if (in->rec->has_regs) {
+		w.dwfl = capture_dwfl_from_maps(cap);
 		if (!w.dwfl)
 			return CAPTURE_EDWFL;
-		unwind(&w);
-		if (rec->signo == SIGABRT)
-			read_abort_msg(cap, w.dwfl, memfd);
-		if (rec->signo == SIGABRT || rec->kind == BB_REC_ERROR)
-			read_exception(cap, w.dwfl, memfd);
-		dwfl_end(w.dwfl);
-		fix_caller_registers(cap);
-		if (rec->kind == BB_REC_CRASH)
-			threads_capture(cap);
+		unwind_and_read(cap, &w, in->memfd);
 	}
-	copy_memory(cap, memfd);
+	copy_memory(cap, in->memfd);
 	return CAPTURE_OK;
 }
 
@@ -533,6 +600,7 @@ void capture_free(struct capture *cap)
 {
 	free(cap->maps);
 	free(cap->cmdline);
+	free(cap->exe);
 	free(cap->frames);
 	snapshot_free(&cap->mem);
 	free(cap->abort_msg);
@@ -554,6 +622,8 @@ const char *capture_strerror(enum capture_err err)
 	case CAPTURE_EMAPS: return "cannot read the process's memory map";
 	case CAPTURE_EDWFL: return "cannot set up libdwfl";
 	case CAPTURE_ENOMEM: return "out of memory";
+	case CAPTURE_EEXEC: return "the process runs another program than the memory it sent "
+				   "(it exec'd after sending its record)";
 	}
 	return "unknown capture error";
 }

@@ -47,13 +47,37 @@ struct capture_thread {
 	size_t n_frames;
 };
 
-/* A file the process had mapped, opened through /proc/PID/map_files while
- * it was held: later stages read exactly that file, even if its path now
- * names another (an upgrade, a swap). */
+/* A file the process had mapped, opened while it was held, with the
+ * user's rights: by its path when that still names the very file that
+ * was mapped (same device and inode as the maps line says), otherwise
+ * through the root part's /proc/PID/map_files descriptor, re-opened by
+ * the worker so the kernel checks the user's permission.  Later stages
+ * read exactly that file, even if its path now names another. */
 #define CAPTURE_MAX_FILES 256
 struct capture_file {
 	char *path;
-	int fd;		/* -1 when map_files could not be opened (not root) */
+	int fd;		/* -1: the user cannot read it, or it is not a regular file */
+};
+
+/* Asks the root part for /proc/PID/map_files descriptors (O_PATH) of
+ * these ranges; fills fds[i] or -1.  Returns 0 or -1. */
+struct wire_range;
+typedef int capture_need_files_fn(void *arg, const struct wire_range *r, size_t n, int *fds);
+
+/* What the root part pinned and handed over with the record. */
+struct capture_input {
+	const struct bb_record *rec;
+	pid_t pid;		/* SO_PEERCRED, pinned with a pidfd */
+	uid_t uid;
+	gid_t gid;
+	int memfd;		/* the sender's /proc/PID/mem and maps (checked by the root part) */
+	int mapsfd;
+	int procfd;		/* /proc/PID, opened while the pidfd said the process lived */
+	const char *exe;	/* /proc/PID/exe: the kernel's word on the program */
+	uint64_t exe_dev, exe_ino;
+	uint64_t deadline_ms;	/* CLOCK_MONOTONIC: the hold ends here */
+	capture_need_files_fn *need_files;
+	void *need_files_arg;
 };
 
 enum capture_err {
@@ -61,6 +85,7 @@ enum capture_err {
 	CAPTURE_EMAPS,		/* could not read the process's maps */
 	CAPTURE_EDWFL,		/* libdwfl could not set up (message logged) */
 	CAPTURE_ENOMEM,
+	CAPTURE_EEXEC,		/* the process runs another program than the memory it sent */
 };
 
 struct capture {
@@ -72,14 +97,8 @@ struct capture {
 	size_t maps_len;
 	char *cmdline;		/* NUL-separated argv, may be NULL */
 	size_t cmdline_len;
-	char comm[17];
-	/* filesystem credentials from /proc/PID/status: source files are
-	 * read as the process would have read them */
-	bool have_fscred;
-	uid_t fsuid;
-	gid_t fsgid;
-	gid_t groups[64];
-	size_t n_groups;
+	char *exe;		/* the kernel's word, never the record's */
+	const char *name;	/* the program's name: exe's base name */
 	struct capture_frame *frames;	/* crash site first */
 	size_t n_frames;
 	bool frames_truncated;	/* the walk hit its limit or the hold's end */
@@ -105,13 +124,30 @@ uint64_t capture_now_ms(void);
 /* The held phase: reads maps, unwinds the crashing thread from the
  * record's registers over memfd, copies its stack.  Bounded in time by
  * the size limits above; never blocks on the network. */
-enum capture_err capture_crash(struct capture *cap, const struct bb_record *rec,
-		pid_t pid, uid_t uid, gid_t gid, int memfd, int mapsfd,
-		unsigned hold_ms);
+enum capture_err capture_crash(struct capture *cap, const struct capture_input *in);
+
+/* A capture that holds only what the root part knows (record, identity):
+ * the base of a degraded report.  exe is copied. */
+void capture_from_record(struct capture *cap, const struct bb_record *rec, pid_t pid,
+		uid_t uid, gid_t gid, const char *exe);
 void capture_free(struct capture *cap);
 const char *capture_strerror(enum capture_err err);
 
-/* The descriptor of the mapped file at path, or -1. */
+/* One file mapping of a maps text ("lo-hi perms offset maj:min inode
+ * path"); path points into the text and is not NUL-terminated. */
+struct capture_mapping {
+	uint64_t lo, hi;
+	unsigned maj, min;
+	unsigned long long ino;
+	const char *path;
+	size_t path_len;
+};
+/* The next file mapping from *cursor on (start with the text itself);
+ * false at the end. */
+bool capture_next_mapping(const char **cursor, struct capture_mapping *m);
+
+/* The descriptor of the mapped file at path: -1 when path was not
+ * mapped, -2 when it was but could not be opened as the user. */
 int capture_file_fd(const struct capture *cap, const char *path);
 
 /* Read from the copied memory (after the process is gone). */
@@ -121,9 +157,10 @@ bool capture_read(const struct capture *cap, uint64_t addr, void *buf, size_t le
 #define CAPTURE_CALLEE_SAVED ((1u << 3) | (1u << 6) | (1u << 7) | (1u << 12) | \
 		(1u << 13) | (1u << 14) | (1u << 15) | (1u << 16))
 
-/* Report the modules of `maps` into a fresh Dwfl.  `with_debuginfo` false
- * gives a Dwfl that never looks for separate debug info (the held phase:
- * unwinding needs only .eh_frame, and no download may happen there). */
-struct Dwfl *capture_dwfl_from_maps(const char *maps, size_t len, bool with_debuginfo);
+/* The capture's modules (from its maps text) in a fresh Dwfl that never
+ * looks for separate debug info (unwinding needs only .eh_frame, and no
+ * download may happen while the process is held) and whose ELF files are
+ * the capture's own descriptors.  Use it in the calling thread only. */
+struct Dwfl *capture_dwfl_from_maps(const struct capture *cap);
 
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cxxabi.h"
+#include "describe.h"
 #include "names.h"
 
 #define NAME_MAX_LEN 512
@@ -202,20 +203,6 @@ static void read_what(struct cxx_exception *ex, int memfd, uint64_t object)
 		}
 }
 
-void cxx_unwrap_nested_name(char *name)
-{
-	static const char wrapper[] = "std::_Nested_exception<";
-	size_t len = strlen(name), wl = sizeof(wrapper) - 1;
-
-	if (len <= wl + 1 || strncmp(name, wrapper, wl) != 0 || name[len - 1] != '>')
-		return;
-	memmove(name, name + wl, len - wl - 1);
-	len -= wl + 1;
-	while (len && name[len - 1] == ' ')	/* "Foo<Bar> >" from older demanglers */
-		len--;
-	name[len] = '\0';
-}
-
 static int read_one(struct cxx_exception *ex, Dwfl *dwfl, int memfd, uint64_t object,
 		uint64_t tinfo)
 {
@@ -228,7 +215,7 @@ static int read_one(struct cxx_exception *ex, Dwfl *dwfl, int memfd, uint64_t ob
 	collect_bases(ex, dwfl, memfd, tinfo);
 	if (object)
 		read_what(ex, memfd, object);
-	cxx_unwrap_nested_name(ex->type);
+	describe_unwrap_nested(ex->type);
 	return 0;
 }
 

@@ -44,9 +44,4 @@ int cxx_exception_read(struct cxx_exception *ex, Dwfl *dwfl, int memfd,
 		uint64_t object, uint64_t tinfo, bool with_causes);
 void cxx_exception_free(struct cxx_exception *ex);
 
-/* "std::_Nested_exception<shop::Declined>", what std::throw_with_nested
- * throws for a shop::Declined, becomes "shop::Declined": the program's
- * own type.  In place; other names are left alone. */
-void cxx_unwrap_nested_name(char *name);
-
 #endif

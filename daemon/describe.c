@@ -152,3 +152,17 @@ void describe_message(const struct bb_record *rec, const char *function,
 		snprintf(where, sizeof(where), " in %.200s", function ? function : app_function);
 	snprintf(out, outlen, "%s: %s%s", name ? name : "signal", what, where);
 }
+
+void describe_unwrap_nested(char *name)
+{
+	static const char wrapper[] = "std::_Nested_exception<";
+	size_t len = strlen(name), wl = sizeof(wrapper) - 1;
+
+	if (len <= wl + 1 || strncmp(name, wrapper, wl) != 0 || name[len - 1] != '>')
+		return;
+	memmove(name, name + wl, len - wl - 1);
+	len -= wl + 1;
+	while (len && name[len - 1] == ' ')	/* "Foo<Bar> >" from older demanglers */
+		len--;
+	name[len] = '\0';
+}

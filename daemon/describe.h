@@ -24,4 +24,9 @@ int describe_is_stack_overflow(const struct bb_record *rec);
 void describe_message(const struct bb_record *rec, const char *function,
 		const char *app_function, char *out, size_t outlen);
 
+/* "std::_Nested_exception<shop::Declined>", what std::throw_with_nested
+ * throws for a shop::Declined, becomes "shop::Declined": the program's
+ * own type.  In place; other names are left alone. */
+void describe_unwrap_nested(char *name);
+
 #endif

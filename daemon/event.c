@@ -149,8 +149,8 @@ static struct json_object *process_context(const struct capture *cap)
 	struct json_object *p = json_object_new_object();
 
 	json_object_object_add(p, "pid", json_object_new_int(cap->pid));
-	add_str(p, "name", cap->comm[0] ? cap->comm : base_name(cap->rec.exe));
-	add_str(p, "exe", cap->rec.exe);
+	add_str(p, "name", cap->name);
+	add_str(p, "exe", cap->exe);
 	json_object_object_add(p, "argv", argv_array(cap));
 	json_object_object_add(p, "uid", json_object_new_int64(cap->uid));
 	json_object_object_add(p, "gid", json_object_new_int64(cap->gid));
@@ -294,7 +294,7 @@ static void add_exceptions(struct json_object *ev, const char *type, const char 
 	if (cap->rec.kind == BB_REC_ERROR) {
 		for (uint32_t i = 0; i < cap->rec.n_causes; i++) {
 			snprintf(name, sizeof(name), "%s", cap->rec.cause_type[i]);
-			cxx_unwrap_nested_name(name);
+			describe_unwrap_nested(name);
 			add_chained(arr, name, cap->rec.cause_value[i], json_object_new_array(),
 				    "cause");
 		}
@@ -471,7 +471,7 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	if (is_error) {
 		snprintf(error_type, sizeof(error_type), "%s",
 			 cap->rec.error_type[0] ? cap->rec.error_type : "error");
-		cxx_unwrap_nested_name(error_type);
+		describe_unwrap_nested(error_type);
 		type = error_type;
 		snprintf(message, sizeof(message), "%s", cap->rec.message);
 		if (cap->has_exception)	/* its base classes, for ignore_errors */
@@ -521,7 +521,7 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 }
 
 struct json_object *event_from_message(const struct bb_config *cfg,
-		const struct bb_record *rec, pid_t pid, uid_t uid)
+		const struct bb_record *rec, pid_t pid, uid_t uid, const char *exe)
 {
 	struct json_object *ev = json_object_new_object();
 	struct json_object *ctx = context_base();
@@ -531,8 +531,8 @@ struct json_object *event_from_message(const struct bb_config *cfg,
 	add_str(ev, "exception_type", "");
 	add_common(ev, cfg, rec, rec->level);
 	json_object_object_add(proc, "pid", json_object_new_int(pid));
-	add_str(proc, "name", base_name(rec->exe));
-	add_str(proc, "exe", rec->exe);
+	add_str(proc, "name", base_name(exe));
+	add_str(proc, "exe", exe);
 	json_object_object_add(proc, "uid", json_object_new_int64(uid));
 	json_object_object_add(ctx, "process", proc);
 	add_user_request(ev, ctx, rec);

@@ -15,9 +15,10 @@
 struct json_object *event_from_crash(const struct bb_config *cfg,
 		const struct capture *cap, const struct symbolized *sym);
 
-/* A capture_message event from a message record and its sender's identity. */
+/* A capture_message event from a message record and its sender's identity
+ * (exe: the kernel's word on the program, never the record's). */
 struct json_object *event_from_message(const struct bb_config *cfg,
-		const struct bb_record *rec, pid_t pid, uid_t uid);
+		const struct bb_record *rec, pid_t pid, uid_t uid, const char *exe);
 
 /* Cached once at start: uname and /etc/os-release. */
 void event_init_host(void);

@@ -1,29 +1,29 @@
 /*
- * pipeline.h - the stages after the ack (symbolize, enrich, event,
- * filter, spool), in a worker thread of their own, so the main thread is
- * always free to take and hold the next crash: a crash never waits behind
- * the symbolization of another.
+ * pipeline.h - the worker's stages after the ack: symbolize -> enrich
+ * (source, locals) -> event, in a thread of their own, so the worker's
+ * main thread is always free to capture the next crash of its user while
+ * the previous one is being described.  The finished event goes back to
+ * the root part (emit), which filters, spools and uploads it.
  */
 #ifndef BB_PIPELINE_H
 #define BB_PIPELINE_H
 
+#include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "capture.h"
 #include "config.h"
-#include "spool.h"
-#include "upload.h"
 
 struct pipeline;
 
-struct pipeline *pipeline_start(const struct bb_config *cfg, struct spool *sp,
-		struct uploader *up);
-/* Hand over a capture (the pipeline frees it) taken at t0_us. */
-void pipeline_crash(struct pipeline *p, struct capture *cap, uint64_t t0_us);
-/* Hand over a message record and its sender's identity. */
-void pipeline_message(struct pipeline *p, const struct bb_record *rec, pid_t pid, uid_t uid);
-/* Finish what is queued, write status.json, stop. */
+/* Called in the pipeline thread with each finished event's JSON (valid
+ * UTF-8); NULL json: the event could not be built (out of memory). */
+typedef void pipeline_emit_fn(void *arg, uint64_t job, const char *json, size_t len);
+
+struct pipeline *pipeline_start(const struct bb_config *cfg, pipeline_emit_fn *emit, void *arg);
+/* Hand over a capture (the pipeline frees it) of job, taken at t0_us. */
+void pipeline_crash(struct pipeline *p, uint64_t job, struct capture *cap, uint64_t t0_us);
+/* Finish what is queued, then stop. */
 void pipeline_stop(struct pipeline *p);
 
 uint64_t pipeline_now_us(void);

@@ -1,24 +1,23 @@
 /*
  * source.c - source context for frames.
  *
- * Files are opened with the crashing process's filesystem credentials:
- * setfsuid/setfsgid and the raw setgroups system call act on the calling
- * thread only, so the uploader thread keeps the daemon's own.  A daemon
- * that is not root can only read as itself, so it reads a file only for
- * processes of its own uid.  Read files are cached by (device, inode,
- * mtime, size); every reuse still needs a successful open as the user.
+ * This runs in a worker that has the crashing user's uid, gids and groups
+ * and nothing more (sandbox.h), so a file is read exactly when that user
+ * could read it: debug info that names /etc/shadow gets nothing.  Read
+ * files are cached by (device, inode, mtime, size); every reuse still
+ * needs a successful open.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "safe_open.h"
 #include "source.h"
 #include "utf8.h"
 
@@ -47,38 +46,6 @@ void source_cache_clear(void)
 		free(cache[i].line_start);
 	}
 	memset(cache, 0, sizeof(cache));
-}
-
-/* ---- opening as the user ----------------------------------------------- */
-
-static int open_as(const struct source_cred *cred, const char *path)
-{
-	int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
-	gid_t saved[64];
-	int nsaved, fd, saved_errno;
-
-	if (geteuid() != 0)
-		return cred->uid == geteuid() ? open(path, flags) : -1;
-	nsaved = getgroups(64, saved);
-	if (nsaved < 0)
-		return -1;
-	if (syscall(SYS_setgroups, cred->n_groups, cred->groups) != 0)
-		return -1;
-	setfsgid(cred->gid);
-	setfsuid(cred->uid);
-	/* setfsuid reports the previous value, not failure: check it took. */
-	if ((uid_t)setfsuid((uid_t)-1) != cred->uid) {
-		fd = -1;
-		saved_errno = EPERM;
-	} else {
-		fd = open(path, flags);
-		saved_errno = errno;
-	}
-	setfsuid(0);
-	setfsgid(0);
-	syscall(SYS_setgroups, (size_t)nsaved, saved);
-	errno = saved_errno;
-	return fd;
 }
 
 /* ---- the cache ----------------------------------------------------------- */
@@ -139,16 +106,16 @@ static struct src_file *cache_slot_for(const struct stat *st)
 	return victim;
 }
 
-static struct src_file *load(const struct source_cred *cred, const char *path)
+static struct src_file *load(const char *path)
 {
 	struct stat st;
-	int fd = open_as(cred, path);
+	/* Only regular files: a FIFO or a device could block or never end. */
+	int fd = safe_open_file(path, &st);
 	struct src_file *f = NULL;
 
 	if (fd < 0)
 		return NULL;
-	/* Only regular files: a FIFO or a device could block or never end. */
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > SOURCE_FILE_MAX)
+	if (st.st_size > SOURCE_FILE_MAX)
 		goto out;
 	f = cache_slot_for(&st);
 	if (!f->data) {
@@ -230,8 +197,7 @@ static char *map_path(const struct bb_config *cfg, const char *path)
 	return strdup(path);
 }
 
-void source_enrich(struct symbolized *sym, const struct bb_config *cfg,
-		const struct source_cred *cred)
+void source_enrich(struct symbolized *sym, const struct bb_config *cfg)
 {
 	for (size_t i = 0; i < sym->n_frames; i++) {
 		struct sym_frame *fr = &sym->frames[i];
@@ -244,7 +210,7 @@ void source_enrich(struct symbolized *sym, const struct bb_config *cfg,
 		if (path[0] != '/')
 			bb_log(BB_LOG_DEBUG, "no source context from %s: not an absolute path "
 			       "(source_path_map can map it)", path);
-		else if (!(f = load(cred, path)))
+		else if (!(f = load(path)))
 			bb_log(BB_LOG_DEBUG, "no source context from %s: %s", path, strerror(errno));
 		if (f)
 			fill_frame(fr, f);

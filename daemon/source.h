@@ -1,7 +1,7 @@
 /*
  * source.h - stage 4a (enrich): five lines of source around each frame's
- * line, read with the crashing process's credentials, never the daemon's,
- * so debug info that names /etc/shadow cannot make us upload it.
+ * line, read in the worker, which has the crashing user's rights and no
+ * more, so debug info that names /etc/shadow cannot make us upload it.
  */
 #ifndef BB_SOURCE_H
 #define BB_SOURCE_H
@@ -15,17 +15,9 @@
 #define SOURCE_CONTEXT_LINES 5
 #define SOURCE_LINE_MAX 256	/* longer lines are cut, marked with "..." */
 
-struct source_cred {
-	uid_t uid;		/* the process's filesystem uid */
-	gid_t gid;
-	gid_t groups[64];
-	size_t n_groups;
-};
-
-/* Fill context_line/pre_context/post_context of every frame whose file can
- * be read as `cred`.  source_path_map rules from cfg are applied first. */
-void source_enrich(struct symbolized *sym, const struct bb_config *cfg,
-		const struct source_cred *cred);
+/* Fill context_line/pre_context/post_context of every frame whose file
+ * this process can read.  source_path_map rules from cfg are applied first. */
+void source_enrich(struct symbolized *sym, const struct bb_config *cfg);
 
 /* Drop the cache of files (for tests and on SIGHUP). */
 void source_cache_clear(void);

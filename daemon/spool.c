@@ -131,7 +131,9 @@ void spool_close(struct spool *sp)
 	sp->dirfd = -1;
 }
 
-static void new_id(char id[SPOOL_ID_MAX])
+/* The id ends with the sending user's uid, so per-user quotas can count
+ * the spool without reading the events. */
+static void new_id(char id[SPOOL_ID_MAX], uid_t uid)
 {
 	struct timeval tv;
 	struct tm tm;
@@ -147,8 +149,8 @@ static void new_id(char id[SPOOL_ID_MAX])
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(date, sizeof(date), "%Y%m%d-%H%M%S", &tm);
-	snprintf(id, SPOOL_ID_MAX, "%.15s-%06u-%08x", date,
-		 (unsigned)(tv.tv_usec % 1000000), r);
+	snprintf(id, SPOOL_ID_MAX, "%.15s-%06u-%08x-%08x", date,
+		 (unsigned)(tv.tv_usec % 1000000), r, (unsigned)uid);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -175,13 +177,13 @@ static int sync_dir(struct spool *sp, const char *sub)
 	return rc;
 }
 
-enum spool_err spool_put(struct spool *sp, const char *json, size_t len,
+enum spool_err spool_put(struct spool *sp, const char *json, size_t len, uid_t uid,
 		char id_out[SPOOL_ID_MAX])
 {
 	char tmp[64], final[64];
 	int fd, e;
 
-	new_id(id_out);
+	new_id(id_out, uid);
 	snprintf(tmp, sizeof(tmp), "tmp/%s.json", id_out);
 	snprintf(final, sizeof(final), "pending/%s.json", id_out);
 	fd = openat(sp->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -202,6 +204,51 @@ enum spool_err spool_put(struct spool *sp, const char *json, size_t len,
 	}
 	sync_dir(sp, "pending");
 	return SPOOL_OK;
+}
+
+bool spool_id_uid(const char *id, uid_t *uid)
+{
+	const char *last = strrchr(id, '-');
+	char *end;
+
+	/* date-time-usec-random-uid: four dashes before the uid */
+	size_t dashes = 0;
+	for (const char *p = id; *p; p++)
+		dashes += *p == '-';
+	if (dashes != 4 || !last || strlen(last + 1) != 8)
+		return false;
+	unsigned long v = strtoul(last + 1, &end, 16);
+	if (*end)
+		return false;
+	*uid = (uid_t)v;
+	return true;
+}
+
+void spool_pending_usage(struct spool *sp, spool_usage_fn *fn, void *arg)
+{
+	int fd = openat(sp->dirfd, "pending", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char id[SPOOL_ID_MAX];
+		struct stat st;
+		uid_t uid;
+		if (len <= 5 || len - 5 >= SPOOL_ID_MAX || strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		memcpy(id, e->d_name, len - 5);
+		id[len - 5] = '\0';
+		if (id_valid(id) && spool_id_uid(id, &uid) &&
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			fn(arg, uid, (size_t)st.st_size);
+	}
+	closedir(d);
 }
 
 static int cmp_str(const void *a, const void *b)

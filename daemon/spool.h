@@ -9,15 +9,18 @@
  *   rejected/ID.reason   the server's status and detail
  * Writes are write-to-tmp, fsync, rename, fsync(dir): a crash of the
  * daemon, a reboot or a full disk never leaves a half event in pending/.
- * An ID sorts by time: "YYYYmmdd-HHMMSS-uuuuuu-RRRRRRRR".
+ * An ID sorts by time: "YYYYmmdd-HHMMSS-uuuuuu-RRRRRRRR-UUUUUUUU", the
+ * last part being the sender's uid in hex (for per-user quotas).
  */
 #ifndef BB_SPOOL_H
 #define BB_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
-#define SPOOL_ID_MAX 40
+#define SPOOL_ID_MAX 48
 
 enum spool_state { SPOOL_PENDING, SPOOL_SENT, SPOOL_REJECTED };
 
@@ -40,9 +43,16 @@ enum spool_err spool_open(struct spool *sp, const char *dir);	/* mkdir -p, clean
 enum spool_err spool_open_reader(struct spool *sp, const char *dir);
 void spool_close(struct spool *sp);
 
-/* Write one event; id_out receives its new id. */
-enum spool_err spool_put(struct spool *sp, const char *json, size_t len,
+/* Write one event of user uid; id_out receives its new id. */
+enum spool_err spool_put(struct spool *sp, const char *json, size_t len, uid_t uid,
 		char id_out[SPOOL_ID_MAX]);
+
+/* The user an id was spooled for (false for ids without one). */
+bool spool_id_uid(const char *id, uid_t *uid);
+
+/* Call fn for every pending event with its user and size in bytes. */
+typedef void spool_usage_fn(void *arg, uid_t uid, size_t bytes);
+void spool_pending_usage(struct spool *sp, spool_usage_fn *fn, void *arg);
 
 /* Oldest pending event id. */
 enum spool_err spool_oldest_pending(struct spool *sp, char id[SPOOL_ID_MAX]);

@@ -35,13 +35,16 @@ void stats_load(struct stats *st, const char *spool_dir)
 	json_object_put(o);
 }
 
-void stats_save(struct stats *st, const char *spool_dir, pid_t pid, long started)
+void stats_save(struct stats *st, const char *spool_dir, pid_t pid, long started,
+		struct json_object *users)
 {
 	char path[4096], tmp[4096];
 	struct json_object *o;
 
-	if (!st->dirty)
+	if (!st->dirty) {
+		json_object_put(users);
 		return;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "pid", json_object_new_int(pid));
 	json_object_object_add(o, "started", json_object_new_int64(started));
@@ -56,6 +59,7 @@ void stats_save(struct stats *st, const char *spool_dir, pid_t pid, long started
 	json_object_object_add(o, "rejected_since_start", json_object_new_int64((int64_t)st->rejected));
 	json_object_object_add(o, "retries_since_start", json_object_new_int64((int64_t)st->retries));
 	json_object_object_add(o, "last_upload_error", json_object_new_string(st->last_upload_error));
+	json_object_object_add(o, "users", users ? users : json_object_new_object());
 	snprintf(path, sizeof(path), "%s/status.json", spool_dir);
 	snprintf(tmp, sizeof(tmp), "%s/status.json.tmp", spool_dir);
 	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PRETTY) != 0 || rename(tmp, path) != 0) {

@@ -6,6 +6,7 @@
 #ifndef BB_STATS_H
 #define BB_STATS_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -22,7 +23,9 @@ struct stats {
 
 /* Load the counters kept by an earlier run (missing file: zeros). */
 void stats_load(struct stats *st, const char *spool_dir);
-/* Write them if they changed; pid and start time go along. */
-void stats_save(struct stats *st, const char *spool_dir, pid_t pid, long started);
+/* Write them if they changed; pid, start time and the per-user figures
+ * (quota.h; taken, may be NULL) go along. */
+void stats_save(struct stats *st, const char *spool_dir, pid_t pid, long started,
+		struct json_object *users);
 
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "callsite.h"
+#include "inapp.h"
 #include "log.h"
 #include "names.h"
 #include "symbolize.h"
@@ -27,42 +28,6 @@ static void set_names(struct sym_frame *f, char *demangled)
 {
 	f->symbol = demangled;
 	f->function = demangled ? names_short(demangled) : NULL;
-}
-
-bool symbolize_is_system_path(const char *path)
-{
-	static const char *const dirs[] = {
-		"/lib/", "/lib32/", "/lib64/", "/libx32/", "/usr/lib/", "/usr/lib32/",
-		"/usr/lib64/", "/usr/libx32/", "/usr/libexec/",
-	};
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (strncmp(path, dirs[i], strlen(dirs[i])) == 0)
-			return true;
-	return false;
-}
-
-/* Library code compiled into the program: C++ headers, Rust's standard
- * library (rustup's "/rustc/<commit>/library/...", Debian's
- * "/usr/src/rustc-<version>/library/...") and crates from the registry. */
-static bool is_system_source(const char *path)
-{
-	static const char *const prefixes[] = {
-		"/usr/include/", "/usr/lib/gcc/", "/usr/local/include/", "/usr/src/", "/rustc/",
-	};
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (strncmp(path, prefixes[i], strlen(prefixes[i])) == 0)
-			return true;
-	return strstr(path, "/.cargo/registry/") != NULL;
-}
-
-static bool is_shim_module(const char *path)
-{
-	const char *base = path ? strrchr(path, '/') : NULL;
-
-	base = base ? base + 1 : path;
-	return base && strncmp(base, "libbooboo-shim.so", 17) == 0;
 }
 
 static char *join_path(const char *dir, const char *name)
@@ -117,14 +82,10 @@ static int collect_module(Dwfl_Module *mod, void **ud, const char *name,
 	m->base = start;
 	dwfl_module_info(mod, NULL, NULL, &end, NULL, NULL, NULL, NULL);
 	m->end = end;
-	/* the file that was mapped (opened during the hold), else the path */
-	int fd = name ? capture_file_fd(c->cap, name) : -1, own = -1;
-	if (fd == -1 && name && name[0] == '/')
-		fd = own = open(name, O_RDONLY | O_CLOEXEC);
+	/* the file that was mapped, opened as the user during the hold */
+	int fd = name ? capture_file_fd(c->cap, name) : -1;
 	if (fd >= 0)
 		read_build_id(fd, m->build_id, sizeof(m->build_id));
-	if (own >= 0)
-		close(own);
 	return DWARF_CB_OK;
 }
 
@@ -345,7 +306,7 @@ static size_t pc_cache_replay(struct symbolized *s, size_t *cap, unsigned long g
 		f->module = base->module ? strdup(base->module) : NULL;
 		set_names(f, c->symbol ? strdup(c->symbol) : NULL);
 		f->filename = c->filename ? strdup(c->filename) : NULL;
-		if (f->filename && is_system_source(f->filename))
+		if (f->filename && inapp_system_source(f->filename))
 			f->in_app = false;
 		f->lineno = c->lineno;
 		f->colno = c->colno;
@@ -466,7 +427,7 @@ static size_t describe_dwarf_uncached(struct symbolized *s, size_t *cap, Dwfl_Mo
 		f->filename = join_path(comp_dir, file);
 		/* Library code inlined into the program (C++ headers) is not the
 		 * program's own, whatever module it was compiled into. */
-		if (f->filename && is_system_source(f->filename))
+		if (f->filename && inapp_system_source(f->filename))
 			f->in_app = false;
 		f->lineno = lineno;
 		f->colno = col;
@@ -500,7 +461,8 @@ Dwfl_Module *symbolize_cached_module(const struct capture *cap, Dwfl_Module *rt,
 	Dwarf_Addr rt_start, c_start, c_bias;
 	const char *path = dwfl_module_info(rt, NULL, &rt_start, NULL, NULL, NULL, NULL, NULL);
 	int fd = capture_file_fd(cap, path);
-	Dwfl_Module *cmod = symcache_module(path, fd >= 0 ? fd : -1, &c_bias);
+	/* -2: mapped, but the user may not read it (or it is no file now) */
+	Dwfl_Module *cmod = fd == -2 ? NULL : symcache_module(path, fd, &c_bias);
 
 	if (!cmod)
 		return NULL;
@@ -515,7 +477,7 @@ Dwfl_Module *symbolize_cached_module(const struct capture *cap, Dwfl_Module *rt,
 static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 		uint64_t pc, bool activation, const struct capture *cap_in, size_t index)
 {
-	const char *exe = cap_in->rec.exe;
+	const char *exe = cap_in->exe;
 	Dwarf_Addr addr = activation || pc == 0 ? pc : pc - 1;
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
 	struct sym_frame base = { .pc = pc, .capture_index = index };
@@ -524,12 +486,11 @@ static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 
 	if (mod) {
 		modname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
-		if (is_shim_module(modname))
+		if (inapp_shim_module(modname))
 			return;	/* our own frames are not the program's stack */
 		base.module = (char *)modname;
 		base.module_offset = pc - start;
-		base.in_app = modname && modname[0] == '/' &&
-			(!symbolize_is_system_path(modname) || strcmp(modname, exe) == 0);
+		base.in_app = inapp_module(modname, exe);
 	}
 	Dwarf_Addr shift = 0, rt_bias = 0;
 	Dwfl_Module *cmod = mod ? symbolize_cached_module(cap_in, mod, &shift) : NULL;
@@ -659,7 +620,7 @@ int symbolize_capture(const struct capture *cap, struct symbolized *out)
 
 	memset(out, 0, sizeof(*out));
 	/* Module layout only: debug info comes from the cache (symcache.c). */
-	out->dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, false);
+	out->dwfl = capture_dwfl_from_maps(cap);
 	if (!out->dwfl)
 		return -1;
 	struct collect c = { .s = out, .cap = cap };

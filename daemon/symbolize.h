@@ -98,7 +98,5 @@ void symbolize_free(struct symbolized *s);
 Dwfl_Module *symbolize_cached_module(const struct capture *cap, Dwfl_Module *rt,
 		Dwarf_Addr *shift);
 
-/* True for paths in the system's library directories. */
-bool symbolize_is_system_path(const char *path);
 
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "safe_open.h"
 #include "symcache.h"
 
 struct sym_entry {
@@ -133,13 +134,28 @@ static bool debug_info_may_have_come(const struct entry *e)
 	return access(path, F_OK) == 0;
 }
 
+static Dwfl_Module *lookup(const char *path, int fd, Dwarf_Addr *bias);
+
 Dwfl_Module *symcache_module(const char *path, int fd, Dwarf_Addr *bias)
+{
+	if (!path || path[0] != '/')
+		return NULL;
+	if (fd >= 0)
+		return lookup(path, fd, bias);
+	/* opened here as the worker's user, a regular file or nothing */
+	int own = safe_open_file(path, NULL);
+	Dwfl_Module *mod = own >= 0 ? lookup(path, own, bias) : NULL;
+	if (own >= 0)
+		close(own);
+	return mod;
+}
+
+static Dwfl_Module *lookup(const char *path, int fd, Dwarf_Addr *bias)
 {
 	struct stat st;
 	struct entry *victim = &cache[0];
 
-	if (!path || path[0] != '/' || (fd >= 0 ? fstat(fd, &st) : stat(path, &st)) != 0 ||
-	    !S_ISREG(st.st_mode))
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return NULL;
 	for (size_t i = 0; i < SYMCACHE_FILES; i++) {
 		if (same_file(&cache[i], path, &st)) {

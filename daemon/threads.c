@@ -133,7 +133,7 @@ static bool arm_deadline(timer_t *timer, uint64_t deadline_ms)
 void threads_capture(struct capture *cap)
 {
 	struct threads_walk w = { .cap = cap };
-	Dwfl *dwfl = capture_dwfl_from_maps(cap->maps, cap->maps_len, false);
+	Dwfl *dwfl = capture_dwfl_from_maps(cap);
 	timer_t timer;
 	bool armed;
 	int rc;

@@ -136,7 +136,9 @@ class Daemon:
         self.spool = os.path.join(self.tmp, "spool")
         self.config = os.path.join(self.tmp, "booboo.conf")
         self.log_path = os.path.join(self.tmp, "boobood.log")
-        lines = [f"socket = {self.socket}", f"spool_dir = {self.spool}"]
+        # a fresh debuginfod cache per daemon (failed look-ups are cached)
+        lines = [f"socket = {self.socket}", f"spool_dir = {self.spool}",
+                 f"cache_dir = {os.path.join(self.tmp, 'cache')}"]
         if dsn:
             lines.append(f"dsn = {dsn}")
         lines.append(config_extra)

@@ -12,6 +12,7 @@ Every binary gets a build-id of its own (-Wl,--build-id=0x...): a debug
 file installed for one case can never be picked up by another, nor by
 another test's binary built from the same source."""
 import os
+import pathlib
 import re
 import shutil
 import signal
@@ -287,11 +288,11 @@ def test_debug_info_from_debuginfod_env(tmp_path, make_daemon):
     stripped = tmp_path / "app"
     strip_all(full, stripped)
     server, url = debuginfod_server(tmp_path, full.parent, build_id)
-    cache = tmp_path / "debuginfod-cache"
     try:
-        # the environment variable, not the debuginfod_urls key
-        d = make_daemon(env={"DEBUGINFOD_URLS": url + "/", "DEBUGINFOD_CACHE_PATH": str(cache),
-                             "DEBUGINFOD_TIMEOUT": "20"})
+        # the environment variable, not the debuginfod_urls key; a
+        # DEBUGINFOD_CACHE_PATH of the daemon is not shared with workers
+        d = make_daemon(env={"DEBUGINFOD_URLS": url + "/", "DEBUGINFOD_TIMEOUT": "20",
+                             "DEBUGINFOD_CACHE_PATH": str(tmp_path / "shared-cache")})
         assert "debuginfod_urls" not in open(d.config).read()
         t = time.monotonic()
         ev = crash(d, stripped)
@@ -300,8 +301,12 @@ def test_debug_info_from_debuginfod_env(tmp_path, make_daemon):
         server.terminate()
         server.wait(10)
     check_frames_equal_gdb(ev, stripped, full)
-    # the daemon's debuginfod client fetched it, into the cache it was told
+    # the crashing user's worker fetched it, into that user's own cache
+    # (cache_dir/UID, private to the user), never into a shared one
+    cache = pathlib.Path(d.tmp) / "cache" / str(os.getuid())
     assert (cache / build_id / "debuginfo").is_file(), list(cache.rglob("*"))
+    assert oct(cache.stat().st_mode & 0o777) == "0o700"
+    assert not (tmp_path / "shared-cache").exists()
 
 
 # ---- (d) no debug info at all: the symbol table ------------------------------------

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "inapp.h"
 #include "symbolize.h"
 
 static void check(const char *in, const char *want)
@@ -38,8 +39,8 @@ static void names(void **state)
 	d = names_demangle_type("St12out_of_range");
 	assert_string_equal(d, "std::out_of_range");
 	free(d);
-	assert_true(symbolize_is_system_path("/usr/lib/x86_64-linux-gnu/libc.so.6"));
-	assert_false(symbolize_is_system_path("/opt/app/lib/libx.so"));
+	assert_true(inapp_system_path("/usr/lib/x86_64-linux-gnu/libc.so.6"));
+	assert_false(inapp_system_path("/opt/app/lib/libx.so"));
 }
 
 static void demangled(const char *mangled, const char *want)

@@ -1,0 +1,350 @@
+/*
+ * delivery.c - the root part's delivery thread (see delivery.h), and the
+ * status counters it keeps in status.json.
+ *
+ * A worker's JSON is parsed here with a bounded depth: a compromised
+ * worker is only the user it runs as, and all it can do with a crafted
+ * event is send that user an odd report, never reach another user's
+ * quota or skip the administrator's scrubbing, which is applied here.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "delivery.h"
+#include "event.h"
+#include "filter.h"
+#include "log.h"
+#include "scrub.h"
+#include "shrink.h"
+#include "stats.h"
+
+#define QUEUE_MAX 256
+#define JSON_DEPTH 64
+
+struct item {
+	struct item *next;
+	uid_t uid;
+	char *json;		/* from a worker, or */
+	size_t len;
+	struct json_object *ev;	/* built by the root part */
+	char what[128];
+};
+
+struct delivery {
+	const struct bb_config *cfg;
+	struct spool *sp;
+	struct uploader *up;
+	struct quota *quota;
+	struct stats stats;
+	long started;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct item *head, *tail;
+	size_t queued;
+	size_t pending_estimate;	/* events in pending/, recounted now and then */
+	unsigned since_count;
+	bool stop;
+};
+
+static void counted(struct delivery *d, unsigned long *counter)
+{
+	(*counter)++;
+	d->stats.dirty = true;
+}
+
+/* ---- the stages ------------------------------------------------------------ */
+
+/* A crash-looping service must not fill the disk: past spool_max_events
+ * waiting events (all users), new ones are dropped (the first ones of a
+ * loop are kept, they say the most) and counted.  Counting the directory
+ * is a scan, so it is done every 64 events or when near the limit. */
+static bool spool_has_room(struct delivery *d)
+{
+	if (d->since_count++ >= 64 || d->pending_estimate + 64 >= d->cfg->spool_max_events) {
+		d->pending_estimate = spool_count(d->sp, SPOOL_PENDING);
+		d->since_count = 0;
+	}
+	return d->pending_estimate < d->cfg->spool_max_events;
+}
+
+static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what)
+{
+	size_t len = shrink_event(ev, SHRINK_LIMIT);
+	char id[SPOOL_ID_MAX];
+
+	if (len > SHRINK_LIMIT)
+		bb_log(BB_LOG_WARN, "%s: event is %zu bytes even after shrinking; "
+		       "the ingest may refuse it", what, len);
+	char *json = event_serialize(ev, &len);
+	if (!json) {
+		bb_log(BB_LOG_ERR, "%s: out of memory: the event is lost", what);
+		counted(d, &d->stats.spool_failures);
+		return;
+	}
+	if (!spool_has_room(d)) {
+		bb_log_limited("spool full", 60, BB_LOG_ERR, "%s: dropped: %zu events are waiting in "
+			       "%s/pending (spool_max_events)", what, d->pending_estimate,
+			       d->cfg->spool_dir);
+		counted(d, &d->stats.spool_full);
+	} else if (!quota_spool_admit(d->quota, d->sp, uid, len)) {
+		bb_log_limited("user spool full", 60, BB_LOG_WARN, "%s: dropped: uid %u has "
+			       "uid_spool_max_events or uid_spool_max_mb waiting", what, (unsigned)uid);
+		d->stats.dirty = true;
+	} else {
+		enum spool_err err = spool_put(d->sp, json, len, uid, id);
+		if (err == SPOOL_OK) {
+			d->pending_estimate++;
+			bb_log(BB_LOG_INFO, "%s: spooled as %s", what, id);
+			if (d->up)
+				upload_wake(d->up);
+		} else {
+			bb_log(BB_LOG_ERR, "%s: cannot spool the event in %s: %s; it is lost",
+			       what, d->cfg->spool_dir, spool_strerror(err));
+			counted(d, &d->stats.spool_failures);
+		}
+	}
+	free(json);
+}
+
+/* ignore_errors, scrubbing, before_send, then the spool.  Takes ev. */
+static void deliver(struct delivery *d, uid_t uid, struct json_object *ev, const char *what)
+{
+	const struct bb_config *cfg = d->cfg;
+	const char *ignored = filter_ignored(cfg, ev);
+	char reason[512];
+
+	if (ignored) {
+		bb_log(BB_LOG_INFO, "%s: ignored (ignore_errors: %s)", what, ignored);
+		counted(d, &d->stats.ignored);
+		json_object_put(ev);
+		return;
+	}
+	scrub_event(cfg, ev);
+	switch (cfg->before_send ? filter_before_send(cfg, &ev, reason, sizeof(reason))
+				 : BEFORE_SEND_KEEP) {
+	case BEFORE_SEND_KEEP:
+		spool_event(d, uid, ev, what);
+		break;
+	case BEFORE_SEND_DROP:
+		bb_log(BB_LOG_INFO, "%s: dropped by before_send", what);
+		counted(d, &d->stats.dropped_by_before_send);
+		break;
+	case BEFORE_SEND_FAILED:
+		bb_log(BB_LOG_WARN, "%s: before_send %s: %s; the event is dropped, "
+		       "not sent unmodified", what, cfg->before_send, reason);
+		counted(d, &d->stats.before_send_failures);
+		break;
+	}
+	json_object_put(ev);
+}
+
+/* A worker's text: one JSON object, nothing after it, bounded depth. */
+static struct json_object *parse_worker_json(const char *json, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
+	struct json_object *ev = NULL;
+
+	if (!tok || len > INT32_MAX)
+		goto out;
+	ev = json_tokener_parse_ex(tok, json, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len || !json_object_is_type(ev, json_type_object)) {
+		json_object_put(ev);
+		ev = NULL;
+	}
+out:
+	if (tok)
+		json_tokener_free(tok);
+	return ev;
+}
+
+static void process(struct delivery *d, struct item *it)
+{
+	struct json_object *ev = it->ev;
+
+	if (!ev) {
+		ev = parse_worker_json(it->json, it->len);
+		if (!ev) {
+			bb_log(BB_LOG_ERR, "%s: the worker's event is not one JSON object; dropped",
+			       it->what);
+			quota_count(d->quota, it->uid, QUOTA_WORKER_FAILURES);
+			return;
+		}
+	}
+	deliver(d, it->uid, ev, it->what);
+}
+
+/* ---- status.json -------------------------------------------------------------- */
+
+static void save_status(struct delivery *d)
+{
+	if (d->up) {
+		struct upload_status us;
+		upload_get_status(d->up, &us);
+		if (us.sent != d->stats.sent || us.rejected != d->stats.rejected ||
+		    us.retries != d->stats.retries ||
+		    strncmp(us.last_error, d->stats.last_upload_error,
+			    sizeof(d->stats.last_upload_error)) != 0) {
+			d->stats.sent = us.sent;
+			d->stats.rejected = us.rejected;
+			d->stats.retries = us.retries;
+			snprintf(d->stats.last_upload_error, sizeof(d->stats.last_upload_error),
+				 "%.*s", (int)sizeof(d->stats.last_upload_error) - 1, us.last_error);
+			d->stats.dirty = true;
+		}
+	}
+	stats_save(&d->stats, d->cfg->spool_dir, getpid(), d->started, quota_status_json(d->quota));
+}
+
+/* ---- the thread and its queue ---------------------------------------------- */
+
+static struct item *next_item(struct delivery *d)
+{
+	struct timespec until;
+	struct item *it;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;	/* status.json follows the uploader's counters */
+	pthread_mutex_lock(&d->lock);
+	while (!d->head && !d->stop)
+		if (pthread_cond_timedwait(&d->cond, &d->lock, &until) != 0)
+			break;
+	it = d->head;
+	if (it) {
+		d->head = it->next;
+		if (!d->head)
+			d->tail = NULL;
+		d->queued--;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return it;
+}
+
+static void *delivery_main(void *arg)
+{
+	struct delivery *d = arg;
+
+	save_status(d);	/* `booboo status` has something to read from the start */
+	for (;;) {
+		struct item *it = next_item(d);
+		if (it) {
+			process(d, it);
+			free(it->json);
+			free(it);
+		}
+		/* per-user gauges change in the main loop: written each round */
+		d->stats.dirty = true;
+		save_status(d);
+		pthread_mutex_lock(&d->lock);
+		bool done = d->stop && !d->head;
+		pthread_mutex_unlock(&d->lock);
+		if (done)
+			return NULL;
+	}
+}
+
+/* Never blocks the main loop: past QUEUE_MAX waiting events the new one
+ * is dropped and said so (the disk or before_send is stuck for long). */
+static void enqueue(struct delivery *d, struct item *it)
+{
+	pthread_mutex_lock(&d->lock);
+	bool full = d->queued >= QUEUE_MAX;
+	if (!full) {
+		if (d->tail)
+			d->tail->next = it;
+		else
+			d->head = it;
+		d->tail = it;
+		d->queued++;
+		pthread_cond_broadcast(&d->cond);
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (full) {
+		bb_log_limited("delivery queue full", 60, BB_LOG_ERR, "%s: dropped: %d events "
+			       "wait for the spool (a slow disk or before_send?)", it->what, QUEUE_MAX);
+		json_object_put(it->ev);
+		free(it->json);
+		free(it);
+	}
+}
+
+static struct item *new_item(uid_t uid, const char *what)
+{
+	struct item *it = calloc(1, sizeof(*it));
+
+	if (!it) {
+		bb_log(BB_LOG_ERR, "%s: out of memory: the event is lost", what);
+		return NULL;
+	}
+	it->uid = uid;
+	snprintf(it->what, sizeof(it->what), "%s", what);
+	return it;
+}
+
+void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const char *what)
+{
+	struct item *it = new_item(uid, what);
+
+	if (!it) {
+		free(json);
+		return;
+	}
+	it->json = json;
+	it->len = len;
+	enqueue(d, it);
+}
+
+void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what)
+{
+	struct item *it = ev ? new_item(uid, what) : NULL;
+
+	if (!it) {
+		json_object_put(ev);
+		return;
+	}
+	it->ev = ev;
+	enqueue(d, it);
+}
+
+struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
+		struct uploader *up, struct quota *q)
+{
+	struct delivery *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->cfg = cfg;
+	d->sp = sp;
+	d->up = up;
+	d->quota = q;
+	stats_load(&d->stats, cfg->spool_dir);
+	d->started = (long)time(NULL);
+	d->stats.dirty = true;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->cond, NULL);
+	if (pthread_create(&d->thread, NULL, delivery_main, d) != 0) {
+		pthread_mutex_destroy(&d->lock);
+		pthread_cond_destroy(&d->cond);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void delivery_stop(struct delivery *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->stop = true;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+	pthread_join(d->thread, NULL);
+	pthread_mutex_destroy(&d->lock);
+	pthread_cond_destroy(&d->cond);
+	free(d);
+}

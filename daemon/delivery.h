@@ -1,0 +1,32 @@
+/*
+ * delivery.h - the root part's last stages, in a thread of their own:
+ * an event (from a worker, or made by the root part itself) goes through
+ * ignore_errors, scrub_value, before_send, the shrinker and the per-user
+ * and global spool limits into the spool, and the uploader is woken.
+ * The main loop never waits for a disk or a before_send program.
+ */
+#ifndef BB_DELIVERY_H
+#define BB_DELIVERY_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "quota.h"
+#include "spool.h"
+#include "upload.h"
+
+struct delivery;
+
+struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
+		struct uploader *up, struct quota *q);
+/* An event's JSON text as a worker made it (untrusted: parsed here, in
+ * the delivery thread).  Takes json (malloc'd). */
+void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const char *what);
+/* An event the root part built.  Takes ev. */
+void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what);
+/* Deliver what is queued, write status.json, stop. */
+void delivery_stop(struct delivery *d);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * inapp.c - the line between the program's frames and everyone else's
+ * (see inapp.h).
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "inapp.h"
+
+static bool has_prefix(const char *path, const char *const *prefixes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(path, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+bool inapp_system_path(const char *path)
+{
+	static const char *const dirs[] = {
+		"/lib/", "/lib32/", "/lib64/", "/libx32/", "/usr/lib/", "/usr/lib32/",
+		"/usr/lib64/", "/usr/libx32/", "/usr/libexec/",
+	};
+
+	return has_prefix(path, dirs, sizeof(dirs) / sizeof(dirs[0]));
+}
+
+/* Rust's standard library is rustup's "/rustc/<commit>/library/..." or
+ * Debian's "/usr/src/rustc-<version>/library/...". */
+bool inapp_system_source(const char *path)
+{
+	static const char *const prefixes[] = {
+		"/usr/include/", "/usr/lib/gcc/", "/usr/local/include/", "/usr/src/", "/rustc/",
+	};
+
+	return has_prefix(path, prefixes, sizeof(prefixes) / sizeof(prefixes[0])) ||
+	       strstr(path, "/.cargo/registry/") != NULL;
+}
+
+bool inapp_shim_module(const char *path)
+{
+	const char *base = path ? strrchr(path, '/') : NULL;
+
+	base = base ? base + 1 : path;
+	return base && strncmp(base, "libbooboo-shim.so", 17) == 0;
+}
+
+bool inapp_module(const char *module, const char *exe)
+{
+	return module && module[0] == '/' &&
+	       (!inapp_system_path(module) || (exe && strcmp(module, exe) == 0));
+}

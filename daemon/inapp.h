@@ -1,0 +1,26 @@
+/*
+ * inapp.h - which frames are the program's own ("in_app", as the Python
+ * SDK marks them): not the system's libraries, not library code compiled
+ * into the program (C++ headers, Rust's standard library, crates), not
+ * our shim.  One place, so the worker's symbolizer and the root part's
+ * degraded reports draw the line alike.
+ */
+#ifndef BB_INAPP_H
+#define BB_INAPP_H
+
+#include <stdbool.h>
+
+/* A path in the system's library directories (/lib, /usr/lib, ...). */
+bool inapp_system_path(const char *path);
+
+/* A source file of library code compiled into the program. */
+bool inapp_system_source(const char *path);
+
+/* libbooboo-shim.so: its frames are not the program's stack at all. */
+bool inapp_shim_module(const char *path);
+
+/* Are frames of this module (an ELF path) the program's own?  The main
+ * program always is, wherever it is installed. */
+bool inapp_module(const char *module, const char *exe);
+
+#endif

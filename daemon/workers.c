@@ -1,0 +1,857 @@
+/*
+ * workers.c - one worker per user, its jobs, and the watchdog (see
+ * workers.h).
+ *
+ * The root part never reads what a worker parses; it only moves
+ * descriptors and fixed-size messages (wire.h), and keeps, for each job,
+ * enough to report it without the worker: the record, the kernel's word
+ * on the process, and the frames as addresses once captured.  Deadlines
+ * are checked by workers_tick() from the main loop, so a worker that
+ * stops answering costs its own user a degraded report, never another
+ * user a wait.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "degraded.h"
+#include "log.h"
+#include "sandbox.h"
+#include "wire.h"
+#include "workers.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef BB_LIBEXECDIR
+#define BB_LIBEXECDIR "/usr/libexec/booboo"
+#endif
+
+#define HOLD_GRACE_MS 1000	/* a capture this late: the worker is stuck, not slow */
+#define IDLE_MS (10u * 60 * 1000)
+#define RETIRE_AFTER_JOBS 1000	/* so RLIMIT_CPU, a backstop, is never reached in use */
+#define CPU_LIMIT_S 3600
+#define OPEN_FILES 4096
+#define MAX_WORKERS 64
+
+enum job_state { JOB_QUEUED, JOB_CAPTURING, JOB_REPORTING };
+
+struct job {
+	struct job *next;
+	uint64_t id;
+	enum job_state state;
+	int conn;		/* the shim waiting for our answer; -1 once answered */
+	struct intake_msg m;
+	uint64_t t0_us, hold_deadline_ms, report_deadline_ms;
+	struct wire_captured *captured;	/* for a degraded report */
+};
+
+struct worker {
+	struct worker *next;
+	struct sandbox_creds creds;
+	pid_t pid;
+	int pidfd, chan;
+	struct loop_watch chan_watch, exit_watch;
+	struct job *queue;	/* waiting for capture, crashes first */
+	struct job *capturing;
+	struct job *reporting;
+	uint64_t idle_since_ms;
+	unsigned long jobs;
+	bool retiring;		/* told to finish and exit */
+	bool gone;		/* exited: freed at the next tick, after this epoll batch */
+	char kill_reason[160];	/* why we killed it, for its jobs' reports */
+};
+
+struct workers {
+	const struct bb_config *cfg;
+	struct quota *quota;
+	struct delivery *delivery;
+	int epfd;
+	struct worker *list;
+	size_t n;
+	struct worker *graveyard;	/* exited, their epoll events maybe still in the batch */
+	uint64_t next_id;
+	char path[PATH_MAX];
+	char *config_text;
+	size_t config_len;
+	bool foreground, debug, root, stopping;
+};
+
+/* ---- finding and starting workers -------------------------------------------------- */
+
+static bool find_worker_binary(struct workers *ws)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			int len = snprintf(ws->path, sizeof(ws->path), "%s/boobood-worker", self);
+			if (len > 0 && (size_t)len < sizeof(ws->path) && access(ws->path, X_OK) == 0)
+				return true;
+		}
+	}
+	snprintf(ws->path, sizeof(ws->path), "%s/boobood-worker", BB_LIBEXECDIR);
+	return access(ws->path, X_OK) == 0;
+}
+
+static bool same_creds(const struct sandbox_creds *a, const struct sandbox_creds *b)
+{
+	return a->uid == b->uid && a->gid == b->gid && a->n_groups == b->n_groups &&
+	       memcmp(a->groups, b->groups, a->n_groups * sizeof(gid_t)) == 0;
+}
+
+static int cmp_gid(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void creds_of(struct sandbox_creds *c, const struct intake_identity *who)
+{
+	memset(c, 0, sizeof(*c));
+	c->uid = who->uid;
+	c->gid = who->gid;
+	c->n_groups = who->n_groups < SANDBOX_MAX_GROUPS ? who->n_groups : SANDBOX_MAX_GROUPS;
+	memcpy(c->groups, who->groups, c->n_groups * sizeof(gid_t));
+	qsort(c->groups, c->n_groups, sizeof(gid_t), cmp_gid);
+}
+
+/* CACHE_DIR/UID, owned by the user: debuginfod's downloads for them, and
+ * no one else's. */
+static char *cache_dir_for(struct workers *ws, const struct sandbox_creds *c)
+{
+	char *path = NULL;
+	struct stat st;
+
+	if (mkdir(ws->cfg->cache_dir, 0711) != 0 && errno != EEXIST)
+		return NULL;
+	if (asprintf(&path, "%s/%u", ws->cfg->cache_dir, (unsigned)c->uid) < 0)
+		return NULL;
+	if (mkdir(path, 0700) == 0 && ws->root && chown(path, c->uid, c->gid) != 0) {
+		free(path);
+		return NULL;
+	}
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != c->uid ||
+	    (st.st_mode & 077)) {
+		bb_log_limited("cache dir", 300, BB_LOG_WARN, "%s: not a private directory of uid %u;"
+			       " debuginfod is not used for that user", path, (unsigned)c->uid);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* The worker's environment: nothing of ours but what libraries need. */
+static char **worker_env(struct workers *ws, const struct sandbox_creds *c)
+{
+	static const char *const keep[] = {
+		"LANG=", "LC_ALL=", "ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=",
+		"DEBUGINFOD_TIMEOUT=", "DEBUGINFOD_MAXTIME=", "DEBUGINFOD_MAXSIZE=",
+		"DEBUGINFOD_URLS=",
+	};
+	extern char **environ;
+	size_t n = 0, cap = 16;
+	char **env = calloc(cap, sizeof(*env)), *cache = cache_dir_for(ws, c);
+
+	for (char **e = environ; env && *e && n + 4 < cap; e++)
+		for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+			if (strncmp(*e, keep[k], strlen(keep[k])) == 0)
+				env[n++] = strdup(*e);
+	if (env) {
+		env[n++] = strdup("PATH=/usr/bin:/bin");
+		env[n++] = strdup("HOME=/nonexistent");
+		if (cache && asprintf(&env[n], "DEBUGINFOD_CACHE_PATH=%s", cache) >= 0)
+			n++;
+	}
+	free(cache);
+	return env;
+}
+
+static void free_env(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+static int config_memfd(struct workers *ws)
+{
+	int fd = memfd_create("booboo-config", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, ws->config_text, ws->config_len) != (ssize_t)ws->config_len) {
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+	return fd;
+}
+
+/* Between fork and exec: system calls only (the parent has threads). */
+static void exec_worker(struct workers *ws, const struct sandbox_creds *c, int chan,
+		int cfgfd, pid_t parent, char **argv, char **env)
+{
+	struct sandbox_limits lim = {
+		.memory_bytes = sandbox_asan() ? 0 : (unsigned long)ws->cfg->worker_memory_mb << 20,
+		.cpu_seconds = CPU_LIMIT_S,
+		.open_files = OPEN_FILES,
+	};
+	int rc = sandbox_drop(c, &lim, parent);
+
+	if (rc == 0) {
+		int a = fcntl(chan, F_DUPFD, 10), b = fcntl(cfgfd, F_DUPFD, 10);
+		if (a < 0 || b < 0 || dup2(a, 3) != 3 || dup2(b, 4) != 4)
+			_exit(126);
+		close_range(5, ~0u, 0);
+		execve(ws->path, argv, env);
+		rc = errno;
+	}
+	static const char msg[] = "boobood: cannot start a worker (sandbox or exec failed)\n";
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(126);
+	_exit(126);
+}
+
+static void watch(struct workers *ws, int fd, struct loop_watch *w, int op)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+
+	if (epoll_ctl(ws->epfd, op, fd, &ev) != 0 && op == EPOLL_CTL_ADD)
+		bb_log(BB_LOG_ERR, "epoll: %s", strerror(errno));
+}
+
+static struct worker *spawn(struct workers *ws, const struct sandbox_creds *c)
+{
+	char *argv[] = { "boobood-worker", "--channel=3", "--config-fd=4",
+			 ws->foreground ? "--foreground" : NULL, NULL, NULL };
+	int sv[2] = { -1, -1 }, cfgfd = config_memfd(ws);
+	struct worker *w = calloc(1, sizeof(*w));
+	char **env = worker_env(ws, c);
+
+	if (ws->debug)
+		argv[ws->foreground ? 4 : 3] = "--debug";
+	if (!w || !env || cfgfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		goto fail;
+	pid_t parent = getpid(), pid = fork();
+	if (pid == 0)
+		exec_worker(ws, c, sv[1], cfgfd, parent, argv, env);
+	if (pid < 0)
+		goto fail;
+	w->pid = pid;
+	w->pidfd = pidfd_open(pid, 0);
+	w->chan = sv[0];
+	close(sv[1]);
+	close(cfgfd);
+	free_env(env);
+	w->creds = *c;
+	w->chan_watch = (struct loop_watch){ LOOP_WORKER_CHAN, w };
+	w->exit_watch = (struct loop_watch){ LOOP_WORKER_EXIT, w };
+	fcntl(w->chan, F_SETFL, O_NONBLOCK);
+	watch(ws, w->chan, &w->chan_watch, EPOLL_CTL_ADD);
+	if (w->pidfd >= 0)
+		watch(ws, w->pidfd, &w->exit_watch, EPOLL_CTL_ADD);
+	w->idle_since_ms = loop_now_ms();
+	w->next = ws->list;
+	ws->list = w;
+	ws->n++;
+	quota_set_worker(ws->quota, c->uid, pid);
+	bb_log(BB_LOG_DEBUG, "worker %d started for uid %u", (int)pid, (unsigned)c->uid);
+	return w;
+fail:
+	bb_log(BB_LOG_ERR, "cannot start a worker for uid %u: %s", (unsigned)c->uid, strerror(errno));
+	if (sv[0] >= 0)
+		close(sv[0]), close(sv[1]);
+	if (cfgfd >= 0)
+		close(cfgfd);
+	free_env(env);
+	free(w);
+	return NULL;
+}
+
+static bool has_jobs(const struct worker *w)
+{
+	return w->queue || w->capturing || w->reporting;
+}
+
+/* At MAX_WORKERS, the worker idle the longest makes room. */
+static void make_room(struct workers *ws)
+{
+	struct worker *oldest = NULL;
+
+	for (struct worker *w = ws->list; w; w = w->next)
+		if (!has_jobs(w) && !w->retiring && (!oldest || w->idle_since_ms < oldest->idle_since_ms))
+			oldest = w;
+	if (oldest) {
+		oldest->retiring = true;
+		shutdown(oldest->chan, SHUT_WR);
+	}
+}
+
+static struct worker *worker_for(struct workers *ws, const struct sandbox_creds *c)
+{
+	for (struct worker *w = ws->list; w; w = w->next)
+		if (!w->retiring && !w->kill_reason[0] && same_creds(&w->creds, c))
+			return w;
+	if (ws->n >= MAX_WORKERS)
+		make_room(ws);
+	return spawn(ws, c);
+}
+
+/* ---- jobs -------------------------------------------------------------------------- */
+
+static void describe(const struct job *j, char *what, size_t len)
+{
+	const char *slash = strrchr(j->m.who.exe, '/');
+
+	snprintf(what, len, "%s of %.64s (pid %d, uid %u)",
+		 j->m.rec.kind == BB_REC_ERROR ? "error" : "crash",
+		 slash ? slash + 1 : j->m.who.exe[0] ? j->m.who.exe : "?", (int)j->m.who.pid,
+		 (unsigned)j->m.who.uid);
+}
+
+/* The process may go (or, for a handled error, go on). */
+static void release(struct job *j, uint32_t status)
+{
+	if (j->conn < 0)
+		return;
+	if (!intake_ack(j->conn, status))
+		bb_log(BB_LOG_DEBUG, "pid %d stopped waiting before its answer (its "
+		       "BOOBOO_HOLD_TIMEOUT_MS is shorter than the hold?)", (int)j->m.who.pid);
+	close(j->conn);
+	j->conn = -1;
+	intake_msg_close(&j->m);	/* the process is not ours to read any more */
+}
+
+static void job_free(struct workers *ws, struct job *j)
+{
+	release(j, 1);
+	intake_msg_close(&j->m);
+	quota_job_done(ws->quota, j->m.who.uid);
+	free(j->captured);
+	free(j);
+}
+
+static void degrade(struct workers *ws, struct job *j, const char *reason)
+{
+	char what[160];
+	struct degraded_input in = {
+		.rec = &j->m.rec, .pid = j->m.who.pid, .uid = j->m.who.uid, .gid = j->m.who.gid,
+		.exe = j->m.who.exe, .captured = j->captured, .reason = reason,
+	};
+
+	release(j, 0);
+	describe(j, what, sizeof(what));
+	bb_log(BB_LOG_WARN, "%s: %s; reported from what the root part has (degraded)", what, reason);
+	quota_count(ws->quota, j->m.who.uid, QUOTA_DEGRADED);
+	delivery_event(ws->delivery, j->m.who.uid, degraded_event(ws->cfg, &in), what);
+	job_free(ws, j);
+}
+
+static void send_job(struct workers *ws, struct worker *w, struct job *j)
+{
+	struct wire_job *m = calloc(1, sizeof(*m));
+	int fds[3] = { j->m.memfd, j->m.mapsfd, j->m.who.procfd };
+
+	if (!m) {
+		degrade(ws, j, "out of memory in the root part");
+		return;
+	}
+	wire_init_hdr(&m->h, WIRE_JOB, j->id);
+	m->rec = j->m.rec;
+	m->pid = j->m.who.pid;
+	m->uid = j->m.who.uid;
+	m->gid = j->m.who.gid;
+	m->deadline_ms = j->hold_deadline_ms;
+	m->exe_dev = j->m.who.exe_dev;
+	m->exe_ino = j->m.who.exe_ino;
+	memcpy(m->exe, j->m.who.exe, sizeof(m->exe));
+	int rc = wire_send(w->chan, m, sizeof(*m), fds, 3);
+	free(m);
+	if (rc != 0) {
+		degrade(ws, j, "the worker does not take jobs");
+		return;
+	}
+	/* The worker reads the memory now; we keep /proc/PID for map_files. */
+	close(j->m.memfd);
+	close(j->m.mapsfd);
+	j->m.memfd = j->m.mapsfd = -1;
+	j->state = JOB_CAPTURING;
+	w->capturing = j;
+	w->jobs++;
+}
+
+/* One capture at a time per worker: the next queued job, if any. */
+static void pump(struct workers *ws, struct worker *w)
+{
+	while (!w->capturing && w->queue && !w->kill_reason[0]) {
+		struct job *j = w->queue;
+		w->queue = j->next;
+		j->next = NULL;
+		send_job(ws, w, j);
+	}
+}
+
+static void enqueue(struct worker *w, struct job *j)
+{
+	struct job **at = &w->queue;
+
+	/* a crashing process before a handled error: it is the one held */
+	if (j->m.rec.kind == BB_REC_CRASH)
+		while (*at && (*at)->m.rec.kind == BB_REC_CRASH)
+			at = &(*at)->next;
+	else
+		while (*at)
+			at = &(*at)->next;
+	j->next = *at;
+	*at = j;
+}
+
+void workers_submit(struct workers *ws, int conn, struct intake_msg *m, uint64_t t0_us)
+{
+	struct job *j;
+	struct sandbox_creds c;
+
+	if (ws->stopping || !quota_job_add(ws->quota, m->who.uid)) {
+		bb_log_limited("user queue full", 60, BB_LOG_WARN, "crash of pid %d: uid %u has "
+			       "uid_max_queued records waiting; not reported", (int)m->who.pid,
+			       (unsigned)m->who.uid);
+		intake_ack(conn, 1);
+		close(conn);
+		intake_msg_close(m);
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		intake_ack(conn, 1);
+		close(conn);
+		intake_msg_close(m);
+		quota_job_done(ws->quota, m->who.uid);
+		return;
+	}
+	j->id = ++ws->next_id;
+	j->conn = conn;
+	j->m = *m;
+	j->t0_us = t0_us;
+	j->hold_deadline_ms = loop_now_ms() + ws->cfg->hold_timeout_ms;
+	if (!ws->root && m->who.uid != getuid()) {
+		degrade(ws, j, "boobood is not root: it reads the programs of its own user only");
+		return;
+	}
+	creds_of(&c, &m->who);
+	struct worker *w = worker_for(ws, &c);
+	if (!w) {
+		degrade(ws, j, "no worker could be started for this user");
+		return;
+	}
+	enqueue(w, j);
+	pump(ws, w);
+}
+
+void workers_prespawn_self(struct workers *ws)
+{
+	struct intake_identity me = { .uid = geteuid(), .gid = getegid() };
+	struct sandbox_creds c;
+	int n = getgroups(SANDBOX_MAX_GROUPS, me.groups);
+
+	me.n_groups = n > 0 ? (size_t)n : 0;
+	creds_of(&c, &me);
+	worker_for(ws, &c);
+}
+
+/* ---- what workers say ----------------------------------------------------------------- */
+
+static void kill_worker(struct worker *w, const char *reason)
+{
+	if (!w->kill_reason[0])
+		snprintf(w->kill_reason, sizeof(w->kill_reason), "%s", reason);
+	if (w->pidfd < 0 || pidfd_send_signal(w->pidfd, SIGKILL, NULL, 0) != 0)
+		kill(w->pid, SIGKILL);
+}
+
+static void on_captured(struct workers *ws, struct worker *w, const struct wire_captured *c)
+{
+	struct job *j = w->capturing;
+	char what[160];
+
+	if (!j || j->id != c->h.job) {
+		kill_worker(w, "the worker answered for a job it was not capturing");
+		return;
+	}
+	w->capturing = NULL;
+	j->captured = malloc(sizeof(*c));
+	if (j->captured)
+		memcpy(j->captured, c, sizeof(*c));
+	release(j, 0);
+	if (c->status == WIRE_CAPTURE_EXECED) {
+		describe(j, what, sizeof(what));
+		bb_log(BB_LOG_WARN, "%s: the process runs another program than the memory it sent "
+		       "(it exec'd %s after sending its record): not reported", what, j->m.who.exe);
+		job_free(ws, j);
+	} else {
+		j->state = JOB_REPORTING;
+		j->report_deadline_ms = loop_now_ms() + ws->cfg->worker_timeout_ms;
+		j->next = w->reporting;
+		w->reporting = j;
+	}
+	pump(ws, w);
+}
+
+/* map_files of the held process, for files whose path names another file
+ * by now: O_PATH, so the worker must open them anew with its own rights. */
+static void on_need_files(struct worker *w, const struct wire_need_files *nf)
+{
+	struct job *j = w->capturing;
+	struct wire_files reply;
+	int fds[WIRE_MAX_RANGES];
+	size_t nfd = 0;
+
+	if (!j || j->id != nf->h.job || j->m.who.procfd < 0) {
+		kill_worker(w, "the worker asked for files of a job it was not capturing");
+		return;
+	}
+	memset(&reply, 0, sizeof(reply));
+	wire_init_hdr(&reply.h, WIRE_FILES, j->id);
+	reply.n = nf->n;
+	for (uint32_t i = 0; i < nf->n; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "map_files/%llx-%llx",
+			 (unsigned long long)nf->r[i].lo, (unsigned long long)nf->r[i].hi);
+		int fd = openat(j->m.who.procfd, name, O_PATH | O_CLOEXEC);
+		if (fd >= 0) {
+			reply.ok[i] = 1;
+			fds[nfd++] = fd;
+		}
+	}
+	if (wire_send(w->chan, &reply, sizeof(reply), fds, nfd) != 0)
+		kill_worker(w, "cannot answer the worker");
+	for (size_t i = 0; i < nfd; i++)
+		close(fds[i]);
+}
+
+static struct job *take_reporting(struct worker *w, uint64_t id)
+{
+	for (struct job **at = &w->reporting; *at; at = &(*at)->next)
+		if ((*at)->id == id) {
+			struct job *j = *at;
+			*at = j->next;
+			j->next = NULL;
+			return j;
+		}
+	return NULL;
+}
+
+static char *read_event(int fd, uint64_t len)
+{
+	struct stat st;
+	char *buf;
+
+	if (len == 0 || len > WIRE_EVENT_MAX || fstat(fd, &st) != 0 || (uint64_t)st.st_size < len)
+		return NULL;
+	buf = malloc(len + 1);
+	if (buf && pread(fd, buf, len, 0) != (ssize_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+static void on_event(struct workers *ws, struct worker *w, const struct wire_event *e, int fd)
+{
+	struct job *j = take_reporting(w, e->h.job);
+	char what[160];
+
+	if (!j) {
+		kill_worker(w, "the worker sent an event for no job of its");
+		return;
+	}
+	char *json = read_event(fd, e->len);
+	if (!json) {
+		degrade(ws, j, "the worker could not build the event");
+		return;
+	}
+	describe(j, what, sizeof(what));
+	delivery_json(ws->delivery, j->m.who.uid, json, e->len, what);
+	job_free(ws, j);
+	if (!has_jobs(w))
+		w->idle_since_ms = loop_now_ms();
+	if (w->jobs >= RETIRE_AFTER_JOBS && !has_jobs(w) && !w->retiring) {
+		w->retiring = true;
+		shutdown(w->chan, SHUT_WR);
+	}
+}
+
+static void dispatch(struct workers *ws, struct worker *w, const void *buf, const int *fds)
+{
+	const struct wire_hdr *h = buf;
+
+	switch (h->type) {
+	case WIRE_CAPTURED:
+		on_captured(ws, w, buf);
+		break;
+	case WIRE_NEED_FILES:
+		on_need_files(w, buf);
+		break;
+	case WIRE_EVENT:
+		on_event(ws, w, buf, fds[0]);
+		close(fds[0]);
+		break;
+	default:
+		kill_worker(w, "the worker sent a message only the root part sends");
+	}
+}
+
+static void read_worker(struct workers *ws, struct worker *w)
+{
+	union { struct wire_hdr h; char buf[WIRE_MSG_MAX]; } m;
+	int fds[WIRE_MAX_RANGES];
+	size_t nfd;
+
+	while (!w->kill_reason[0]) {
+		ssize_t n = wire_recv(w->chan, m.buf, sizeof(m.buf), fds, &nfd, true);
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n == 0) {	/* it is exiting: its pidfd tells when it is gone */
+			watch(ws, w->chan, &w->chan_watch, EPOLL_CTL_DEL);
+			return;
+		}
+		if (n < 0) {
+			kill_worker(w, errno == EPROTO ? "the worker broke the protocol" :
+				    "cannot read from the worker");
+			return;
+		}
+		dispatch(ws, w, m.buf, fds);
+	}
+}
+
+/* ---- a worker's end ------------------------------------------------------------------------ */
+
+static void exit_reason(struct worker *w, const siginfo_t *si, char *out, size_t len)
+{
+	if (w->kill_reason[0])
+		snprintf(out, len, "%s", w->kill_reason);
+	else if (si->si_code == CLD_EXITED)
+		snprintf(out, len, "the worker exited with status %d", si->si_status);
+	else if (si->si_status == SIGXCPU || si->si_status == SIGSEGV || si->si_status == SIGBUS)
+		snprintf(out, len, "the worker died of %s (a limit or a bug)",
+			 bb_signal_name(si->si_status) ?: "a signal");
+	else
+		snprintf(out, len, "the worker died of signal %d", si->si_status);
+}
+
+static void unlink_worker(struct workers *ws, struct worker *w)
+{
+	for (struct worker **at = &ws->list; *at; at = &(*at)->next)
+		if (*at == w) {
+			*at = w->next;
+			ws->n--;
+			return;
+		}
+}
+
+/* Its jobs in flight are reported degraded (one of them may be what
+ * killed it: none is tried again); those still queued go to a new one. */
+static void worker_exited(struct workers *ws, struct worker *w)
+{
+	siginfo_t si = { 0 };
+	char reason[200];
+
+	if (waitid(P_PIDFD, (id_t)w->pidfd, &si, WEXITED | WNOHANG) != 0 || si.si_pid == 0)
+		return;	/* not yet */
+	exit_reason(w, &si, reason, sizeof(reason));
+	bool failed = w->kill_reason[0] || si.si_code != CLD_EXITED || si.si_status != 0 ||
+		      w->capturing || w->reporting;
+	if (failed)
+		bb_log(BB_LOG_ERR, "worker %d (uid %u): %s", (int)w->pid, (unsigned)w->creds.uid, reason);
+	else
+		bb_log(BB_LOG_DEBUG, "worker %d (uid %u) retired", (int)w->pid, (unsigned)w->creds.uid);
+	if (failed)
+		quota_count(ws->quota, w->creds.uid, QUOTA_WORKER_FAILURES);
+	unlink_worker(ws, w);
+	quota_set_worker(ws->quota, w->creds.uid, 0);
+	watch(ws, w->chan, &w->chan_watch, EPOLL_CTL_DEL);
+	watch(ws, w->pidfd, &w->exit_watch, EPOLL_CTL_DEL);
+	close(w->chan);
+	close(w->pidfd);
+	if (w->capturing)
+		degrade(ws, w->capturing, reason);
+	while (w->reporting) {
+		struct job *j = w->reporting;
+		w->reporting = j->next;
+		degrade(ws, j, reason);
+	}
+	struct job *queue = w->queue;
+	struct sandbox_creds c = w->creds;
+	w->queue = NULL;
+	w->gone = true;
+	w->next = ws->graveyard;
+	ws->graveyard = w;
+	if (queue) {
+		struct worker *fresh = ws->stopping ? NULL : worker_for(ws, &c);
+		while (queue) {
+			struct job *j = queue;
+			queue = j->next;
+			j->next = NULL;
+			if (fresh)
+				enqueue(fresh, j);
+			else
+				degrade(ws, j, "no worker could be started for this user");
+		}
+		if (fresh)
+			pump(ws, fresh);
+	}
+}
+
+void workers_on_watch(struct workers *ws, struct loop_watch *lw)
+{
+	struct worker *w = lw->obj;
+
+	if (w->gone)
+		return;
+	if (lw->kind == LOOP_WORKER_CHAN)
+		read_worker(ws, w);
+	else
+		worker_exited(ws, w);
+}
+
+/* ---- the watchdog ------------------------------------------------------------------------- */
+
+static int until(uint64_t deadline, uint64_t now, int next)
+{
+	int left = deadline > now ? (int)(deadline - now) : 0;
+
+	return next < 0 || left < next ? left : next;
+}
+
+static int watch_capture(struct worker *w, struct job *j, uint64_t now, int next)
+{
+	char what[160];
+
+	if (j->conn >= 0 && now >= j->hold_deadline_ms) {
+		describe(j, what, sizeof(what));
+		bb_log(BB_LOG_WARN, "%s: the worker did not finish the capture within "
+		       "hold_timeout_ms; the process is released", what);
+		release(j, 0);
+	}
+	if (now >= j->hold_deadline_ms + HOLD_GRACE_MS) {
+		kill_worker(w, "the capture hung (killed after the hold's end)");
+		return next;
+	}
+	return until(j->conn >= 0 ? j->hold_deadline_ms : j->hold_deadline_ms + HOLD_GRACE_MS,
+		     now, next);
+}
+
+static int watch_worker(struct workers *ws, struct worker *w, uint64_t now, int next)
+{
+	if (w->kill_reason[0])
+		return next;	/* its pidfd says when it is gone */
+	if (w->capturing)
+		next = watch_capture(w, w->capturing, now, next);
+	for (struct job *j = w->reporting; j && !w->kill_reason[0]; j = j->next) {
+		if (now >= j->report_deadline_ms)
+			kill_worker(w, "the report took longer than worker_timeout_ms");
+		else
+			next = until(j->report_deadline_ms, now, next);
+	}
+	if (!has_jobs(w) && !w->retiring && !ws->stopping) {
+		if (now >= w->idle_since_ms + IDLE_MS) {
+			w->retiring = true;
+			shutdown(w->chan, SHUT_WR);
+		} else {
+			next = until(w->idle_since_ms + IDLE_MS, now, next);
+		}
+	}
+	return next;
+}
+
+int workers_tick(struct workers *ws, uint64_t now_ms)
+{
+	int next = -1;
+
+	while (ws->graveyard) {
+		struct worker *w = ws->graveyard;
+		ws->graveyard = w->next;
+		free(w);
+	}
+	for (struct worker *w = ws->list; w; w = w->next)
+		next = watch_worker(ws, w, now_ms, next);
+	return next;
+}
+
+/* ---- start and stop ------------------------------------------------------------------------ */
+
+bool workers_stopping(struct workers *ws, uint64_t now_ms, uint64_t give_up_ms)
+{
+	if (!ws->stopping) {
+		ws->stopping = true;
+		for (struct worker *w = ws->list; w; w = w->next) {
+			while (w->queue) {
+				struct job *j = w->queue;
+				w->queue = j->next;
+				degrade(ws, j, "boobood stopped before it was captured");
+			}
+			w->retiring = true;
+			shutdown(w->chan, SHUT_WR);	/* finish what you have, then exit */
+		}
+	}
+	if (now_ms >= give_up_ms)
+		for (struct worker *w = ws->list; w; w = w->next)
+			kill_worker(w, "boobood stopped before the worker finished");
+	return ws->list == NULL;
+}
+
+struct workers *workers_new(const struct bb_config *cfg, struct quota *q,
+		struct delivery *d, int epfd, bool foreground, bool debug,
+		char *err, size_t errlen)
+{
+	struct workers *ws = calloc(1, sizeof(*ws));
+
+	if (!ws) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	*ws = (struct workers){ .cfg = cfg, .quota = q, .delivery = d, .epfd = epfd,
+				.foreground = foreground, .debug = debug, .root = geteuid() == 0 };
+	ws->config_text = bb_config_text_without_dsn(cfg, &ws->config_len);
+	if (!ws->config_text || !find_worker_binary(ws)) {
+		snprintf(err, errlen, ws->config_text ? "%s: cannot run boobood-worker: %s" :
+			 "out of memory", ws->path, strerror(errno));
+		workers_free(ws);
+		return NULL;
+	}
+	return ws;
+}
+
+void workers_free(struct workers *ws)
+{
+	if (!ws)
+		return;
+	while (ws->list) {	/* only after workers_stopping said all are gone */
+		struct worker *w = ws->list;
+		ws->list = w->next;
+		close(w->chan);
+		close(w->pidfd);
+		free(w);
+	}
+	workers_tick(ws, 0);	/* empties the graveyard */
+	free(ws->config_text);
+	free(ws);
+}
