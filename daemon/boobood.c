@@ -197,7 +197,7 @@ static void on_message(struct daemon *d, int fd, struct intake_msg *m)
 	if (quota_message(d->quota, m->who.uid, loop_now_ms())) {
 		snprintf(what, sizeof(what), "message from pid %d", (int)m->who.pid);
 		delivery_event(d->delivery, m->who.uid, event_from_message(&d->cfg, &m->rec,
-			       m->who.pid, m->who.uid, m->who.exe), what);
+			       m->who.pid, m->who.uid, m->who.exe), what, 0);
 	} else {
 		bb_log_limited("message rate", 60, BB_LOG_WARN, "uid %u: more than "
 			       "uid_messages_per_minute messages; dropped", (unsigned)m->who.uid);

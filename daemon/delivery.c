@@ -33,6 +33,7 @@ struct item {
 	size_t len;
 	struct json_object *ev;	/* built by the root part */
 	char what[128];
+	uint64_t t0_us;
 };
 
 struct delivery {
@@ -73,7 +74,16 @@ static bool spool_has_room(struct delivery *d)
 	return d->pending_estimate < d->cfg->spool_max_events;
 }
 
-static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what)
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what,
+		uint64_t t0_us)
 {
 	size_t len = shrink_event(ev, SHRINK_LIMIT);
 	char id[SPOOL_ID_MAX];
@@ -101,6 +111,9 @@ static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev, c
 		if (err == SPOOL_OK) {
 			d->pending_estimate++;
 			bb_log(BB_LOG_INFO, "%s: spooled as %s", what, id);
+			if (t0_us)
+				bb_log(BB_LOG_DEBUG, "%s: record to spool in %llu us", what,
+				       (unsigned long long)(now_us() - t0_us));
 			if (d->up)
 				upload_wake(d->up);
 		} else {
@@ -113,7 +126,8 @@ static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev, c
 }
 
 /* ignore_errors, scrubbing, before_send, then the spool.  Takes ev. */
-static void deliver(struct delivery *d, uid_t uid, struct json_object *ev, const char *what)
+static void deliver(struct delivery *d, uid_t uid, struct json_object *ev, const char *what,
+		uint64_t t0_us)
 {
 	const struct bb_config *cfg = d->cfg;
 	const char *ignored = filter_ignored(cfg, ev);
@@ -129,7 +143,7 @@ static void deliver(struct delivery *d, uid_t uid, struct json_object *ev, const
 	switch (cfg->before_send ? filter_before_send(cfg, &ev, reason, sizeof(reason))
 				 : BEFORE_SEND_KEEP) {
 	case BEFORE_SEND_KEEP:
-		spool_event(d, uid, ev, what);
+		spool_event(d, uid, ev, what, t0_us);
 		break;
 	case BEFORE_SEND_DROP:
 		bb_log(BB_LOG_INFO, "%s: dropped by before_send", what);
@@ -177,7 +191,7 @@ static void process(struct delivery *d, struct item *it)
 			return;
 		}
 	}
-	deliver(d, it->uid, ev, it->what);
+	deliver(d, it->uid, ev, it->what, it->t0_us);
 }
 
 /* ---- status.json -------------------------------------------------------------- */
@@ -274,7 +288,7 @@ static void enqueue(struct delivery *d, struct item *it)
 	}
 }
 
-static struct item *new_item(uid_t uid, const char *what)
+static struct item *new_item(uid_t uid, const char *what, uint64_t t0_us)
 {
 	struct item *it = calloc(1, sizeof(*it));
 
@@ -283,13 +297,15 @@ static struct item *new_item(uid_t uid, const char *what)
 		return NULL;
 	}
 	it->uid = uid;
+	it->t0_us = t0_us;
 	snprintf(it->what, sizeof(it->what), "%s", what);
 	return it;
 }
 
-void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const char *what)
+void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const char *what,
+		uint64_t t0_us)
 {
-	struct item *it = new_item(uid, what);
+	struct item *it = new_item(uid, what, t0_us);
 
 	if (!it) {
 		free(json);
@@ -300,9 +316,10 @@ void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const 
 	enqueue(d, it);
 }
 
-void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what)
+void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what,
+		uint64_t t0_us)
 {
-	struct item *it = ev ? new_item(uid, what) : NULL;
+	struct item *it = ev ? new_item(uid, what, t0_us) : NULL;
 
 	if (!it) {
 		json_object_put(ev);

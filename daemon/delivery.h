@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -22,10 +23,13 @@ struct delivery;
 struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
 		struct uploader *up, struct quota *q);
 /* An event's JSON text as a worker made it (untrusted: parsed here, in
- * the delivery thread).  Takes json (malloc'd). */
-void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const char *what);
+ * the delivery thread).  Takes json (malloc'd).  t0_us: when its record
+ * came in (CLOCK_MONOTONIC), for the debug log's timing. */
+void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const char *what,
+		uint64_t t0_us);
 /* An event the root part built.  Takes ev. */
-void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what);
+void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what,
+		uint64_t t0_us);
 /* Deliver what is queued, write status.json, stop. */
 void delivery_stop(struct delivery *d);
 

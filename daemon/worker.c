@@ -185,7 +185,7 @@ static void handle_job(struct worker *w, const struct wire_job *m, const int fds
 		bb_log(err == CAPTURE_EEXEC ? BB_LOG_WARN : BB_LOG_ERR, "crash of pid %d: %s%s",
 		       (int)m->pid, capture_strerror(err),
 		       err == CAPTURE_EEXEC ? ": not reported" : "; reporting what is known");
-	bb_log(BB_LOG_DEBUG, "crash of %s (pid %d): held %llu us, %zu frames, %zu threads, "
+	bb_log(BB_LOG_DEBUG, "crash of %s (pid %d): captured in %llu us, %zu frames, %zu threads, "
 	       "%zu bytes of memory in %zu regions%s%s", cap.name ? cap.name : "?", (int)m->pid,
 	       (unsigned long long)(pipeline_now_us() - t0), cap.n_frames, cap.n_threads + 1,
 	       cap.mem.bytes, cap.mem.n_regions,

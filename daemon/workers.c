@@ -23,26 +23,23 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "degraded.h"
 #include "log.h"
 #include "sandbox.h"
+#include "spawn.h"
 #include "wire.h"
 #include "workers.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
-#ifndef BB_LIBEXECDIR
-#define BB_LIBEXECDIR "/usr/libexec/booboo"
-#endif
 
 #define HOLD_GRACE_MS 1000	/* a capture this late: the worker is stuck, not slow */
 #define IDLE_MS (10u * 60 * 1000)
-#define RETIRE_AFTER_JOBS 1000	/* so RLIMIT_CPU, a backstop, is never reached in use */
-#define CPU_LIMIT_S 3600
-#define OPEN_FILES 4096
+#define RETIRE_AFTER_JOBS 1000	/* so RLIMIT_CPU (spawn.c), a backstop, is never reached */
 #define MAX_WORKERS 64
 
 enum job_state { JOB_QUEUED, JOB_CAPTURING, JOB_REPORTING };
@@ -90,25 +87,6 @@ struct workers {
 
 /* ---- finding and starting workers -------------------------------------------------- */
 
-static bool find_worker_binary(struct workers *ws)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			int len = snprintf(ws->path, sizeof(ws->path), "%s/boobood-worker", self);
-			if (len > 0 && (size_t)len < sizeof(ws->path) && access(ws->path, X_OK) == 0)
-				return true;
-		}
-	}
-	snprintf(ws->path, sizeof(ws->path), "%s/boobood-worker", BB_LIBEXECDIR);
-	return access(ws->path, X_OK) == 0;
-}
-
 static bool same_creds(const struct sandbox_creds *a, const struct sandbox_creds *b)
 {
 	return a->uid == b->uid && a->gid == b->gid && a->n_groups == b->n_groups &&
@@ -132,103 +110,6 @@ static void creds_of(struct sandbox_creds *c, const struct intake_identity *who)
 	qsort(c->groups, c->n_groups, sizeof(gid_t), cmp_gid);
 }
 
-/* CACHE_DIR/UID, owned by the user: debuginfod's downloads for them, and
- * no one else's. */
-static char *cache_dir_for(struct workers *ws, const struct sandbox_creds *c)
-{
-	char *path = NULL;
-	struct stat st;
-
-	if (mkdir(ws->cfg->cache_dir, 0711) != 0 && errno != EEXIST)
-		return NULL;
-	if (asprintf(&path, "%s/%u", ws->cfg->cache_dir, (unsigned)c->uid) < 0)
-		return NULL;
-	if (mkdir(path, 0700) == 0 && ws->root && chown(path, c->uid, c->gid) != 0) {
-		free(path);
-		return NULL;
-	}
-	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != c->uid ||
-	    (st.st_mode & 077)) {
-		bb_log_limited("cache dir", 300, BB_LOG_WARN, "%s: not a private directory of uid %u;"
-			       " debuginfod is not used for that user", path, (unsigned)c->uid);
-		free(path);
-		return NULL;
-	}
-	return path;
-}
-
-/* The worker's environment: nothing of ours but what libraries need. */
-static char **worker_env(struct workers *ws, const struct sandbox_creds *c)
-{
-	static const char *const keep[] = {
-		"LANG=", "LC_ALL=", "ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=",
-		"DEBUGINFOD_TIMEOUT=", "DEBUGINFOD_MAXTIME=", "DEBUGINFOD_MAXSIZE=",
-		"DEBUGINFOD_URLS=",
-	};
-	extern char **environ;
-	size_t n = 0, cap = 16;
-	char **env = calloc(cap, sizeof(*env)), *cache = cache_dir_for(ws, c);
-
-	for (char **e = environ; env && *e && n + 4 < cap; e++)
-		for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
-			if (strncmp(*e, keep[k], strlen(keep[k])) == 0)
-				env[n++] = strdup(*e);
-	if (env) {
-		env[n++] = strdup("PATH=/usr/bin:/bin");
-		env[n++] = strdup("HOME=/nonexistent");
-		if (cache && asprintf(&env[n], "DEBUGINFOD_CACHE_PATH=%s", cache) >= 0)
-			n++;
-	}
-	free(cache);
-	return env;
-}
-
-static void free_env(char **env)
-{
-	for (size_t i = 0; env && env[i]; i++)
-		free(env[i]);
-	free(env);
-}
-
-static int config_memfd(struct workers *ws)
-{
-	int fd = memfd_create("booboo-config", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, ws->config_text, ws->config_len) != (ssize_t)ws->config_len) {
-		close(fd);
-		return -1;
-	}
-	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
-	return fd;
-}
-
-/* Between fork and exec: system calls only (the parent has threads). */
-static void exec_worker(struct workers *ws, const struct sandbox_creds *c, int chan,
-		int cfgfd, pid_t parent, char **argv, char **env)
-{
-	struct sandbox_limits lim = {
-		.memory_bytes = sandbox_asan() ? 0 : (unsigned long)ws->cfg->worker_memory_mb << 20,
-		.cpu_seconds = CPU_LIMIT_S,
-		.open_files = OPEN_FILES,
-	};
-	int rc = sandbox_drop(c, &lim, parent);
-
-	if (rc == 0) {
-		int a = fcntl(chan, F_DUPFD, 10), b = fcntl(cfgfd, F_DUPFD, 10);
-		if (a < 0 || b < 0 || dup2(a, 3) != 3 || dup2(b, 4) != 4)
-			_exit(126);
-		close_range(5, ~0u, 0);
-		execve(ws->path, argv, env);
-		rc = errno;
-	}
-	static const char msg[] = "boobood: cannot start a worker (sandbox or exec failed)\n";
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(126);
-	_exit(126);
-}
-
 static void watch(struct workers *ws, int fd, struct loop_watch *w, int op)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
@@ -239,50 +120,31 @@ static void watch(struct workers *ws, int fd, struct loop_watch *w, int op)
 
 static struct worker *spawn(struct workers *ws, const struct sandbox_creds *c)
 {
-	char *argv[] = { "boobood-worker", "--channel=3", "--config-fd=4",
-			 ws->foreground ? "--foreground" : NULL, NULL, NULL };
-	int sv[2] = { -1, -1 }, cfgfd = config_memfd(ws);
 	struct worker *w = calloc(1, sizeof(*w));
-	char **env = worker_env(ws, c);
+	struct spawn_opts o = {
+		.path = ws->path, .config_text = ws->config_text, .config_len = ws->config_len,
+		.cache_dir = ws->cfg->cache_dir, .memory_mb = ws->cfg->worker_memory_mb,
+		.foreground = ws->foreground, .debug = ws->debug,
+	};
 
-	if (ws->debug)
-		argv[ws->foreground ? 4 : 3] = "--debug";
-	if (!w || !env || cfgfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-		goto fail;
-	pid_t parent = getpid(), pid = fork();
-	if (pid == 0)
-		exec_worker(ws, c, sv[1], cfgfd, parent, argv, env);
-	if (pid < 0)
-		goto fail;
-	w->pid = pid;
-	w->pidfd = pidfd_open(pid, 0);
-	w->chan = sv[0];
-	close(sv[1]);
-	close(cfgfd);
-	free_env(env);
+	if (!w || (w->pid = spawn_worker(&o, c, &w->chan, &w->pidfd)) < 0) {
+		bb_log(BB_LOG_ERR, "cannot start a worker for uid %u: %s", (unsigned)c->uid,
+		       strerror(errno));
+		free(w);
+		return NULL;
+	}
 	w->creds = *c;
 	w->chan_watch = (struct loop_watch){ LOOP_WORKER_CHAN, w };
 	w->exit_watch = (struct loop_watch){ LOOP_WORKER_EXIT, w };
-	fcntl(w->chan, F_SETFL, O_NONBLOCK);
 	watch(ws, w->chan, &w->chan_watch, EPOLL_CTL_ADD);
-	if (w->pidfd >= 0)
-		watch(ws, w->pidfd, &w->exit_watch, EPOLL_CTL_ADD);
+	watch(ws, w->pidfd, &w->exit_watch, EPOLL_CTL_ADD);
 	w->idle_since_ms = loop_now_ms();
 	w->next = ws->list;
 	ws->list = w;
 	ws->n++;
-	quota_set_worker(ws->quota, c->uid, pid);
-	bb_log(BB_LOG_DEBUG, "worker %d started for uid %u", (int)pid, (unsigned)c->uid);
+	quota_set_worker(ws->quota, c->uid, w->pid);
+	bb_log(BB_LOG_DEBUG, "worker %d started for uid %u", (int)w->pid, (unsigned)c->uid);
 	return w;
-fail:
-	bb_log(BB_LOG_ERR, "cannot start a worker for uid %u: %s", (unsigned)c->uid, strerror(errno));
-	if (sv[0] >= 0)
-		close(sv[0]), close(sv[1]);
-	if (cfgfd >= 0)
-		close(cfgfd);
-	free_env(env);
-	free(w);
-	return NULL;
 }
 
 static bool has_jobs(const struct worker *w)
@@ -326,14 +188,27 @@ static void describe(const struct job *j, char *what, size_t len)
 		 (unsigned)j->m.who.uid);
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* The process may go (or, for a handled error, go on). */
 static void release(struct job *j, uint32_t status)
 {
+	char what[160];
+
 	if (j->conn < 0)
 		return;
 	if (!intake_ack(j->conn, status))
 		bb_log(BB_LOG_DEBUG, "pid %d stopped waiting before its answer (its "
 		       "BOOBOO_HOLD_TIMEOUT_MS is shorter than the hold?)", (int)j->m.who.pid);
+	describe(j, what, sizeof(what));
+	bb_log(BB_LOG_DEBUG, "%s: held %llu us (record to release)", what,
+	       (unsigned long long)(now_us() - j->t0_us));
 	close(j->conn);
 	j->conn = -1;
 	intake_msg_close(&j->m);	/* the process is not ours to read any more */
@@ -360,7 +235,7 @@ static void degrade(struct workers *ws, struct job *j, const char *reason)
 	describe(j, what, sizeof(what));
 	bb_log(BB_LOG_WARN, "%s: %s; reported from what the root part has (degraded)", what, reason);
 	quota_count(ws->quota, j->m.who.uid, QUOTA_DEGRADED);
-	delivery_event(ws->delivery, j->m.who.uid, degraded_event(ws->cfg, &in), what);
+	delivery_event(ws->delivery, j->m.who.uid, degraded_event(ws->cfg, &in), what, j->t0_us);
 	job_free(ws, j);
 }
 
@@ -589,7 +464,7 @@ static void on_event(struct workers *ws, struct worker *w, const struct wire_eve
 		return;
 	}
 	describe(j, what, sizeof(what));
-	delivery_json(ws->delivery, j->m.who.uid, json, e->len, what);
+	delivery_json(ws->delivery, j->m.who.uid, json, e->len, what, j->t0_us);
 	job_free(ws, j);
 	if (!has_jobs(w))
 		w->idle_since_ms = loop_now_ms();
@@ -831,7 +706,7 @@ struct workers *workers_new(const struct bb_config *cfg, struct quota *q,
 	*ws = (struct workers){ .cfg = cfg, .quota = q, .delivery = d, .epfd = epfd,
 				.foreground = foreground, .debug = debug, .root = geteuid() == 0 };
 	ws->config_text = bb_config_text_without_dsn(cfg, &ws->config_len);
-	if (!ws->config_text || !find_worker_binary(ws)) {
+	if (!ws->config_text || !spawn_find_binary(ws->path, sizeof(ws->path))) {
 		snprintf(err, errlen, ws->config_text ? "%s: cannot run boobood-worker: %s" :
 			 "out of memory", ws->path, strerror(errno));
 		workers_free(ws);

@@ -48,7 +48,7 @@ def parse(logpath):
     text = open(logpath).read()
     held = [int(x) for x in re.findall(r"held (\d+) us", text)]
     total = [int(x) for x in re.findall(r"record to spool in (\d+) us", text)]
-    work = [int(x) for x in re.findall(r"\((\d+) us of work", text)]
+    work = [int(x) for x in re.findall(r"record to event in \d+ us \((\d+) us of work", text)]
     return held, total, work
 
 

@@ -1,0 +1,371 @@
+"""A local user gains nothing from the root daemon: the attacks of the
+security review, each reproduced against a root boobood by an
+unprivileged user (nobody), and the watchdog that keeps a hung or crashed
+worker from costing anyone but its own user a detailed report."""
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from conftest import HERE, PROGRAMS, ROOT, SHIM, run_plain, run_shim, wait_for
+from test_intake import KIND_CRASH, record, send
+
+NOBODY = pwd.getpwnam("nobody").pw_uid
+
+
+@pytest.fixture
+def public(tmp_path):
+    """A directory nobody can enter: its programs, its shim, the socket."""
+    d = tempfile.mkdtemp(prefix="booboo-priv-")
+    os.chmod(d, 0o755)
+    shutil.copy(SHIM, os.path.join(d, "libbooboo-shim.so"))
+    os.chmod(os.path.join(d, "libbooboo-shim.so"), 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def compile_c(out, source, *flags):
+    subprocess.run(["gcc", "-g", "-O0", *flags, "-o", out, os.path.join(PROGRAMS, source)],
+                   check=True)
+    os.chmod(out, 0o755)
+    return out
+
+
+def as_nobody(*cmd, env=None, timeout=30):
+    return subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                           *cmd], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def workers_of(daemon):
+    """{pid: uid} of the daemon's worker processes."""
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{name}/status") as f:
+                uid = int(next(l for l in f if l.startswith("Uid:")).split()[1])
+        except (OSError, StopIteration):
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        if comm == "boobood-worker" and ppid == daemon.proc.pid:
+            out[int(name)] = uid
+    return out
+
+
+def secret_file(directory):
+    """A source file only root may read, with a marker no event may hold."""
+    marker = "TOPSECRET-" + os.urandom(8).hex()
+    path = os.path.join(directory, "secret.c")
+    with open(path, "w") as f:
+        f.write("".join(f"int {marker}_{i};\n" for i in range(80)))
+    os.chmod(path, 0o600)
+    return path, marker
+
+
+def everything_said(daemon):
+    return json.dumps(daemon.events()) + daemon.log()
+
+
+# ---- finding 1: the rights a report is made with -------------------------------------------
+
+def test_exec_after_the_record_reads_nothing_as_the_new_program(make_daemon, public):
+    """The review's attack: nobody sends a crash record with its own /proc
+    descriptors, keeps the old memory alive in a CLONE_VM child and execs a
+    setuid-root program; the debug info of the function in the record names
+    a file only root may read.  Nothing of it may appear anywhere, and the
+    daemon must not take the new program for the sender."""
+    d = make_daemon(socket_path=os.path.join(public, "booboo.sock"))
+    secret, marker = secret_file(public)
+    attack = compile_c(os.path.join(public, "attack"), "exec_after_record.c",
+                       f'-DSECRET_PATH="{secret}"', "-I" + os.path.join(ROOT, "common"))
+    setuid = compile_c(os.path.join(public, "sleeper"), "sleeper.c")
+    os.chmod(setuid, 0o4755)
+    res = as_nobody(attack, d.socket, setuid)
+    assert res.returncode == 0, res.stderr          # the setuid program ran to its end
+    assert wait_for(lambda: "exec'd" in d.log(), 10), d.log()
+    time.sleep(0.5)
+    assert marker not in everything_said(d)
+    assert not any(e["context"]["process"].get("exe") == setuid for e in d.events())
+    # whatever was read on nobody's behalf was read by nobody's worker
+    assert NOBODY in workers_of(d).values(), d.log()
+
+
+def test_debug_info_naming_a_root_file_gets_nothing_from_it(make_daemon, public):
+    """The same function crashing for real, as nobody: the event names the
+    file (its debug info does) but holds no line of it; run by root, the
+    same program's report has the lines, so the rights are what decides."""
+    d = make_daemon(socket_path=os.path.join(public, "booboo.sock"))
+    secret, marker = secret_file(public)
+    src = os.path.join(public, "crash.c")
+    with open(src, "w") as f:
+        f.write(f'#line 1 "{secret}"\nint main(void) {{ volatile int *p = 0; *p = 1; return 0; }}\n')
+    prog = os.path.join(public, "crash")
+    subprocess.run(["gcc", "-g", "-O0", "-o", prog, src], check=True)
+    os.chmod(prog, 0o755)
+    res, pid = run_shim(prog, sock=d.socket, user="nobody",
+                        env={"LD_PRELOAD": os.path.join(public, "libbooboo-shim.so")})
+    assert res.returncode == -signal.SIGSEGV
+    ev = d.event_for_pid(pid)
+    top = ev["stacktrace"][-1]
+    assert top["filename"] == secret and top["lineno"] == 1
+    assert marker not in everything_said(d)
+    res, pid = run_shim(prog, sock=d.socket)
+    assert marker in d.event_for_pid(pid)["stacktrace"][-1]["context_line"]
+
+
+def test_a_thread_that_is_not_the_senders_is_refused(make_daemon, programs):
+    """A record from our own process naming init's thread: the daemon must
+    not stop or read pid 1's threads on our behalf."""
+    d = make_daemon()
+    mem = os.open("/proc/self/mem", os.O_RDONLY)
+    maps = os.open("/proc/self/maps", os.O_RDONLY)
+    try:
+        ack = send(d.socket, record(kind=KIND_CRASH, signo=11, level=b"", tid=1), [mem, maps])
+    finally:
+        os.close(mem)
+        os.close(maps)
+    assert ack[4:8] != b"\0\0\0\0"
+    assert wait_for(lambda: "not one of its sender's" in d.log(), 5), d.log()
+    assert d.events() == []
+
+
+def test_program_name_and_exe_come_from_the_kernel(make_daemon, programs):
+    """A record names any exe and a process sets its own comm: neither is
+    believed; the kernel's /proc/PID/exe of the pinned process is."""
+    d = make_daemon()
+    send(d.socket, record(message=b"forged exe", exe=b"/usr/sbin/sshd"))
+    ev = d.wait_event(lambda e: e["message"] == "forged exe")
+    assert ev["context"]["process"]["exe"] == os.path.realpath(sys.executable)
+    assert ev["context"]["process"]["name"] == os.path.basename(os.path.realpath(sys.executable))
+    prog = programs.build("renamed.c")
+    res, pid = run_shim(prog, sock=d.socket)
+    assert res.returncode == -signal.SIGSEGV
+    proc = d.event_for_pid(pid)["context"]["process"]
+    assert proc["exe"] == prog and proc["name"] == os.path.basename(prog)
+
+
+# ---- findings 6: one user cannot use up what others need --------------------------------
+
+SENDER = r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+from test_intake import record, send
+for i in range(int(sys.argv[3])):
+    send(sys.argv[2], record(message=f"flood {i}".encode()))
+"""
+
+
+def test_a_user_filling_the_spool_leaves_room_for_others(make_daemon, programs, public):
+    d = make_daemon("uid_spool_max_events = 5\nuid_messages_per_minute = 1000\n",
+                    socket_path=os.path.join(public, "booboo.sock"))
+    res = as_nobody(sys.executable, "-c", SENDER, HERE, d.socket, "40")
+    assert res.returncode == 0, res.stderr
+    assert wait_for(lambda: sum(e["message"].startswith("flood") for e in d.events()) == 5, 10)
+    prog = programs.build("crash_null.c")
+    res, pid = run_shim(prog, sock=d.socket)                # root's crash still goes in
+    assert d.event_for_pid(pid)["exception_type"] == "SIGSEGV"
+
+    def status():
+        with open(os.path.join(d.spool, "status.json")) as f:
+            return json.load(f)["users"]
+    assert wait_for(lambda: status().get(str(NOBODY), {}).get("refused_spool_full") == 35, 10), \
+        status()
+    assert status()[str(NOBODY)]["pending_events"] == 5
+    time.sleep(0.2)
+    assert sum(e["message"].startswith("flood") for e in d.events()) == 5
+
+
+def test_message_rate_per_user(make_daemon, public):
+    d = make_daemon("uid_messages_per_minute = 10\n",
+                    socket_path=os.path.join(public, "booboo.sock"))
+    res = as_nobody(sys.executable, "-c", SENDER, HERE, d.socket, "30")
+    assert res.returncode == 0, res.stderr
+    time.sleep(1)
+    assert sum(e["message"].startswith("flood") for e in d.events()) == 10
+    send(d.socket, record(message=b"root still heard"))   # another user's bucket
+    d.wait_event(lambda e: e["message"] == "root still heard")
+
+
+def test_idle_connections_of_one_user_do_not_hold_up_another(make_daemon, programs, public):
+    """nobody opens 300 connections and says nothing: its own limit takes
+    the excess, and root's crash is held no longer than usual."""
+    d = make_daemon("uid_max_connections = 8\n", socket_path=os.path.join(public, "booboo.sock"))
+    prog = programs.build("crash_null.c")
+    base = []
+    for _ in range(3):
+        t = time.monotonic()
+        res, pid = run_shim(prog, sock=d.socket)
+        base.append(time.monotonic() - t)
+        d.event_for_pid(pid)
+    idle = subprocess.Popen(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
+                             "--clear-groups", sys.executable, "-c", r"""
+import socket, sys, time
+held = []
+for _ in range(300):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.connect(sys.argv[1])
+        held.append(s)
+    except OSError:
+        pass
+print(len(held), flush=True)
+time.sleep(30)
+""", d.socket], stdout=subprocess.PIPE, text=True)
+    try:
+        assert int(idle.stdout.readline()) > 0
+        t = time.monotonic()
+        res, pid = run_shim(prog, sock=d.socket)
+        took = time.monotonic() - t
+        assert res.returncode == -signal.SIGSEGV
+        assert d.event_for_pid(pid)["exception_type"] == "SIGSEGV"
+        assert took < max(base) + 0.5, (took, base)
+        assert wait_for(lambda: "uid_max_connections" in d.log(), 5)
+    finally:
+        idle.kill()
+        idle.wait()
+
+
+# ---- findings 2-3 and the watchdog: what a worker can break is its own report ---------------
+
+class Silent:
+    """A debuginfod that takes connections and never answers."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+
+@pytest.fixture
+def silent_debuginfod():
+    srv = Silent()
+    yield srv
+    srv.sock.close()
+
+
+def no_debug_info_anywhere(tmp_path):
+    """deep_report.c with a build-id nobody has and no DWARF: the worker
+    asks debuginfod for it."""
+    prog = str(tmp_path / "deep_report")
+    subprocess.run(["gcc", "-g0", "-O0", f"-Wl,--build-id=0x{os.urandom(20).hex()}", "-o", prog,
+                    os.path.join(PROGRAMS, "deep_report.c")], check=True)
+    return prog
+
+
+def check_degraded(ev, prog, why):
+    assert why in ev["context"]["degraded"]["reason"], ev["context"]["degraded"]
+    assert ev["exception_type"] == "SIGSEGV"
+    assert ev["message"].startswith("SIGSEGV: invalid write at 0x0"), ev["message"]
+    # frames as addresses, in their modules, the crash site last
+    top = ev["stacktrace"][-1]
+    assert top["module"] == prog and top["instruction_addr"].startswith("0x")
+    assert len(ev["stacktrace"]) >= 3
+    assert ev["context"]["process"]["exe"] == prog
+
+
+def still_reports(d, programs):
+    """The next crash gets its full report."""
+    prog = programs.build("crash_null.c")
+    res, pid = run_shim(prog, sock=d.socket)
+    ev = d.event_for_pid(pid)
+    assert "degraded" not in ev["context"], ev["context"]["degraded"]
+    top = ev["stacktrace"][-1]
+    assert (top["function"], top["lineno"]) == ("credit", 13), top
+
+
+def test_a_report_taking_too_long_is_killed_and_sent_degraded(make_daemon, programs, tmp_path,
+                                                              silent_debuginfod):
+    d = make_daemon("worker_timeout_ms = 1500\n",
+                    env={"DEBUGINFOD_URLS": silent_debuginfod.url, "DEBUGINFOD_TIMEOUT": "60"})
+    prog = no_debug_info_anywhere(tmp_path)
+    t = time.monotonic()
+    res, pid = run_shim(prog, sock=d.socket)
+    assert res.returncode == -signal.SIGSEGV and time.monotonic() - t < 1.5
+    ev = d.event_for_pid(pid, timeout=15)
+    check_degraded(ev, prog, "worker_timeout_ms")
+    still_reports(d, programs)
+
+
+def test_a_worker_that_dies_mid_report_costs_only_detail(make_daemon, programs, tmp_path,
+                                                         silent_debuginfod):
+    d = make_daemon(env={"DEBUGINFOD_URLS": silent_debuginfod.url, "DEBUGINFOD_TIMEOUT": "60"})
+    prog = no_debug_info_anywhere(tmp_path)
+    res, pid = run_shim(prog, sock=d.socket)
+    assert res.returncode == -signal.SIGSEGV
+    assert wait_for(lambda: f"pid {pid}, uid 0): held" in d.log(), 5), d.log()
+    for w in workers_of(d):
+        os.kill(w, signal.SIGKILL)
+    ev = d.event_for_pid(pid, timeout=10)
+    check_degraded(ev, prog, "signal 9")
+    still_reports(d, programs)
+
+
+def test_a_capture_that_hangs_releases_the_process_on_time(make_daemon, programs):
+    """A worker that stops answering while the process is held (a read of
+    memory backed by a hung FUSE file, say): the process goes at
+    hold_timeout_ms, the worker is killed, the crash is reported
+    degraded, and the next crash is served by a new worker."""
+    d = make_daemon("hold_timeout_ms = 700\n")
+    assert wait_for(lambda: workers_of(d), 5)
+    for w in workers_of(d):
+        os.kill(w, signal.SIGSTOP)
+    prog = programs.build("crash_null.c")
+    t = time.monotonic()
+    res, pid = run_shim(prog, sock=d.socket)
+    assert res.returncode == -signal.SIGSEGV
+    assert 0.6 < time.monotonic() - t < 1.6
+    ev = d.event_for_pid(pid, timeout=10)
+    assert "capture hung" in ev["context"]["degraded"]["reason"]
+    assert ev["stacktrace"][-1]["instruction_addr"] == ev["context"]["registers"]["rip"]
+    still_reports(d, programs)
+
+
+def test_a_fifo_where_debug_info_is_looked_for_never_blocks(make_daemon, programs, tmp_path):
+    """A stripped binary whose .gnu_debuglink names a FIFO beside it and in
+    .debug/: opening one for reading would block until a writer came."""
+    src = os.path.join(PROGRAMS, "crash_null.c")
+    full, prog = str(tmp_path / "full"), str(tmp_path / "app")
+    subprocess.run(["gcc", "-g", "-O0", "-o", full, src], check=True)
+    subprocess.run(["objcopy", "--strip-debug", f"--add-gnu-debuglink={full}", full, prog],
+                   check=True)
+    os.unlink(full)
+    os.mkfifo(full)                                   # the debuglink's name, beside it
+    os.makedirs(tmp_path / ".debug")
+    os.mkfifo(tmp_path / ".debug" / "full")
+    d = make_daemon()
+    t = time.monotonic()
+    res, pid = run_shim(prog, sock=d.socket)
+    ev = d.event_for_pid(pid, timeout=10)
+    assert time.monotonic() - t < 5
+    assert "degraded" not in ev["context"]
+    assert ev["stacktrace"][-1]["function"] == "credit"   # from the symbol table
+    still_reports(d, programs)
+
+
+def test_before_send_inherits_no_descriptor(make_daemon, programs, public):
+    """before_send runs from the root part, which holds no file a worker
+    opened and hands it nothing but its three pipes."""
+    import pathlib
+    script = pathlib.Path(public) / "fds.py"
+    script.write_text("#!/usr/bin/python3\nimport json, os, sys\nev = json.load(sys.stdin)\n"
+                      "ev['tags']['fds'] = ','.join(sorted(os.listdir('/proc/self/fd')))\n"
+                      "json.dump(ev, sys.stdout)\n")
+    os.chmod(script, 0o755)
+    d = make_daemon(f"before_send = {script}\n")
+    prog = programs.build("crash_null.c")
+    res, pid = run_shim(prog, sock=d.socket)
+    fds = d.event_for_pid(pid)["tags"]["fds"].split(",")
+    assert fds == ["0", "1", "2", "3"], fds          # 3: listdir's own
