@@ -223,6 +223,12 @@ static struct json_object *lines_json(char *const *lines, size_t n)
 /* gdb's word for what nothing names. */
 #define UNKNOWN "??"
 
+/* An empty name is no name: the ingest's strings say something. */
+static bool known(const char *s)
+{
+	return s && *s;
+}
+
 /* The C runtime's start files (crt1.o, crti.o, crtbegin.o) are linked
  * into every program but are not its code. */
 static bool crt_start_function(const char *name)
@@ -243,20 +249,22 @@ static bool crt_start_function(const char *name)
  * only the start files' code, which never has, is left out. */
 static bool frame_in_app(const struct sym_frame *f)
 {
-	return f->in_app && !(f->filename == NULL && crt_start_function(f->function));
+	return f->in_app && !(!known(f->filename) && crt_start_function(f->function));
 }
 
 static const char *frame_function(const struct sym_frame *f)
 {
-	return f->function ? f->function : UNKNOWN;
+	return known(f->function) ? f->function : UNKNOWN;
 }
 
 /* Without line info a frame is still somewhere: in its module, at line 0. */
 static void add_location(struct json_object *o, const struct sym_frame *f)
 {
 	add_str(o, "function", frame_function(f));
-	add_str(o, "filename", f->filename ? f->filename : f->module ? f->module : UNKNOWN);
-	json_object_object_add(o, "lineno", json_object_new_int(f->filename ? f->lineno : 0));
+	add_str(o, "filename", known(f->filename) ? f->filename :
+			       known(f->module) ? f->module : UNKNOWN);
+	json_object_object_add(o, "lineno",
+			json_object_new_int(known(f->filename) && f->lineno > 0 ? f->lineno : 0));
 	json_object_object_add(o, "in_app", json_object_new_boolean(frame_in_app(f)));
 	add_hex(o, "instruction_addr", f->pc);
 }
@@ -284,11 +292,11 @@ static void add_vars(struct json_object *o, const struct sym_frame *f)
  * something, always of one type. */
 static void add_native(struct json_object *o, const struct sym_frame *f)
 {
-	if (f->symbol && f->function && strcmp(f->symbol, f->function) != 0)
+	if (known(f->symbol) && known(f->function) && strcmp(f->symbol, f->function) != 0)
 		add_str(o, "symbol", f->symbol);
-	if (f->filename && f->colno)
+	if (known(f->filename) && f->colno > 0)
 		json_object_object_add(o, "colno", json_object_new_int(f->colno));
-	if (f->module) {
+	if (known(f->module)) {
 		add_str(o, "module", f->module);
 		add_hex(o, "module_offset", f->module_offset);
 	}
@@ -328,7 +336,8 @@ static void add_chained(struct json_object *arr, const char *type, const char *v
 {
 	struct json_object *ex = json_object_new_object();
 
-	add_str(ex, "type", type);
+	/* an unnamed one is "error", as the API names an unnamed error */
+	add_str(ex, "type", known(type) ? type : "error");
 	add_str(ex, "value", value);
 	json_object_object_add(ex, "stacktrace", stack);
 	json_object_object_add(ex, "chain_type",

@@ -6,13 +6,14 @@ shape; conftest.py and ingest_server.py hold every event of every test to
 it.  These tests show what an unknown becomes, and that the check bites."""
 import copy
 import json
+import os
 import signal
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import gdb_frames, run_shim
+from conftest import SHIM, gdb_frames, run_shim
 from event_check import check_event, schema_errors
 from ingest_server import Ingest
 
@@ -123,3 +124,15 @@ def test_the_test_ingest_answers_422_like_booboos(programs, daemon):
         assert srv.accepted == [ev]
     finally:
         srv.stop()
+
+
+def test_an_unnamed_error_and_its_causes_have_a_type(programs, daemon):
+    """The API names an unnamed error "error"; an empty type is no name."""
+    shim_dir = os.path.dirname(SHIM)
+    prog = programs.build("unnamed_error.c", ("-O0",), libs=(SHIM, "-Wl,-rpath," + shim_dir))
+    res, pid = run_shim(prog, sock=daemon.socket, env={"LD_PRELOAD": ""})
+    assert res.returncode == 0 and res.stdout.strip() == "rc=0", res
+    ev = daemon.event_for_pid(pid)
+    assert ev["exception_type"] == "error" and ev["message"] == "outer failed"
+    assert [(e["type"], e["value"], e["chain_type"]) for e in ev["exceptions"]] == \
+        [("error", "outer failed", None), ("error", "", "cause"), ("error", "", "cause")]
