@@ -36,14 +36,16 @@ static void print_source(FILE *out, struct json_object *f, bool color)
 	const char *line = str(f, "context_line");
 	int lineno = json_object_get_int(obj(f, "lineno"));
 	size_t npre = pre ? json_object_array_length(pre) : 0;
+	size_t npost = post ? json_object_array_length(post) : 0;
 
-	if (!line)
+	/* No source is an empty line and empty lists (the ingest wants the keys). */
+	if (!line || (!*line && npre == 0 && npost == 0))
 		return;
 	for (size_t i = 0; i < npre; i++)
 		fprintf(out, "      %s%5d | %s%s\n", DIM(color), lineno - (int)(npre - i),
 			json_object_get_string(json_object_array_get_idx(pre, i)), RESET(color));
 	fprintf(out, "    %s> %5d | %s%s\n", BOLD(color), lineno, line, RESET(color));
-	for (size_t i = 0; post && i < json_object_array_length(post); i++)
+	for (size_t i = 0; i < npost; i++)
 		fprintf(out, "      %s%5d | %s%s\n", DIM(color), lineno + 1 + (int)i,
 			json_object_get_string(json_object_array_get_idx(post, i)), RESET(color));
 }
@@ -63,12 +65,14 @@ static void print_frame(FILE *out, struct json_object *f, int n, bool color)
 	bool app = json_object_get_boolean(obj(f, "in_app"));
 	const char *fn = str(f, "function"), *file = str(f, "filename");
 	const char *mod = str(f, "module");
+	int lineno = json_object_get_int(obj(f, "lineno"));
 
 	fprintf(out, "%s%c #%-2d %s%s%s", app ? BOLD(color) : "", app ? '>' : ' ', n,
 		fn ? fn : "??", json_object_get_boolean(obj(f, "inlined")) ? " [inlined]" : "",
 		json_object_get_boolean(obj(f, "tail_call")) ? " [tail call]" : "");
-	if (file)
-		fprintf(out, " at %s:%d", file, json_object_get_int(obj(f, "lineno")));
+	/* Line 0: no line info, the filename is only the module's path. */
+	if (file && lineno > 0)
+		fprintf(out, " at %s:%d", file, lineno);
 	else if (mod)
 		fprintf(out, " in %s+%s", strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod,
 			str(f, "module_offset") ?: "?");
@@ -94,7 +98,7 @@ static void print_threads(FILE *out, struct json_object *threads)
 		fprintf(out, "  %s %-6d %-16s %s", json_object_get_boolean(obj(t, "crashed")) ? "*" : " ",
 			json_object_get_int(obj(t, "tid")), str(t, "name") ?: "",
 			top && str(top, "function") ? str(top, "function") : "??");
-		if (top && str(top, "filename"))
+		if (top && str(top, "filename") && json_object_get_int(obj(top, "lineno")) > 0)
 			fprintf(out, " at %s:%d", str(top, "filename"), json_object_get_int(obj(top, "lineno")));
 		fputc('\n', out);
 	}

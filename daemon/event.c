@@ -1,8 +1,12 @@
 /*
- * event.c - writes booboo events with json-c.  Field names and the frame
- * order (oldest call first) are the ingest's contract; extra keys that
- * only native frames have (instruction_addr, module, inlined, tail_call)
- * are allowed by it and ignored by servers that do not know them.
+ * event.c - writes booboo events with json-c.  Field names, their types
+ * and the frame order (oldest call first) are the ingest's contract: it
+ * answers 422 to a field that is missing or null, so every key keeps the
+ * type the Python SDK gives it, whatever we do not know
+ * (tests/integration/event_schema.json is the whole shape).  Extra keys
+ * that only native frames have (instruction_addr, module, inlined,
+ * tail_call) are allowed by it and ignored by servers that do not know
+ * them.
  */
 #include <gnu/libc-version.h>
 #include <inttypes.h>
@@ -216,37 +220,83 @@ static struct json_object *lines_json(char *const *lines, size_t n)
 	return arr;
 }
 
-static struct json_object *frame_json(const struct sym_frame *f)
-{
-	struct json_object *o = json_object_new_object();
+/* gdb's word for what nothing names. */
+#define UNKNOWN "??"
 
-	json_object_object_add(o, "function",
-			f->function ? json_object_new_string(f->function) : NULL);
-	if (f->symbol && f->function && strcmp(f->symbol, f->function) != 0)
-		add_str(o, "symbol", f->symbol);
-	if (f->filename) {
-		add_str(o, "filename", f->filename);
-		json_object_object_add(o, "lineno", f->lineno ?
-				json_object_new_int(f->lineno) : NULL);
-		if (f->colno)
-			json_object_object_add(o, "colno", json_object_new_int(f->colno));
-	}
-	if (f->context_line) {
-		add_str(o, "context_line", f->context_line);
-		json_object_object_add(o, "pre_context", lines_json(f->pre_context, f->n_pre));
-		json_object_object_add(o, "post_context", lines_json(f->post_context, f->n_post));
-	}
-	if (f->n_vars || f->vars_truncated) {
-		struct json_object *vars = json_object_new_object();
-		for (size_t i = 0; i < f->n_vars; i++)
-			add_str(vars, f->vars[i].name, f->vars[i].value);
-		json_object_object_add(o, "vars", vars);
-		if (f->vars_truncated)
-			json_object_object_add(o, "vars_truncated", json_object_new_boolean(1));
-	}
-	json_object_object_add(o, "in_app", json_object_new_boolean(f->in_app));
+/* An empty name is no name: the ingest's strings say something. */
+static bool known(const char *s)
+{
+	return s && *s;
+}
+
+/* The C runtime's start files (crt1.o, crti.o, crtbegin.o) are linked
+ * into every program but are not its code. */
+static bool crt_start_function(const char *name)
+{
+	static const char *const names[] = {
+		"_start", "_init", "_fini", "__libc_csu_init", "__libc_csu_fini",
+		"_dl_relocate_static_pie", "deregister_tm_clones", "register_tm_clones",
+		"__do_global_dtors_aux", "frame_dummy",
+	};
+
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A program's own _start, written with -nostartfiles, has line info:
+ * only the start files' code, which never has, is left out. */
+static bool frame_in_app(const struct sym_frame *f)
+{
+	return f->in_app && !(!known(f->filename) && crt_start_function(f->function));
+}
+
+static const char *frame_function(const struct sym_frame *f)
+{
+	return known(f->function) ? f->function : UNKNOWN;
+}
+
+/* Without line info a frame is still somewhere: in its module, at line 0. */
+static void add_location(struct json_object *o, const struct sym_frame *f)
+{
+	add_str(o, "function", frame_function(f));
+	add_str(o, "filename", known(f->filename) ? f->filename :
+			       known(f->module) ? f->module : UNKNOWN);
+	json_object_object_add(o, "lineno",
+			json_object_new_int(known(f->filename) && f->lineno > 0 ? f->lineno : 0));
+	json_object_object_add(o, "in_app", json_object_new_boolean(frame_in_app(f)));
 	add_hex(o, "instruction_addr", f->pc);
-	if (f->module) {
+}
+
+/* No source: an empty line and empty lists, never missing keys. */
+static void add_source(struct json_object *o, const struct sym_frame *f)
+{
+	add_str(o, "context_line", f->context_line);
+	json_object_object_add(o, "pre_context", lines_json(f->pre_context, f->n_pre));
+	json_object_object_add(o, "post_context", lines_json(f->post_context, f->n_post));
+}
+
+static void add_vars(struct json_object *o, const struct sym_frame *f)
+{
+	struct json_object *vars = json_object_new_object();
+
+	for (size_t i = 0; i < f->n_vars; i++)
+		add_str(vars, f->vars[i].name, f->vars[i].value);
+	json_object_object_add(o, "vars", vars);
+	if (f->vars_truncated)
+		json_object_object_add(o, "vars_truncated", json_object_new_boolean(1));
+}
+
+/* The native keys beyond the Python SDK's frame: present when they say
+ * something, always of one type. */
+static void add_native(struct json_object *o, const struct sym_frame *f)
+{
+	if (known(f->symbol) && known(f->function) && strcmp(f->symbol, f->function) != 0)
+		add_str(o, "symbol", f->symbol);
+	if (known(f->filename) && f->colno > 0)
+		json_object_object_add(o, "colno", json_object_new_int(f->colno));
+	if (known(f->module)) {
 		add_str(o, "module", f->module);
 		add_hex(o, "module_offset", f->module_offset);
 	}
@@ -255,6 +305,16 @@ static struct json_object *frame_json(const struct sym_frame *f)
 		json_object_object_add(o, "tail_call", json_object_new_boolean(1));
 	if (f->from_symtab)
 		json_object_object_add(o, "symbol_only", json_object_new_boolean(1));
+}
+
+static struct json_object *frame_json(const struct sym_frame *f)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_location(o, f);
+	add_source(o, f);
+	add_vars(o, f);
+	add_native(o, f);
 	return o;
 }
 
@@ -268,12 +328,16 @@ static struct json_object *stacktrace_json(const struct symbolized *sym)
 	return arr;
 }
 
+/* chain_type is the one key that may be null: the Python SDK sends None
+ * for the outermost exception (its docs' event shape), and the ingest
+ * takes that. */
 static void add_chained(struct json_object *arr, const char *type, const char *value,
 		struct json_object *stack, const char *chain_type)
 {
 	struct json_object *ex = json_object_new_object();
 
-	add_str(ex, "type", type);
+	/* an unnamed one is "error", as the API names an unnamed error */
+	add_str(ex, "type", known(type) ? type : "error");
 	add_str(ex, "value", value);
 	json_object_object_add(ex, "stacktrace", stack);
 	json_object_object_add(ex, "chain_type",
@@ -351,7 +415,7 @@ static struct json_object *thread_context(const struct capture *cap)
 static const char *crash_function(const struct symbolized *sym, bool in_app)
 {
 	for (size_t i = 0; i < sym->n_frames; i++)
-		if (!in_app || sym->frames[i].in_app)
+		if (!in_app || frame_in_app(&sym->frames[i]))
 			return sym->frames[i].function;
 	return NULL;
 }
@@ -385,14 +449,7 @@ static struct json_object *brief_frames(const struct sym_frame *frames, size_t n
 	for (size_t i = n; i-- > 0;) {
 		const struct sym_frame *f = &frames[i];
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "function",
-				f->function ? json_object_new_string(f->function) : NULL);
-		if (f->filename) {
-			add_str(o, "filename", f->filename);
-			json_object_object_add(o, "lineno", json_object_new_int(f->lineno));
-		}
-		json_object_object_add(o, "in_app", json_object_new_boolean(f->in_app));
-		add_hex(o, "instruction_addr", f->pc);
+		add_location(o, f);
 		json_object_array_add(arr, o);
 	}
 	return arr;

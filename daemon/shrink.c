@@ -9,7 +9,6 @@
  * a real serialization at the end of each pass.
  */
 #include <stdbool.h>
-#include <string.h>
 
 #include "shrink.h"
 
@@ -38,18 +37,31 @@ static void measure(struct shrink *s)
 	s->size = json_len(s->ev);
 }
 
-static size_t drop_key(struct json_object *o, const char *key)
+static struct json_object *empty_like(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_array))
+		return json_object_new_array();
+	if (json_object_is_type(v, json_type_object))
+		return json_object_new_object();
+	return json_object_new_string("");
+}
+
+/* Emptied, not removed: the ingest answers 422 to a frame without its
+ * vars or source keys.  Returns the bytes freed. */
+static size_t empty_key(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(o, key, &v))
 		return 0;
-	size_t len = json_len(v) + strlen(key) + 4;
-	json_object_object_del(o, key);
-	return len;
+	size_t before = json_len(v);
+	struct json_object *empty = empty_like(v);
+	size_t after = json_len(empty);
+	json_object_object_add(o, key, empty);	/* frees the old value */
+	return before > after ? before - after : 0;
 }
 
-/* Remove `key` from frame i of every stack; true if anything went. */
+/* Empty `key` in frame i of every stack; true if anything went. */
 static bool drop_frame_key(struct shrink *s, size_t i, const char *key)
 {
 	size_t freed = 0;
@@ -57,7 +69,7 @@ static bool drop_frame_key(struct shrink *s, size_t i, const char *key)
 	for (size_t k = 0; k < s->n_stacks; k++) {
 		struct json_object *f = json_object_array_get_idx(s->stacks[k], i);
 		if (f)
-			freed += drop_key(f, key);
+			freed += empty_key(f, key);
 	}
 	s->size = freed > s->size ? 0 : s->size - freed;
 	return freed > 0;

@@ -2,7 +2,9 @@
  * shim.c - the crash handler preloaded into the program (libbooboo-shim.so).
  *
  * At load: read the environment once, prepare the daemon's address, install
- * handlers for the fatal signals on an alternate stack.  In the handler:
+ * handlers for the fatal signals on an alternate stack.  The environment is
+ * read with secure_getenv: a setuid or setgid program (AT_SECURE) ignores
+ * BOOBOO_*, so its caller cannot choose where its crash record goes.  In the handler:
  * only async-signal-safe system calls, no malloc, stdio, locks or dlsym.  It
  * fills one static record, sends it with the process's own /proc/self/mem
  * and /proc/self/maps descriptors, waits a bounded time for the daemon's
@@ -51,7 +53,7 @@ static atomic_int crashing;
 
 static void copy_env(char *dst, size_t cap, const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = secure_getenv(name);
 
 	if (!v)
 		return;
@@ -78,7 +80,7 @@ static int parse_ms(const char *s, int fallback)
 
 static int prepare_address(void)
 {
-	const char *path = getenv("BOOBOO_SOCKET");
+	const char *path = secure_getenv("BOOBOO_SOCKET");
 	size_t n;
 
 	if (!path || !*path)
@@ -124,12 +126,12 @@ static void install_handlers(void)
 __attribute__((constructor))
 static void shim_init(void)
 {
-	if (getenv("BOOBOO_DISABLE"))
+	if (secure_getenv("BOOBOO_DISABLE"))
 		return;
 	if (prepare_address() != 0)
 		return;
 	shim_api_init();
-	shim_load.hold_ms = parse_ms(getenv("BOOBOO_HOLD_TIMEOUT_MS"), DEFAULT_HOLD_MS);
+	shim_load.hold_ms = parse_ms(secure_getenv("BOOBOO_HOLD_TIMEOUT_MS"), DEFAULT_HOLD_MS);
 	copy_env(shim_load.environment, sizeof(shim_load.environment), "BOOBOO_ENVIRONMENT");
 	copy_env(shim_load.release, sizeof(shim_load.release), "BOOBOO_RELEASE");
 	copy_env(shim_load.tags, sizeof(shim_load.tags), "BOOBOO_TAGS");

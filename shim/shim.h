@@ -45,8 +45,9 @@ void *shim_altstack_setup(void);
 void shim_altstack_teardown(void *stack);
 
 /* transport.c: send one record and wait (at most shim_load.hold_ms) for the
- * ack.  With pass_fds the process's /proc/self/mem and maps go along.
- * Returns 0 when the daemon acknowledged, -1 otherwise. */
+ * ack.  With pass_fds the process's /proc/self/mem and maps go along.  Only
+ * to a listener running as root or as our effective uid: to any other,
+ * nothing is sent.  Returns 0 when the daemon acknowledged, -1 otherwise. */
 int shim_transport_send(const struct bb_record *rec, bool pass_fds);
 long shim_now_ms(void);
 

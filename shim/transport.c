@@ -2,9 +2,14 @@
  * transport.c - one record to the daemon, one ack back, in bounded time.
  *
  * Used from the crash handler, so only async-signal-safe system calls:
- * socket, connect, open, sendmsg, poll, recv, close.  The socket is
- * non-blocking: no daemon (ENOENT, ECONNREFUSED) or a full backlog
- * (EAGAIN) costs one failed connect and the caller goes on at once.
+ * socket, connect, getsockopt, geteuid, open, sendmsg, poll, recv, close.
+ * The socket is non-blocking: no daemon (ENOENT, ECONNREFUSED) or a full
+ * backlog (EAGAIN) costs one failed connect and the caller goes on at once.
+ *
+ * The record holds the program's data and the descriptors open its whole
+ * memory, so they go only to a listener the kernel says runs as root or
+ * as this process's effective user: anyone else who could bind the socket
+ * path gets a connection and nothing on it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,29 +77,35 @@ static int wait_for_ack(int sock)
 	}
 }
 
-static void allow_daemon_ptrace(int sock)
+/* SO_PEERCRED is the kernel's word on who listens, fixed when it called
+ * listen(): what it claims on the socket counts for nothing. */
+static bool trusted_peer(int sock, pid_t *pid)
 {
 	struct ucred peer;
 	socklen_t len = sizeof(peer);
 
-	/* Under Yama ptrace_scope=1 the daemon may then stop and read the
-	 * other threads; SO_PEERCRED is the kernel's word on who it is. */
-	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0 && peer.pid > 0)
-		prctl(PR_SET_PTRACER, (unsigned long)peer.pid, 0, 0, 0);
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || len != sizeof(peer))
+		return false;
+	*pid = peer.pid;
+	return peer.uid == 0 || peer.uid == geteuid();
 }
 
 int shim_transport_send(const struct bb_record *rec, bool pass_fds)
 {
 	int memfd = -1, mapsfd = -1, rc = -1;
+	pid_t peer = 0;
 	int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (sock < 0)
 		return -1;
 	if (connect(sock, (const struct sockaddr *)&shim_load.daemon_addr,
-		    shim_load.daemon_addr_len) != 0)
+		    shim_load.daemon_addr_len) != 0 || !trusted_peer(sock, &peer))
 		goto out;
 	if (pass_fds) {
-		allow_daemon_ptrace(sock);
+		/* Under Yama ptrace_scope=1 the daemon may then stop and read
+		 * the other threads. */
+		if (peer > 0)
+			prctl(PR_SET_PTRACER, (unsigned long)peer, 0, 0, 0);
 		/* Opened now, not at load: after a fork, a descriptor opened by
 		 * the parent would still show the parent's memory. */
 		memfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);

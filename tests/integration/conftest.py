@@ -24,6 +24,7 @@ CLI = os.path.join(BUILD, "daemon", "booboo")
 PROGRAMS = os.path.join(HERE, "programs")
 
 sys.path.insert(0, HERE)
+from event_check import check_event, check_spools  # noqa: E402
 from ingest_server import Ingest  # noqa: E402
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
@@ -119,6 +120,15 @@ def ingest():
     srv = Ingest().start()
     yield srv
     srv.stop()
+    assert not srv.invalid, "the ingest answered 422 to:\n" + "\n".join(srv.invalid)
+
+
+@pytest.fixture(autouse=True)
+def events_match_schema(tmp_path):
+    """Every event any test leaves in a spool under its tmp_path, however
+    the test read it (or did not), matches event_schema.json."""
+    yield
+    check_spools(tmp_path)
 
 
 def free_port():
@@ -195,6 +205,7 @@ class Daemon:
             for p in self.event_files(st):
                 with open(p) as f:
                     out.append(json.load(f))
+                check_event(out[-1], p)
         return out
 
     def wait_event(self, pred=lambda e: True, timeout=15, state=None):
@@ -358,5 +369,5 @@ def base_function(name):
 
 
 def top_app_frame(event):
-    app = [f for f in event["stacktrace"] if f.get("in_app") and f.get("filename")]
+    app = [f for f in event["stacktrace"] if f["in_app"] and f["lineno"]]
     return app[-1] if app else None

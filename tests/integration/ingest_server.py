@@ -11,6 +11,8 @@ import socket
 import threading
 import time
 
+from event_check import schema_errors
+
 # A scripted answer that closes the connection without any response: to the
 # client it is a network error, like a server crashing mid-request.
 DROP = "drop"
@@ -39,6 +41,7 @@ class Ingest:
 
     def __init__(self, port=0, default=(200, {}, {"ok": True})):
         self.requests = []
+        self.invalid = []   # events answered 422: what was wrong with each
         self.responses = []
         self.default = default
         self.lock = threading.Lock()
@@ -65,8 +68,13 @@ class Ingest:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = None
+                errors = ingest.typing_errors(body)
                 with ingest.lock:
-                    answer = ingest.responses.pop(0) if ingest.responses else ingest.default
+                    if errors:
+                        answer = (422, {}, {"detail": errors})
+                        ingest.invalid.append("\n  ".join([self.path, *errors]))
+                    else:
+                        answer = ingest.responses.pop(0) if ingest.responses else ingest.default
                     ingest.requests.append({
                         "method": self.command, "path": self.path,
                         "headers": Headers(self.headers.items()), "body": body, "raw": raw,
@@ -123,6 +131,15 @@ class Ingest:
                 if isinstance(r, int):
                     r = (r, {}, {"detail": f"status {r}"})
                 self.responses.append(r)
+
+    @classmethod
+    def typing_errors(cls, body):
+        """As booboo's ingest: an event with a field missing, null or of
+        another type than the Python SDK's is answered 422 (the schema's
+        error paths, in place of its scripted answer)."""
+        if not isinstance(body, dict) or cls._is_handshake({"body": body}):
+            return []
+        return schema_errors(body)
 
     @staticmethod
     def _is_handshake(r):

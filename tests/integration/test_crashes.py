@@ -400,4 +400,4 @@ def test_rust_panic_with_panic_abort(tmp_path, daemon):
     assert app[-2:] == ["rust_panic::main", "rust_panic::parse_amount"], app
     # std's frames (rustup's /rustc/..., Debian's /usr/src/rustc-...) are not the app's
     assert all(f["filename"].startswith(PROGRAMS) for f in ev["stacktrace"]
-               if f["in_app"] and f.get("filename")), ev["stacktrace"]
+               if f["in_app"] and f["lineno"]), ev["stacktrace"]

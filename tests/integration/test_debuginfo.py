@@ -87,11 +87,11 @@ def check_frames_equal_gdb(ev, stripped, full):
     want, out = gdb_app_frames(full)
     frames = our_app_frames(ev, stripped)
     assert frames, f"no frame in {stripped}: {ev['stacktrace']}"
-    ours = [(base_function(f["function"]), os.path.basename(f.get("filename") or ""),
-             f.get("lineno")) for f in frames if f.get("function") != "_start"]
+    ours = [(base_function(f["function"]), os.path.basename(f["filename"]), f["lineno"])
+            for f in frames if f["function"] != "_start"]
     assert ours == want, (ours, out)
     for f in frames:
-        if f.get("function") != "_start":
+        if f["function"] != "_start":
             # from DWARF, not merely the symbol table; the source is there too
             assert not f.get("symbol_only"), f
             assert f["filename"] == os.path.join(PROGRAMS, SOURCE), f
@@ -193,7 +193,7 @@ def test_debug_info_installed_while_the_daemon_runs(tmp_path, daemon, build_id_i
     stripped = tmp_path / "app"
     strip_all(full, stripped)
     ev = crash(daemon, stripped, None)
-    assert [f.get("function") for f in our_app_frames(ev, stripped)][:3] == [None] * 3
+    assert [f["function"] for f in our_app_frames(ev, stripped)][:3] == ["??"] * 3
     build_id_install(tmp_path / "kept.dbg", build_id)
     ev = crash(daemon, stripped)
     check_frames_equal_gdb(ev, stripped, full)
@@ -247,10 +247,10 @@ def test_stale_debuglink_file_is_not_used(tmp_path, daemon):
     os.unlink(tmp_path / "app.debug")
     objcopy("--only-keep-debug", other, bindir / "app.debug")      # the stale one
     ev = crash(daemon, stripped, "price_order")
-    frames = [f for f in our_app_frames(ev, stripped) if f.get("function") != "_start"]
+    frames = [f for f in our_app_frames(ev, stripped) if f["function"] != "_start"]
     assert [f["function"] for f in frames] == ["price_order", "checkout", "main"], frames
     for f in frames:
-        assert "filename" not in f and "lineno" not in f, f
+        assert f["filename"] == str(stripped) and f["lineno"] == 0, f   # no line info
         assert f.get("symbol_only") is True, f
 
 
@@ -331,16 +331,17 @@ def symbol_at(funcs, off):
 
 
 def check_named_from(frames, funcs):
-    """Each frame is named by the ELF symbol covering its offset, or has no
-    name (never "??", never a neighbour's name) when no symbol covers it."""
+    """Each frame is named by the ELF symbol covering its offset, or is
+    gdb's "??" (never a neighbour's name) when no symbol covers it; without
+    line info its filename is its module and its lineno 0."""
     for i, f in enumerate(frames):
         off = int(f["module_offset"], 16)
         # a caller's pc is a return address: the call is the byte before
         want = symbol_at(funcs, off if i == 0 else off - 1)
-        assert f.get("function") == want, (f, want)
+        assert f["function"] == (want or "??"), (f, want)
         if want:
             assert f.get("symbol_only") is True, f
-        assert "filename" not in f and "lineno" not in f, f
+        assert f["filename"] == f["module"] and f["lineno"] == 0, f
 
 
 def test_no_debug_info_symtab_names_module_and_offset(tmp_path, daemon):
@@ -367,13 +368,13 @@ def test_no_debug_info_symtab_names_module_and_offset(tmp_path, daemon):
     assert gnames[:3] == ["price_order", "checkout", "main"], out
     # nothing that has a symbol is left unnamed, in any module
     for f in ev["stacktrace"]:
-        assert f.get("function") and f["function"] != "??", f
+        assert f["function"] != "??", f
 
 
 def test_no_symtab_dynamic_symbols_name_what_they_can(tmp_path, daemon):
     """strip --strip-all of a -rdynamic program: main and checkout are still
     in .dynsym and must be named from it; the static price_order has no
-    symbol left, so it has no name, but its module and offset are there."""
+    symbol left, so it is gdb's "??", with its module and offset."""
     full = tmp_path / "full"
     compile_app(full, flags=("-O0", "-rdynamic"))
     prog = tmp_path / "app"
@@ -385,8 +386,8 @@ def test_no_symtab_dynamic_symbols_name_what_they_can(tmp_path, daemon):
     frames = our_app_frames(ev, prog)
     assert len(frames) >= 3, ev["stacktrace"]
     check_named_from(frames[:3], dyn)
-    assert [f.get("function") for f in frames[:3]] == [None, "checkout", "main"], frames
+    assert [f["function"] for f in frames[:3]] == ["??", "checkout", "main"], frames
     # the unnamed frame's offset is inside price_order of the unstripped twin
     assert symbol_at(elf_functions(full), int(frames[0]["module_offset"], 16)) == "price_order"
-    for f in ev["stacktrace"]:
-        assert f.get("function") != "??", f
+    # only that one: every other frame, in any module, has a name
+    assert [f for f in ev["stacktrace"] if f["function"] == "??"] == [frames[0]], ev["stacktrace"]

@@ -78,3 +78,13 @@ def test_readme_demo_command_shows_a_report(tmp_path):
     assert re.search(r"^SIGSEGV: invalid read at 0x\w+ \(address not mapped\) in \w+", out, re.M), out
     assert "Stack (most recent call first):" in out and "checkout.c:" in out, out
     assert "release      demo@1.0" in out and "environment  demo" in out, out
+
+
+def test_readme_names_every_frame_key_of_the_schema():
+    """The README's "The event" says what a frame carries: every key of the
+    schema's frame."""
+    from event_check import SCHEMA
+    section = README.split("## The event", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(\w+)`", section))
+    keys = set(SCHEMA["$defs"]["frame"]["properties"])
+    assert keys <= named, keys - named

@@ -50,7 +50,7 @@ def check_api_events(d, pid, out):
                                       "username": "alice", "ip_address": "192.0.2.7"}
     assert err["tags"] == {"shard": "eu-1", "runtime": "native"}
     assert err["request"] == {"method": "POST", "url": "/checkout?iban=DE89370400440532013000"}
-    app = [f for f in err["stacktrace"] if f["in_app"] and f.get("filename")]
+    app = [f for f in err["stacktrace"] if f["in_app"] and f["lineno"]]
     assert [base_function(f["function"]) for f in app][-2:] == ["main", "handle_checkout"]
     assert not any("booboo_capture_error" in (f["function"] or "") for f in err["stacktrace"])
     assert app[-1]["vars"]["iban"].endswith('"DE89370400440532013000"')

@@ -80,9 +80,13 @@ static void vars_go_first_outer_frames_first(void **state)
 	assert_int_equal(json_object_array_length(st), 40);
 	first = json_object_array_get_idx(st, 0);
 	last = json_object_array_get_idx(st, 39);
-	assert_false(json_object_object_get_ex(first, "vars", &v));	/* outermost lost its vars */
+	/* the outermost lost its vars, emptied: the key stays, as the ingest wants */
+	assert_true(json_object_object_get_ex(first, "vars", &v));
+	assert_int_equal(json_object_object_length(v), 0);
 	assert_true(json_object_object_get_ex(last, "vars", &v));	/* the crash site kept them */
+	assert_int_equal(json_object_object_length(v), 1);
 	assert_true(json_object_object_get_ex(last, "pre_context", &v));
+	assert_int_equal(json_object_array_length(v), 1);
 	assert_true(truncation(ev, "frames_without_vars") > 0);
 	assert_int_equal(truncation(ev, "frames_removed"), 0);
 	json_object_put(ev);
@@ -102,6 +106,11 @@ static void then_source_then_frames(void **state)
 	assert_string_equal(json_object_get_string(name), "fn0");	/* outermost kept */
 	json_object_object_get_ex(fl, "function", &name);
 	assert_string_equal(json_object_get_string(name), "fn399");	/* crash site kept */
+	/* an outer frame's source is emptied, its keys kept */
+	json_object_object_get_ex(f0, "context_line", &name);
+	assert_string_equal(json_object_get_string(name), "");
+	json_object_object_get_ex(f0, "pre_context", &name);
+	assert_int_equal(json_object_array_length(name), 0);
 	json_object_put(ev);
 }
 
