@@ -29,6 +29,10 @@
  * and a frame's (gcc's expressions take a handful each). */
 #define VAR_EXPR_OPS 4096
 #define FRAME_EXPR_OPS 65536
+/* A report's frames together (up to CAPTURE_MAX_FRAMES of them, crafted
+ * alike): a render unit takes ~0.3 us, so at most ~1 s of a worker. */
+#define REPORT_EXPR_OPS (1024 * 1024)
+#define REPORT_RENDER_WORK (3 * 1024 * 1024)
 
 /* What a frame may still spend; shared with the frames that entry values
  * look into on its behalf. */
@@ -533,13 +537,37 @@ static Dwarf_Attribute *owner_frame_base(struct symbolized *sym, size_t i, Dwarf
  * <optimized out>, as gdb shows it. */
 static const struct capture_frame no_registers;
 
+static unsigned long at_most(unsigned long a, unsigned long b)
+{
+	return a < b ? a : b;
+}
+
+/* A frame's share of what the report may still spend. */
+static struct frame_budget frame_share(const struct frame_budget *report)
+{
+	return (struct frame_budget){
+		.expr_ops = at_most(FRAME_EXPR_OPS, report->expr_ops),
+		.render_work = at_most(RENDER_WORK_PER_FRAME, report->render_work),
+	};
+}
+
+static void frame_spent(struct frame_budget *report, const struct frame_budget *given,
+		const struct frame_budget *left)
+{
+	report->expr_ops -= given->expr_ops - left->expr_ops;
+	report->render_work -= given->render_work - left->render_work;
+}
+
 void locals_enrich(struct symbolized *sym, const struct capture *cap,
 		const struct bb_config *cfg)
 {
+	struct frame_budget report = { .expr_ops = REPORT_EXPR_OPS,
+				       .render_work = REPORT_RENDER_WORK };
+
 	for (size_t i = 0; i < sym->n_frames; i++) {
 		struct sym_frame *f = &sym->frames[i];
-		struct frame_budget budget = { .expr_ops = FRAME_EXPR_OPS,
-					       .render_work = RENDER_WORK_PER_FRAME };
+		const struct frame_budget given = frame_share(&report);
+		struct frame_budget budget = given;
 		struct frame_ctx fc = { .cap = cap, .dwfl = sym->dwfl, .sym = sym, .sym_index = i,
 					.budget = &budget };
 		if (!f->has_scope || f->capture_index >= cap->n_frames)
@@ -557,5 +585,6 @@ void locals_enrich(struct symbolized *sym, const struct capture *cap,
 		struct collect c = { .fc = &fc, .cfg = cfg, .frame = f };
 		add_params(&c, &f->scope);
 		walk_locals(&c, &f->scope);
+		frame_spent(&report, &given, &budget);
 	}
 }

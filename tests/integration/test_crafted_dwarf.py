@@ -115,14 +115,26 @@ def huge_array(types):
     return in_area("huge", a)
 
 
-def cube(types):
+def cube_type(types):
     # 2^61 + 1 elements of 8 bytes make 8 bytes (mod 2^64): three levels
     # of arrays over the same zeros, 200 x 200 x 200 equal elements
     a1 = array_of(types["long"], 2**61)
     a2 = array_of(a1, 2**61)
     a3 = array_of(a2, 2**61)
     types.update(a1=a1, a2=a2, a3=a3)
-    return in_area("cube", a3, 64)
+    return a3
+
+
+def cube(types):
+    return in_area("cube", cube_type(types), 64)
+
+
+CUBES = 12
+
+
+def many_cubes(types):
+    a3 = cube_type(types)
+    return [in_area(f"cube{i}", a3, 64) for i in range(CUBES)]
 
 
 def self_array(types):
@@ -172,8 +184,10 @@ def crafted(tmp_path_factory):
 
     def build(attack):
         if attack not in cache:
-            cache[attack] = dc.build(SOURCE, FUNCTION, lambda types: [attack(types)],
-                                     str(out / attack.__name__))
+            def variables(types):
+                made = attack(types)
+                return made if isinstance(made, list) else [made]
+            cache[attack] = dc.build(SOURCE, FUNCTION, variables, str(out / attack.__name__))
         return cache[attack]
     return build
 
@@ -201,6 +215,22 @@ def test_crafted_dwarf_gives_a_bounded_report_and_the_daemon_serves_on(attack, c
     # and a sound crash right after is reported in full
     _, pid2 = run_shim(programs.build("crash_null.c"), sock=daemon.socket)
     assert daemon.event_for_pid(pid2)["stacktrace"][-1]["function"] == "credit"
+    assert daemon.alive()
+
+
+def test_a_frame_of_costly_variables_is_bounded_as_a_whole(crafted, daemon):
+    """Each cube takes its value's whole budget; the frame's runs out
+    after four: the rest show "...", and the report still comes at once."""
+    started = time.monotonic()
+    res, pid = run_shim(crafted(many_cubes), sock=daemon.socket)
+    assert res.returncode == -signal.SIGSEGV, res.stderr
+    ev = daemon.event_for_pid(pid, timeout=REPORT_SECONDS)
+    assert time.monotonic() - started < REPORT_SECONDS
+    values = crash_frame(ev)["vars"]
+    cubes = [values[f"cube{i}"] for i in range(CUBES)]
+    assert all(bounded(v) for v in cubes), cubes
+    assert cubes[0].startswith("{{{0 <repeats 200 times>...}"), cubes[0]
+    assert cubes[-1] == "...", cubes
     assert daemon.alive()
 
 
