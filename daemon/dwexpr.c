@@ -315,7 +315,10 @@ static size_t op_at(const Dwarf_Op *ops, size_t nops, Dwarf_Word offset)
 	return nops;
 }
 
-/* skip and bra: a 2-byte signed displacement from the end of the 3-byte op. */
+/* skip and bra: a 2-byte signed displacement from the end of the 3-byte
+ * op, to the start of an op or to the end of the expression.  Dwarf_Op
+ * does not say where the last op ends: any target past its start ends
+ * the evaluation, which is where a valid branch there goes. */
 static enum dwexpr_status do_jump(struct machine *m, const Dwarf_Op *op, size_t *next)
 {
 	uint64_t cond = 1;
@@ -325,10 +328,15 @@ static enum dwexpr_status do_jump(struct machine *m, const Dwarf_Op *op, size_t 
 		return st;
 	if (!cond)
 		return DWEXPR_OK;
-	size_t to = op_at(m->ops, m->nops, op->offset + 3 + (Dwarf_Word)(int64_t)(int16_t)op->number);
-	if (to == m->nops)
+	int64_t to = (int64_t)op->offset + 3 + (int16_t)op->number;
+	if (to > (int64_t)m->ops[m->nops - 1].offset) {
+		*next = m->nops;
+		return DWEXPR_OK;
+	}
+	size_t i = to < 0 ? m->nops : op_at(m->ops, m->nops, (Dwarf_Word)to);
+	if (i == m->nops)
 		return DWEXPR_BAD_BRANCH;
-	*next = to;
+	*next = i;
 	return DWEXPR_OK;
 }
 

@@ -216,8 +216,13 @@ static void branches(void **state)
 	assert_int_equal(status_of(spin, 3), DWEXPR_TOO_LONG);
 	Dwarf_Op forever[] = { OPN(DW_OP_skip, -3) };		/* to its own start */
 	assert_int_equal(status_of(forever, 1), DWEXPR_TOO_LONG);
-	Dwarf_Op out_of_range[] = { OPN(DW_OP_skip, 100), OP(DW_OP_lit1) };
-	assert_int_equal(status_of(out_of_range, 2), DWEXPR_BAD_BRANCH);
+	/* past the last op: the end of the expression (lit1 skipped) */
+	struct fake f = { { 0 }, 0 };
+	struct dwexpr_loc l;
+	Dwarf_Op to_end[] = { OP(DW_OP_lit2), OPN(DW_OP_skip, 100), OP(DW_OP_lit1) };
+	assert_int_equal(run(&f, to_end, 3, &l), DWEXPR_OK);
+	assert_int_equal(l.kind, DWEXPR_MEMORY);
+	assert_int_equal(l.addr, 2);
 	Dwarf_Op backwards[] = { OPN(DW_OP_skip, -32768) };
 	assert_int_equal(status_of(backwards, 1), DWEXPR_BAD_BRANCH);
 	Dwarf_Op mid_op[] = { OPN(DW_OP_skip, 1), OPN(DW_OP_skip, 0), OP(DW_OP_lit1) };	/* into an op */
