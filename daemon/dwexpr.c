@@ -98,6 +98,7 @@ static enum dwexpr_status binary(uint8_t atom, uint64_t a, uint64_t b, uint64_t 
 	return DWEXPR_OK;
 }
 
+/* An op binary() carries out: 0 and 1 are operands every one of them takes. */
 static bool is_binary(uint8_t atom)
 {
 	uint64_t r;
