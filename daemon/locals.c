@@ -1,13 +1,14 @@
 /*
  * locals.c - where each local variable lives, and what it holds.
  *
- * libdw has no public DWARF expression evaluator, so this is a small stack
- * machine over the ops gcc emits: fbreg (frame base = the CFA), breg/reg,
- * addr (+ the module's bias), piece, stack_value, implicit_value, the
- * arithmetic, and deref from the memory copy.  Registers come from the
- * unwinder per frame; a register it does not know (caller-saved ones in
- * outer frames) makes the variable <optimized out>, as gdb would say,
- * never a made-up value.
+ * The location expressions run on dwexpr.c's stack machine in this
+ * frame: fbreg (frame base = the CFA), breg/reg, addr (+ the module's
+ * bias), entry values from the caller's call sites, deref from the memory
+ * copy.  Registers come from the unwinder per frame; a register it does
+ * not know (caller-saved ones in outer frames) makes the variable
+ * <optimized out>, as gdb would say, never a made-up value.  The DWARF
+ * is the crashing user's to write: each variable and each frame gets a
+ * bounded share of expression steps and rendering work.
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -17,22 +18,28 @@
 #include <string.h>
 
 #include "callsite.h"
+#include "dwexpr.h"
 #include "locals.h"
 #include "names.h"
 #include "render.h"
 #include "scrub.h"
 #include "symcache.h"
 
-#define STACK_MAX 64
-#define LOC_BYTES 64
+/* Expression steps, nested evaluations included: a variable's at most,
+ * and a frame's (gcc's expressions take a handful each). */
+#define VAR_EXPR_OPS 4096
+#define FRAME_EXPR_OPS 65536
+/* A report's frames together (up to CAPTURE_MAX_FRAMES of them, crafted
+ * alike): a render unit takes ~0.3 us, so at most ~1 s of a worker. */
+#define REPORT_EXPR_OPS (1024 * 1024)
+#define REPORT_RENDER_WORK (3 * 1024 * 1024)
 
-enum loc_kind { LOC_NONE, LOC_MEMORY, LOC_VALUE };
-
-struct loc {
-	enum loc_kind kind;
-	uint64_t addr;
-	unsigned char bytes[LOC_BYTES];
-	size_t len;
+/* What a frame may still spend; shared with the frames that entry values
+ * look into on its behalf. */
+struct frame_budget {
+	unsigned long expr_ops;		/* the frame's */
+	unsigned long var_ops;		/* the variable being evaluated's */
+	unsigned long render_work;	/* see render.h */
 };
 
 struct frame_ctx {
@@ -47,6 +54,7 @@ struct frame_ctx {
 	Dwarf_Addr bias;
 	uint64_t cfa;
 	bool has_cfa;
+	struct frame_budget *budget;
 };
 
 static bool mem_read(void *arg, uint64_t addr, void *buf, size_t len)
@@ -84,38 +92,65 @@ static bool symbol_name(void *arg, uint64_t addr, char *out, size_t outlen)
 	return true;
 }
 
-static bool reg(const struct frame_ctx *fc, unsigned n, uint64_t *v)
+static bool reg(void *arg, unsigned n, uint64_t *v)
 {
+	const struct frame_ctx *fc = arg;
+
 	if (n >= BB_NREGS || !(fc->cf->regs_known & (1u << n)))
 		return false;
 	*v = fc->cf->regs[n];
 	return true;
 }
 
-/* ---- the stack machine ------------------------------------------------------ */
-
-static bool eval(const struct frame_ctx *fc, Dwarf_Attribute *attr, const Dwarf_Op *ops,
-		size_t nops, int depth, struct loc *out);
-
-static bool frame_base(const struct frame_ctx *fc, int depth, uint64_t *fb)
+static bool cfa(void *arg, uint64_t *v)
 {
+	const struct frame_ctx *fc = arg;
+
+	*v = fc->cfa;
+	return fc->has_cfa;
+}
+
+/* ---- expressions in this frame ------------------------------------------------ */
+
+static bool frame_base(void *arg, int depth, uint64_t *fb);
+static bool entry_value(void *arg, unsigned regno, int depth, uint64_t *out);
+
+static enum dwexpr_status eval(const struct frame_ctx *fc, Dwarf_Attribute *attr,
+		const Dwarf_Op *ops, size_t nops, int depth, struct dwexpr_loc *out)
+{
+	struct dwexpr_env env = {
+		.reg = reg, .read = mem_read, .frame_base = frame_base, .cfa = cfa,
+		.entry_value = entry_value, .arg = (void *)fc, .bias = fc->bias,
+		.ops_left = &fc->budget->var_ops,
+	};
+
+	return dwexpr_eval(&env, attr, ops, nops, depth, out);
+}
+
+/* A variable's own location, within its share of the frame's steps. */
+static enum dwexpr_status eval_var(const struct frame_ctx *fc, Dwarf_Attribute *attr,
+		const Dwarf_Op *ops, size_t nops, struct dwexpr_loc *out)
+{
+	struct frame_budget *b = fc->budget;
+
+	b->var_ops = b->expr_ops < VAR_EXPR_OPS ? b->expr_ops : VAR_EXPR_OPS;
+	unsigned long start = b->var_ops;
+	enum dwexpr_status st = eval(fc, attr, ops, nops, 0, out);
+	b->expr_ops -= start - b->var_ops;
+	return st;
+}
+
+static bool frame_base(void *arg, int depth, uint64_t *fb)
+{
+	const struct frame_ctx *fc = arg;
 	Dwarf_Op *ops;
 	size_t nops;
-	struct loc l;
+	struct dwexpr_loc l;
 
-	if (!fc->frame_base || depth > 2 ||
-	    dwarf_getlocation_addr(fc->frame_base, fc->dwarf_pc, &ops, &nops, 1) <= 0 ||
-	    !eval(fc, fc->frame_base, ops, nops, depth + 1, &l))
-		return false;
-	if (l.kind == LOC_MEMORY) {
-		*fb = l.addr;
-		return true;
-	}
-	if (l.kind == LOC_VALUE && l.len >= 8) {	/* DW_OP_regN: the register's value */
-		memcpy(fb, l.bytes, 8);
-		return true;
-	}
-	return false;
+	/* DW_OP_regN gives the register's value: the base itself */
+	return fc->frame_base &&
+	       dwarf_getlocation_addr(fc->frame_base, fc->dwarf_pc, &ops, &nops, 1) > 0 &&
+	       eval(fc, fc->frame_base, ops, nops, depth, &l) == DWEXPR_OK && dwexpr_word(&l, fb);
 }
 
 static bool frame_cfa(const struct capture *cap, const struct sym_frame *f, uint64_t *cfa);
@@ -134,14 +169,33 @@ static size_t caller_frame(const struct symbolized *sym, size_t i)
 	return found;
 }
 
+/* Is the call site parameter `param` the one for register regno? */
+static bool param_for_register(Dwarf_Die *param, unsigned regno)
+{
+	int tag = dwarf_tag(param);
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t nops;
+
+	if (tag != DW_TAG_call_site_parameter && tag != DW_TAG_GNU_call_site_parameter)
+		return false;
+	Dwarf_Attribute *loc = dwarf_attr(param, DW_AT_location, &a);
+	if (!loc || dwarf_getlocation(loc, &ops, &nops) != 0 || nops != 1)
+		return false;
+	return (ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31 &&
+		(unsigned)(ops[0].atom - DW_OP_reg0) == regno) ||
+	       (ops[0].atom == DW_OP_regx && ops[0].number == regno);
+}
+
 /* DW_OP_entry_value(DW_OP_regN): what register N held when the function
  * was entered, from the caller's call site parameters (as gdb's n@entry). */
-static bool entry_value(const struct frame_ctx *fc, unsigned regno, int depth, uint64_t *out)
+static bool entry_value(void *arg, unsigned regno, int depth, uint64_t *out)
 {
+	const struct frame_ctx *fc = arg;
 	struct symbolized *sym = fc->sym;
 	size_t gi;
 
-	if (!sym || depth > 2 || (gi = caller_frame(sym, fc->sym_index)) == sym->n_frames)
+	if (!sym || (gi = caller_frame(sym, fc->sym_index)) == sym->n_frames)
 		return false;
 	struct sym_frame *g = &sym->frames[gi];
 	Dwarf_Die site, param, callee, owner;
@@ -156,263 +210,25 @@ static bool entry_value(const struct frame_ctx *fc, unsigned regno, int depth, u
 		return false;
 	struct frame_ctx caller = { .cap = fc->cap, .dwfl = fc->dwfl, .sym = sym, .sym_index = gi,
 				    .cf = &fc->cap->frames[g->capture_index],
-				    .dwarf_pc = g->lookup_pc - g->bias, .bias = g->bias };
+				    .dwarf_pc = g->lookup_pc - g->bias, .bias = g->bias,
+				    .budget = fc->budget };
 	caller.has_cfa = frame_cfa(fc->cap, g, &caller.cfa);
 	caller.frame_base = owner_frame_base(sym, gi, &caller.fb_mem);
 	do {
-		int tag = dwarf_tag(&param);
-		Dwarf_Attribute a, va;
+		Dwarf_Attribute va;
 		Dwarf_Op *ops;
 		size_t nops;
-		if (tag != DW_TAG_call_site_parameter && tag != DW_TAG_GNU_call_site_parameter)
-			continue;
-		Dwarf_Attribute *loc = dwarf_attr(&param, DW_AT_location, &a);
-		if (!loc || dwarf_getlocation(loc, &ops, &nops) != 0 || nops != 1 ||
-		    !((ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31 &&
-		       (unsigned)(ops[0].atom - DW_OP_reg0) == regno) ||
-		      (ops[0].atom == DW_OP_regx && ops[0].number == regno)))
+		struct dwexpr_loc l;
+		if (!param_for_register(&param, regno))
 			continue;
 		Dwarf_Attribute *val = dwarf_attr(&param, DW_AT_call_value, &va);
 		if (!val)
 			val = dwarf_attr(&param, DW_AT_GNU_call_site_value, &va);
-		struct loc l;
-		if (!val || dwarf_getlocation(val, &ops, &nops) != 0 ||
-		    !eval(&caller, val, ops, nops, depth + 1, &l))
-			return false;
-		if (l.kind == LOC_MEMORY)	/* a value expression: the stack top is the value */
-			*out = l.addr;
-		else if (l.len >= 8)
-			memcpy(out, l.bytes, 8);
-		else
-			return false;
-		return true;
+		/* a value expression: a memory result is the stack top, the value */
+		return val && dwarf_getlocation(val, &ops, &nops) == 0 &&
+		       eval(&caller, val, ops, nops, depth, &l) == DWEXPR_OK && dwexpr_word(&l, out);
 	} while (dwarf_siblingof(&param, &param) == 0);
 	return false;
-}
-
-static size_t op_index(const Dwarf_Op *ops, size_t nops, Dwarf_Word offset)
-{
-	for (size_t i = 0; i < nops; i++)
-		if (ops[i].offset == offset)
-			return i;
-	return nops;
-}
-
-/* Append a piece of `size` bytes from the location just computed. */
-static bool add_piece(const struct frame_ctx *fc, struct loc *acc, const struct loc *piece,
-		uint64_t size)
-{
-	if (size > LOC_BYTES - acc->len || piece->kind == LOC_NONE)
-		return false;
-	if (piece->kind == LOC_MEMORY) {
-		if (!capture_read(fc->cap, piece->addr, acc->bytes + acc->len, size))
-			return false;
-	} else {
-		memset(acc->bytes + acc->len, 0, size);
-		memcpy(acc->bytes + acc->len, piece->bytes, piece->len < size ? piece->len : size);
-	}
-	acc->len += size;
-	acc->kind = LOC_VALUE;
-	return true;
-}
-
-static bool eval(const struct frame_ctx *fc, Dwarf_Attribute *attr, const Dwarf_Op *ops,
-		size_t nops, int depth, struct loc *out)
-{
-	uint64_t st[STACK_MAX], a, b;
-	size_t sp = 0, steps = 0;
-	struct loc cur = { .kind = LOC_NONE }, acc = { .kind = LOC_NONE };
-	bool pieces = false;
-
-#define PUSH(v) do { uint64_t pv_ = (v); if (sp == STACK_MAX) return false; st[sp++] = pv_; } while (0)
-#define POP(v) do { if (sp == 0) return false; (v) = st[--sp]; } while (0)
-	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < nops; i++) {
-		const Dwarf_Op *op = &ops[i];
-		uint8_t atom = op->atom;
-		if (++steps > 1000)	/* DW_OP_bra loops: bounded */
-			return false;
-		if (atom >= DW_OP_lit0 && atom <= DW_OP_lit31) {
-			PUSH(atom - DW_OP_lit0);
-		} else if (atom >= DW_OP_breg0 && atom <= DW_OP_breg31) {
-			if (!reg(fc, atom - DW_OP_breg0, &a))
-				return false;
-			PUSH(a + (uint64_t)(int64_t)op->number);
-		} else if (atom >= DW_OP_reg0 && atom <= DW_OP_reg31) {
-			if (!reg(fc, atom - DW_OP_reg0, &a))
-				return false;
-			cur.kind = LOC_VALUE;
-			memcpy(cur.bytes, &a, 8);
-			cur.len = 8;
-		} else switch (atom) {
-		case DW_OP_addr:
-			PUSH(op->number + fc->bias);
-			break;
-		case DW_OP_regx:
-			if (!reg(fc, (unsigned)op->number, &a))
-				return false;
-			cur.kind = LOC_VALUE;
-			memcpy(cur.bytes, &a, 8);
-			cur.len = 8;
-			break;
-		case DW_OP_bregx:
-			if (!reg(fc, (unsigned)op->number, &a))
-				return false;
-			PUSH(a + (uint64_t)(int64_t)op->number2);
-			break;
-		case DW_OP_fbreg:
-			if (!frame_base(fc, depth, &a))
-				return false;
-			PUSH(a + (uint64_t)(int64_t)op->number);
-			break;
-		case DW_OP_call_frame_cfa:
-			if (!fc->has_cfa)
-				return false;
-			PUSH(fc->cfa);
-			break;
-		case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
-		case DW_OP_constu:
-			PUSH(op->number);
-			break;
-		case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
-		case DW_OP_consts:
-			PUSH((uint64_t)(int64_t)op->number);
-			break;
-		case DW_OP_dup: POP(a); PUSH(a); PUSH(a); break;
-		case DW_OP_drop: POP(a); break;
-		case DW_OP_over: if (sp < 2) return false; PUSH(st[sp - 2]); break;
-		case DW_OP_pick: if (op->number >= sp) return false; PUSH(st[sp - 1 - op->number]); break;
-		case DW_OP_swap: POP(a); POP(b); PUSH(a); PUSH(b); break;
-		case DW_OP_rot: {
-			uint64_t c;
-			POP(a); POP(b); POP(c);
-			PUSH(a); PUSH(c); PUSH(b);
-			break;
-		}
-		case DW_OP_deref:
-		case DW_OP_deref_size: {
-			uint64_t v = 0, size = atom == DW_OP_deref ? 8 : op->number;
-			POP(a);
-			if (size > 8 || !capture_read(fc->cap, a, &v, size))
-				return false;
-			PUSH(v);
-			break;
-		}
-		case DW_OP_abs: POP(a); PUSH((int64_t)a < 0 ? -a : a); break;
-		case DW_OP_neg: POP(a); PUSH(-a); break;
-		case DW_OP_not: POP(a); PUSH(~a); break;
-		case DW_OP_plus_uconst: POP(a); PUSH(a + op->number); break;
-		case DW_OP_plus: POP(b); POP(a); PUSH(a + b); break;
-		case DW_OP_minus: POP(b); POP(a); PUSH(a - b); break;
-		case DW_OP_mul: POP(b); POP(a); PUSH(a * b); break;
-		case DW_OP_and: POP(b); POP(a); PUSH(a & b); break;
-		case DW_OP_or: POP(b); POP(a); PUSH(a | b); break;
-		case DW_OP_xor: POP(b); POP(a); PUSH(a ^ b); break;
-		case DW_OP_shl: POP(b); POP(a); PUSH(b < 64 ? a << b : 0); break;
-		case DW_OP_shr: POP(b); POP(a); PUSH(b < 64 ? a >> b : 0); break;
-		case DW_OP_shra: POP(b); POP(a); PUSH(b < 64 ? (uint64_t)((int64_t)a >> b) : 0); break;
-		case DW_OP_div:
-			POP(b); POP(a);
-			if (b == 0)
-				return false;
-			PUSH((uint64_t)((int64_t)a / (int64_t)b));
-			break;
-		case DW_OP_mod:
-			POP(b); POP(a);
-			if (b == 0)
-				return false;
-			PUSH(a % b);
-			break;
-		case DW_OP_eq: POP(b); POP(a); PUSH(a == b); break;
-		case DW_OP_ne: POP(b); POP(a); PUSH(a != b); break;
-		case DW_OP_lt: POP(b); POP(a); PUSH((int64_t)a < (int64_t)b); break;
-		case DW_OP_gt: POP(b); POP(a); PUSH((int64_t)a > (int64_t)b); break;
-		case DW_OP_le: POP(b); POP(a); PUSH((int64_t)a <= (int64_t)b); break;
-		case DW_OP_ge: POP(b); POP(a); PUSH((int64_t)a >= (int64_t)b); break;
-		case DW_OP_skip:
-			i = op_index(ops, nops, op->offset + 3 + (Dwarf_Word)(int64_t)(int16_t)op->number);
-			if (i == nops)
-				return false;
-			i--;
-			break;
-		case DW_OP_bra:
-			POP(a);
-			if (a) {
-				i = op_index(ops, nops, op->offset + 3 + (Dwarf_Word)(int64_t)(int16_t)op->number);
-				if (i == nops)
-					return false;
-				i--;
-			}
-			break;
-		case DW_OP_nop:
-			break;
-		case DW_OP_stack_value:
-			POP(a);
-			cur.kind = LOC_VALUE;
-			memcpy(cur.bytes, &a, 8);
-			cur.len = 8;
-			sp = 0;
-			break;
-		case DW_OP_implicit_value: {
-			Dwarf_Block block;
-			if (!attr || dwarf_getlocation_implicit_value(attr, op, &block) != 0 ||
-			    block.length > LOC_BYTES)
-				return false;
-			cur.kind = LOC_VALUE;
-			memcpy(cur.bytes, block.data, block.length);
-			cur.len = block.length;
-			break;
-		}
-		case DW_OP_piece:
-			if (cur.kind == LOC_NONE && sp) {
-				cur.kind = LOC_MEMORY;
-				cur.addr = st[--sp];
-			}
-			if (!add_piece(fc, &acc, &cur, op->number))
-				return false;
-			pieces = true;
-			cur.kind = LOC_NONE;
-			sp = 0;
-			break;
-		case DW_OP_entry_value:
-		case DW_OP_GNU_entry_value: {
-			Dwarf_Attribute sub;
-			Dwarf_Op *sops;
-			size_t snops;
-			unsigned r;
-			if (!attr || dwarf_getlocation_attr(attr, op, &sub) != 0 ||
-			    dwarf_getlocation(&sub, &sops, &snops) != 0 || snops != 1)
-				return false;
-			if (sops[0].atom >= DW_OP_reg0 && sops[0].atom <= DW_OP_reg31)
-				r = sops[0].atom - DW_OP_reg0;
-			else if (sops[0].atom == DW_OP_regx)
-				r = (unsigned)sops[0].number;
-			else
-				return false;
-			if (!entry_value(fc, r, depth, &a))
-				return false;
-			PUSH(a);
-			break;
-		}
-		default:	/* implicit_pointer, typed ops: not known here */
-			return false;
-		}
-	}
-#undef PUSH
-#undef POP
-	if (pieces) {
-		*out = acc;
-		return acc.kind != LOC_NONE;
-	}
-	if (cur.kind != LOC_NONE) {
-		*out = cur;
-		return true;
-	}
-	if (sp == 0)
-		return false;
-	out->kind = LOC_MEMORY;
-	out->addr = st[sp - 1];
-	return true;
 }
 
 /* ---- one variable ------------------------------------------------------------ */
@@ -438,14 +254,20 @@ static void const_value(Dwarf_Attribute *attr, struct render_value *v, unsigned 
 	}
 }
 
+static struct render_ctx render_ctx_of(const struct frame_ctx *fc)
+{
+	return (struct render_ctx){ .read = mem_read, .symbol = symbol_name, .arg = (void *)fc,
+				    .work = &fc->budget->render_work };
+}
+
 static void render_var(const struct frame_ctx *fc, Dwarf_Die *var, char *out, size_t outlen)
 {
 	Dwarf_Attribute attr_mem, *attr;
 	Dwarf_Die type_mem, *type;
 	struct render_value v = { 0 };
-	struct render_ctx rc = { mem_read, symbol_name, (void *)fc };
+	struct render_ctx rc = render_ctx_of(fc);
 	unsigned char buf[8];
-	struct loc l;
+	struct dwexpr_loc l;
 
 	type = dwarf_formref_die(dwarf_attr_integrate(var, DW_AT_type, &attr_mem), &type_mem);
 	if ((attr = dwarf_attr_integrate(var, DW_AT_const_value, &attr_mem)) != NULL) {
@@ -453,20 +275,19 @@ static void render_var(const struct frame_ctx *fc, Dwarf_Die *var, char *out, si
 	} else if ((attr = dwarf_attr(var, DW_AT_location, &attr_mem)) != NULL) {
 		Dwarf_Op *ops;
 		size_t nops;
+		enum dwexpr_status st = DWEXPR_UNAVAILABLE;
 		if (dwarf_getlocation_addr(attr, fc->dwarf_pc, &ops, &nops, 1) <= 0 || nops == 0 ||
-		    !eval(fc, attr, ops, nops, 0, &l)) {
-			snprintf(out, outlen, "<optimized out>");
+		    (st = eval_var(fc, attr, ops, nops, &l)) != DWEXPR_OK) {
+			snprintf(out, outlen, "%s", dwexpr_status_text(st));
 			return;
 		}
-		if (l.kind == LOC_MEMORY) {
+		if (l.kind == DWEXPR_MEMORY) {
 			v.in_memory = true;
 			v.addr = l.addr;
 		} else {
 			v.bytes = l.bytes;
 			v.len = l.len;
 		}
-		render_value(&rc, type, &v, out, outlen);
-		return;
 	} else {
 		snprintf(out, outlen, "<optimized out>");
 		return;
@@ -546,7 +367,7 @@ static void add_captures(struct collect *c, Dwarf_Die *closure_param)
 	Dwarf_Attribute a;
 	Dwarf_Op *ops;
 	size_t nops;
-	struct loc l;
+	struct dwexpr_loc l;
 	uint64_t obj = 0;
 	Dwarf_Die ptr_mem, cls, child, *ptr = dwarf_formref_die(dwarf_attr_integrate(closure_param,
 			DW_AT_type, &a), &ptr_mem);
@@ -557,13 +378,12 @@ static void add_captures(struct collect *c, Dwarf_Die *closure_param)
 		return;
 	Dwarf_Attribute *loc = dwarf_attr(closure_param, DW_AT_location, &a);
 	if (!loc || dwarf_getlocation_addr(loc, fc->dwarf_pc, &ops, &nops, 1) <= 0 ||
-	    !eval(fc, loc, ops, nops, 0, &l))
+	    eval_var(fc, loc, ops, nops, &l) != DWEXPR_OK)
 		return;
-	if (l.kind == LOC_MEMORY ? !capture_read(fc->cap, l.addr, &obj, 8) : l.len < 8)
+	/* the closure pointer: in memory, or the value itself */
+	if (l.kind == DWEXPR_MEMORY ? !capture_read(fc->cap, l.addr, &obj, 8) : !dwexpr_word(&l, &obj))
 		return;
-	if (l.kind == LOC_VALUE)
-		memcpy(&obj, l.bytes, 8);
-	struct render_ctx rc = { mem_read, symbol_name, (void *)fc };
+	struct render_ctx rc = render_ctx_of(fc);
 	do {
 		const char *name = dwarf_diename(&child);
 		Dwarf_Attribute ma;
@@ -717,12 +537,39 @@ static Dwarf_Attribute *owner_frame_base(struct symbolized *sym, size_t i, Dwarf
  * <optimized out>, as gdb shows it. */
 static const struct capture_frame no_registers;
 
+static unsigned long at_most(unsigned long a, unsigned long b)
+{
+	return a < b ? a : b;
+}
+
+/* A frame's share of what the report may still spend. */
+static struct frame_budget frame_share(const struct frame_budget *report)
+{
+	return (struct frame_budget){
+		.expr_ops = at_most(FRAME_EXPR_OPS, report->expr_ops),
+		.render_work = at_most(RENDER_WORK_PER_FRAME, report->render_work),
+	};
+}
+
+static void frame_spent(struct frame_budget *report, const struct frame_budget *given,
+		const struct frame_budget *left)
+{
+	report->expr_ops -= given->expr_ops - left->expr_ops;
+	report->render_work -= given->render_work - left->render_work;
+}
+
 void locals_enrich(struct symbolized *sym, const struct capture *cap,
 		const struct bb_config *cfg)
 {
+	struct frame_budget report = { .expr_ops = REPORT_EXPR_OPS,
+				       .render_work = REPORT_RENDER_WORK };
+
 	for (size_t i = 0; i < sym->n_frames; i++) {
 		struct sym_frame *f = &sym->frames[i];
-		struct frame_ctx fc = { .cap = cap, .dwfl = sym->dwfl, .sym = sym, .sym_index = i };
+		const struct frame_budget given = frame_share(&report);
+		struct frame_budget budget = given;
+		struct frame_ctx fc = { .cap = cap, .dwfl = sym->dwfl, .sym = sym, .sym_index = i,
+					.budget = &budget };
 		if (!f->has_scope || f->capture_index >= cap->n_frames)
 			continue;
 		fc.dwarf_pc = f->lookup_pc - f->bias;
@@ -738,5 +585,6 @@ void locals_enrich(struct symbolized *sym, const struct capture *cap,
 		struct collect c = { .fc = &fc, .cfg = cfg, .frame = f };
 		add_params(&c, &f->scope);
 		walk_locals(&c, &f->scope);
+		frame_spent(&report, &given, &budget);
 	}
 }

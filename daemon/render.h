@@ -14,6 +14,14 @@
 #define RENDER_STRING_MAX 200	/* gdb's "print elements" */
 #define RENDER_REPEATS 10	/* gdb's "print repeats" threshold */
 
+/* Work budget: a unit is one value rendered or one DIE looked at.  The
+ * DWARF may describe types that never end (a struct of itself, arrays of
+ * 2^64 arrays): a value takes at most RENDER_WORK_PER_VALUE units (an
+ * int[200][200] takes ~40,000), a frame's values RENDER_WORK_PER_FRAME
+ * together; past it the value ends in "...". */
+#define RENDER_WORK_PER_VALUE 50000
+#define RENDER_WORK_PER_FRAME 200000
+
 /* Where the value's bytes are: in the process's memory at addr, or
  * already known (a register, DW_OP_stack_value, DW_OP_implicit_value). */
 struct render_value {
@@ -34,12 +42,19 @@ struct render_ctx {
 	render_read_fn read;
 	render_symbol_fn symbol;	/* may be NULL */
 	void *arg;
+	unsigned long *work;	/* the frame's budget left, spent by render_value; NULL: none */
 };
 
 /* Render value v of DWARF type `type` into out (NUL-terminated, cut at
  * RENDER_MAX with "..."). */
 void render_value(const struct render_ctx *ctx, Dwarf_Die *type, const struct render_value *v,
 		char *out, size_t outlen);
+
+/* Bits [shift, shift + bits) of the little-endian bytes buf[0..len): a
+ * bit-field's value.  False unless bits is 1..64 and shift 0..7, or when
+ * the bits go beyond len. */
+bool render_bitfield(const unsigned char *buf, size_t len, unsigned shift, unsigned bits,
+		uint64_t *out);
 
 /* gdb's quoting of a run of chars: "text", 'c' <repeats N times>, ... */
 void render_chars(const unsigned char *s, size_t n, bool more, char *out, size_t outlen);

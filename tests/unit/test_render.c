@@ -1,4 +1,4 @@
-/* Unit tests for daemon/render.c's quoting: gdb's way with chars. */
+/* Unit tests for daemon/render.c: gdb's way with chars, and bit-fields. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,11 +45,50 @@ static void repeats(void **state)
 	check(buf, 22, false, "'\\000' <repeats 20 times>, \"ab\"");
 }
 
+static uint64_t bits_of(const unsigned char *buf, size_t len, unsigned shift, unsigned bits)
+{
+	uint64_t v = 0xdeadbeef;
+
+	assert_true(render_bitfield(buf, len, shift, bits, &v));
+	return v;
+}
+
+static void bitfields(void **state)
+{
+	unsigned char buf[9];
+
+	(void)state;
+	memset(buf, 0xff, sizeof(buf));
+	assert_int_equal(bits_of(buf, 1, 0, 1), 1);
+	assert_int_equal(bits_of(buf, 1, 5, 3), 7);
+	assert_int_equal(bits_of(buf, 8, 0, 64), UINT64_MAX);
+	/* 63 bits from bit 7 span 9 bytes: the ninth is read from buf, not
+	 * from past an 8-byte word (packed structs, crafted DWARF) */
+	memset(buf, 0, sizeof(buf));
+	buf[8] = 0x20;			/* bit 69, the field's last */
+	assert_int_equal(bits_of(buf, 9, 7, 63), 1ULL << 62);
+	buf[0] = 0x80;			/* bit 7, its first */
+	assert_int_equal(bits_of(buf, 9, 7, 63), (1ULL << 62) | 1);
+	buf[0] = 0;
+	buf[8] = 0x40;			/* bit 70: past the field */
+	assert_int_equal(bits_of(buf, 9, 7, 63), 0);
+	/* 64 bits from bit 1: the field's bit 63 is bit 0 of byte 8 */
+	buf[8] = 0x01;
+	assert_int_equal(bits_of(buf, 9, 1, 64), 1ULL << 63);
+	/* a field that does not fit what was read, or makes no sense */
+	uint64_t v;
+	assert_false(render_bitfield(buf, 8, 7, 63, &v));
+	assert_false(render_bitfield(buf, 9, 0, 0, &v));
+	assert_false(render_bitfield(buf, 9, 0, 65, &v));
+	assert_false(render_bitfield(buf, 9, 8, 1, &v));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(quoting),
 		cmocka_unit_test(repeats),
+		cmocka_unit_test(bitfields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
