@@ -26,23 +26,29 @@
 #define CPU_LIMIT_S 3600	/* a backstop: the root part's watchdog acts first */
 #define OPEN_FILES 4096
 
+static bool runnable_in(const char *dir, char *path, size_t len)
+{
+	int n = snprintf(path, len, "%s/boobood-worker", dir);
+
+	return n > 0 && (size_t)n < len && access(path, X_OK) == 0;
+}
+
 bool spawn_find_binary(char *path, size_t len)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash = NULL;
 
 	if (n > 0) {
 		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			int w = snprintf(path, len, "%s/boobood-worker", self);
-			if (w > 0 && (size_t)w < len && access(path, X_OK) == 0)
-				return true;
-		}
+		slash = strrchr(self, '/');
 	}
-	snprintf(path, len, "%s/boobood-worker", BB_LIBEXECDIR);
-	return access(path, X_OK) == 0;
+	if (slash) {
+		*slash = '\0';
+		if (runnable_in(self, path, len))
+			return true;
+	}
+	return runnable_in(BB_LIBEXECDIR, path, len);
 }
 
 /* CACHE_DIR/UID, owned by the user and private: debuginfod's downloads
