@@ -125,6 +125,22 @@ static int start_private(struct private_daemon *pd, const char *config_path, con
 	return -1;
 }
 
+/* Why the private daemon did not start.  Its log can quote event text
+ * (a file name from debug info): escaped like the reports. */
+static void show_daemon_log(const char *path)
+{
+	FILE *f = path[0] ? fopen(path, "re") : NULL;	/* "": it never started */
+	char line[1024];
+
+	if (!f && path[0])
+		fprintf(stderr, "booboo: %s: %s\n", path, strerror(errno));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		cli_print_line(stderr, "", line, strcspn(line, "\n"));
+	fclose(f);
+}
+
 static void stop_private(struct private_daemon *pd, bool show_log)
 {
 	char path[160];
@@ -133,14 +149,8 @@ static void stop_private(struct private_daemon *pd, bool show_log)
 		kill(pd->pid, SIGTERM);
 		waitpid(pd->pid, NULL, 0);
 	}
-	if (show_log) {
-		FILE *f = fopen(pd->log, "re");
-		char line[1024];
-		while (f && fgets(line, sizeof(line), f))
-			fputs(line, stderr);
-		if (f)
-			fclose(f);
-	}
+	if (show_log)
+		show_daemon_log(pd->log);
 	unlink(pd->log);
 	snprintf(path, sizeof(path), "%s", pd->socket);
 	unlink(path);
