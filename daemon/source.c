@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
@@ -212,20 +213,29 @@ static void fill_frame(struct sym_frame *fr, const struct src_file *f)
 		fr->post_context[fr->n_post++] = line_text(f, l);
 }
 
-/* Apply the first source_path_map whose FROM is a prefix of the path. */
-static char *map_path(const struct bb_config *cfg, const char *path)
+/* Length of p without its trailing slashes: "/build/shop/" matches as
+ * "/build/shop" does, and the rest of the path brings its own '/'. */
+static size_t trimmed_len(const char *p)
+{
+	size_t n = strlen(p);
+
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	return n;
+}
+
+char *source_map_path(const struct bb_config *cfg, const char *path)
 {
 	for (size_t i = 0; i < cfg->n_path_maps; i++) {
 		const struct bb_path_map *m = &cfg->path_maps[i];
-		size_t n = strlen(m->from);
-		if (strncmp(path, m->from, n) == 0) {
-			char *out = malloc(strlen(m->to) + strlen(path + n) + 1);
-			if (out) {
-				strcpy(out, m->to);
-				strcat(out, path + n);
-			}
-			return out;
-		}
+		size_t n = trimmed_len(m->from);
+		char *out;
+		/* Whole components only: /build/shop is not /build/shopping. */
+		if (strncmp(path, m->from, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+			continue;
+		if (asprintf(&out, "%.*s%s", (int)trimmed_len(m->to), m->to, path + n) < 0)
+			return NULL;
+		return out;
 	}
 	return strdup(path);
 }
@@ -237,7 +247,7 @@ void source_enrich(struct symbolized *sym, const struct bb_config *cfg,
 		struct sym_frame *fr = &sym->frames[i];
 		if (!fr->filename || fr->lineno <= 0)
 			continue;
-		char *path = map_path(cfg, fr->filename);
+		char *path = source_map_path(cfg, fr->filename);
 		if (!path)
 			continue;
 		const struct src_file *f = NULL;

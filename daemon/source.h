@@ -27,6 +27,11 @@ struct source_cred {
 void source_enrich(struct symbolized *sym, const struct bb_config *cfg,
 		const struct source_cred *cred);
 
+/* path under the first source_path_map whose FROM is the path itself or a
+ * directory above it (FROM ends at a '/' of the path, or with it); a
+ * malloc'd copy of path when none is; NULL when out of memory. */
+char *source_map_path(const struct bb_config *cfg, const char *path);
+
 /* Drop the cache of files (for tests and on SIGHUP). */
 void source_cache_clear(void);
 

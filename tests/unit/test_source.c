@@ -1,4 +1,5 @@
-/* Unit tests for daemon/source.c's line cleaning: valid UTF-8, bounded. */
+/* Unit tests for daemon/source.c: line cleaning (valid UTF-8, bounded) and
+ * source_path_map (whole path components only). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,11 +43,61 @@ static void long_lines(void **state)
 	free(out);
 }
 
+static void check_map(const struct bb_config *cfg, const char *path, const char *want)
+{
+	char *out = source_map_path(cfg, path);
+
+	assert_non_null(out);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void path_map_matches_whole_components(void **state)
+{
+	struct bb_path_map maps[] = {
+		{ "/build/shop", "/srv/src/shop" },
+		{ "/ci/work/", "/home/dev/" },
+		{ "/b/lib/", "/src/lib" },
+	};
+	struct bb_config cfg = { .path_maps = maps, .n_path_maps = 3 };
+
+	(void)state;
+	check_map(&cfg, "/build/shop/cart.c", "/srv/src/shop/cart.c");
+	check_map(&cfg, "/build/shop", "/srv/src/shop");
+	/* a longer directory name that starts the same is another directory */
+	check_map(&cfg, "/build/shopping/x.c", "/build/shopping/x.c");
+	check_map(&cfg, "/build/shop.old/x.c", "/build/shop.old/x.c");
+	check_map(&cfg, "/build/sho/x.c", "/build/sho/x.c");
+	/* FROM or TO ending in '/': one slash in the result */
+	check_map(&cfg, "/ci/work/a/b.c", "/home/dev/a/b.c");
+	check_map(&cfg, "/ci/workshop/b.c", "/ci/workshop/b.c");
+	check_map(&cfg, "/b/lib/x.c", "/src/lib/x.c");
+	check_map(&cfg, "/b/library/x.c", "/b/library/x.c");
+	check_map(&cfg, "rel/x.c", "rel/x.c");
+}
+
+static void path_map_first_rule_wins(void **state)
+{
+	struct bb_path_map maps[] = {
+		{ "/build/shop", "/one" },
+		{ "/build", "/two" },
+		{ "/", "/three/" },
+	};
+	struct bb_config cfg = { .path_maps = maps, .n_path_maps = 3 };
+
+	(void)state;
+	check_map(&cfg, "/build/shop/a.c", "/one/a.c");
+	check_map(&cfg, "/build/shopping/a.c", "/two/shopping/a.c");
+	check_map(&cfg, "/usr/include/stdio.h", "/three/usr/include/stdio.h");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(utf8),
 		cmocka_unit_test(long_lines),
+		cmocka_unit_test(path_map_matches_whole_components),
+		cmocka_unit_test(path_map_first_rule_wins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
