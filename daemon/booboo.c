@@ -144,23 +144,14 @@ static int cmd_list(struct spool *sp)
 
 static char *rejection_reason(struct spool *sp, const char *id)
 {
-	char path[4096], *line = NULL;
-	size_t cap = 0;
-	FILE *f;
+	char *text, *shown;
+	size_t len;
 
-	snprintf(path, sizeof(path), "%s/rejected/%s.reason", sp->dir, id);
-	f = fopen(path, "re");
-	if (!f)
+	if (spool_read_reason(sp, id, &text, &len) != SPOOL_OK)
 		return NULL;
-	ssize_t n = getline(&line, &cap, f);
-	fclose(f);
-	if (n <= 0) {
-		free(line);
-		return NULL;
-	}
 	/* The server's words: escaped like the event's own text. */
-	char *shown = utf8_escape(line, strcspn(line, "\n"), UTF8_ESC_LINE, &cap);
-	free(line);
+	shown = utf8_escape(text, strcspn(text, "\n"), UTF8_ESC_LINE, &len);
+	free(text);
 	return shown;
 }
 
@@ -346,9 +337,23 @@ static void print_reachability(const struct bb_config *cfg)
 		cli_print_line(stdout, "reachable     no: ", why, strlen(why));
 }
 
+/* status.json, escaped: last_upload_error holds the server's words. */
+static struct json_object *read_status(struct spool *sp)
+{
+	char *text;
+	size_t len;
+	struct json_object *st;
+
+	if (spool_read_status(sp, &text, &len) != SPOOL_OK)
+		return NULL;	/* no daemon has run here yet */
+	st = cli_escape_event(json_tokener_parse(text));
+	free(text);
+	return st;
+}
+
 static int cmd_status(struct bb_config *cfg, struct spool *sp)
 {
-	char masked[32], path[4096];
+	char masked[32];
 	const char *sock = getenv("BOOBOO_SOCKET");
 	struct json_object *st;
 
@@ -367,8 +372,7 @@ static int cmd_status(struct bb_config *cfg, struct spool *sp)
 	printf("spool         %s\n", sp->dir);
 	printf("events        %zu pending, %zu sent, %zu rejected\n", spool_count(sp, SPOOL_PENDING),
 	       spool_count(sp, SPOOL_SENT), spool_count(sp, SPOOL_REJECTED));
-	snprintf(path, sizeof(path), "%s/status.json", sp->dir);
-	st = cli_escape_event(json_object_from_file(path));	/* last_upload_error is the server's */
+	st = read_status(sp);
 	if (st) {
 		printf("ignored       %s\n", get(st, "ignored", NULL) ?: "0");
 		printf("before_send   %s dropped, %s failed (dropped)\n",
