@@ -65,6 +65,8 @@ enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record
 		return BB_REC_ECOUNT;
 	if (out->pid <= 0 || out->tid <= 0)
 		return BB_REC_EPID;
+	if (out->time_nsec >= 1000000000u)
+		return BB_REC_ETIME;
 	if (!strings_terminated(out))
 		return BB_REC_ESTRING;
 	switch (out->kind) {
@@ -104,8 +106,14 @@ const char *bb_record_strerror(enum bb_record_err err)
 	case BB_REC_EPID: return "pid or tid not positive";
 	case BB_REC_EFLAGS: return "reserved flags set";
 	case BB_REC_ECOUNT: return "too many exception causes, or causes in a record that has none";
+	case BB_REC_ETIME: return "timestamp nanoseconds not below 1000000000";
 	}
 	return "unknown record error";
+}
+
+int bb_record_time_off(uint64_t sec, uint64_t now)
+{
+	return sec > now ? sec - now > BB_TIME_SKEW_MAX_SEC : now - sec > BB_TIME_SKEW_MAX_SEC;
 }
 
 int bb_tags_foreach(const char *text, int (*fn)(const char *key, size_t klen,

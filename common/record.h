@@ -119,12 +119,21 @@ enum bb_record_err {
 	BB_REC_EFLAGS,
 	BB_REC_ECOUNT,		/* n_causes above BB_CAUSES_MAX, or causes where
 				 * the kind has none */
+	BB_REC_ETIME,		/* time_nsec not below 1e9 */
 };
 
 /* Check a received buffer; on BB_REC_OK *out holds a copy that is safe to
  * use (all strings terminated, all numbers in range). */
 enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record *out);
 const char *bb_record_strerror(enum bb_record_err err);
+
+/* A record's time more than this away from the daemon's clock is not
+ * believed (event.c): the daemon's own time stands in for it. */
+#define BB_TIME_SKEW_MAX_SEC (24u * 3600u)
+
+/* Is sec (a record's time_sec) more than BB_TIME_SKEW_MAX_SEC away from
+ * now?  Unsigned throughout: a forged time near 2^64 does not wrap. */
+int bb_record_time_off(uint64_t sec, uint64_t now);
 
 /* Parse BOOBOO_TAGS-style "k=v,k=v" text.  Calls fn for each pair; returns
  * 0, or -1 when the text is malformed (a pair without '=', an empty key). */

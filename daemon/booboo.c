@@ -23,6 +23,7 @@
 #include "record.h"
 #include "spool.h"
 #include "upload.h"
+#include "utf8.h"
 
 static void usage(FILE *out)
 {
@@ -81,7 +82,7 @@ static struct json_object *load_event(struct spool *sp, const char *id, enum spo
 
 	if (spool_read(sp, st, id, &buf, &len) != SPOOL_OK)
 		return NULL;
-	struct json_object *ev = json_tokener_parse(buf);
+	struct json_object *ev = cli_escape_event(json_tokener_parse(buf));
 	free(buf);
 	return ev;
 }
@@ -95,6 +96,22 @@ static const char *get(struct json_object *o, const char *k1, const char *k2)
 	if (k2 && (!v || !json_object_object_get_ex(v, k2, &v)))
 		return NULL;
 	return v ? json_object_get_string(v) : NULL;
+}
+
+/* s in a column of `width` characters, cut at a character boundary (s is
+ * escaped text, valid UTF-8), padded, then the two spaces between columns. */
+static void print_cell(const char *s, int width)
+{
+	size_t end = 0;
+	int chars = 0;
+
+	while (s[end] && chars < width) {
+		end++;
+		while (((unsigned char)s[end] & 0xc0) == 0x80)
+			end++;
+		chars++;
+	}
+	printf("%.*s%*s  ", (int)end, s, width - chars, "");
 }
 
 static int cmd_list(struct spool *sp)
@@ -111,13 +128,14 @@ static int cmd_list(struct spool *sp)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *ev = load_event(sp, e[i].id, e[i].state);
 		const char *type = get(ev, "exception_type", NULL);
-		const char *ts = get(ev, "timestamp", NULL);
 		const char *proc = get(get(ev, "context", NULL) ? json_object_object_get(ev, "context") : NULL,
 				       "process", "name");
-		printf("%-19.19s  %-8s  %-18.18s  %-60.60s  %-16.16s  %s\n",
-		       ts ? ts : "?", spool_state_name(e[i].state),
-		       type && *type ? type : "message", get(ev, "message", NULL) ?: "?",
-		       proc ? proc : "?", e[i].id);
+		print_cell(get(ev, "timestamp", NULL) ?: "?", 19);
+		print_cell(spool_state_name(e[i].state), 8);
+		print_cell(type && *type ? type : "message", 18);
+		print_cell(get(ev, "message", NULL) ?: "?", 60);
+		print_cell(proc ? proc : "?", 16);
+		printf("%s\n", e[i].id);
 		json_object_put(ev);
 	}
 	free(e);
@@ -126,18 +144,32 @@ static int cmd_list(struct spool *sp)
 
 static char *rejection_reason(struct spool *sp, const char *id)
 {
-	char path[4096], *line = NULL;
-	size_t cap = 0;
-	FILE *f;
+	char *text, *shown;
+	size_t len;
 
-	snprintf(path, sizeof(path), "%s/rejected/%s.reason", sp->dir, id);
-	f = fopen(path, "re");
-	if (!f)
+	if (spool_read_reason(sp, id, &text, &len) != SPOOL_OK)
 		return NULL;
-	if (getline(&line, &cap, f) > 0)
-		line[strcspn(line, "\n")] = '\0';
-	fclose(f);
-	return line;
+	/* The server's words: escaped like the event's own text. */
+	shown = utf8_escape(text, strcspn(text, "\n"), UTF8_ESC_LINE, &len);
+	free(text);
+	return shown;
+}
+
+/* The event as it is (or was) sent, but with no raw control character
+ * for the terminal: JSON escapes instead, so it stays the same JSON. */
+static int print_json(const char *id, const char *buf, size_t len)
+{
+	size_t n;
+	char *shown = utf8_escape(buf, len, UTF8_ESC_JSON, &n);
+
+	if (!shown) {
+		fprintf(stderr, "booboo: event %s: %s\n", id, strerror(errno));
+		return 1;
+	}
+	fwrite(shown, 1, n, stdout);
+	putchar('\n');
+	free(shown);
+	return 0;
 }
 
 int cli_show_event(struct spool *sp, const char *id, bool json)
@@ -148,14 +180,19 @@ int cli_show_event(struct spool *sp, const char *id, bool json)
 		if (spool_read(sp, (enum spool_state)st, id, &buf, &len) != SPOOL_OK)
 			continue;
 		if (json) {
-			printf("%s\n", buf);
+			int rc = print_json(id, buf, len);
 			free(buf);
-			return 0;
+			return rc;
 		}
 		struct json_object *ev = json_tokener_parse(buf);
 		free(buf);
 		if (!ev) {
 			fprintf(stderr, "booboo: event %s is not valid JSON\n", id);
+			return 1;
+		}
+		ev = cli_escape_event(ev);
+		if (!ev) {
+			fprintf(stderr, "booboo: event %s: %s\n", id, strerror(ENOMEM));
 			return 1;
 		}
 		char *reason = st == SPOOL_REJECTED ? rejection_reason(sp, id) : NULL;
@@ -291,17 +328,32 @@ static void print_reachability(const struct bb_config *cfg)
 {
 	char detail[256];
 	long code = upload_handshake(cfg, detail, sizeof(detail));
+	const char *why = detail[0] ? detail : "request failed";
 
 	if (code)
 		printf("reachable     yes, HTTP %ld%s\n", code,
 		       code == 403 ? " (the token is refused)" : code >= 400 ? " (refused)" : "");
 	else
-		printf("reachable     no: %s\n", detail[0] ? detail : "request failed");
+		cli_print_line(stdout, "reachable     no: ", why, strlen(why));
+}
+
+/* status.json, escaped: last_upload_error holds the server's words. */
+static struct json_object *read_status(struct spool *sp)
+{
+	char *text;
+	size_t len;
+	struct json_object *st;
+
+	if (spool_read_status(sp, &text, &len) != SPOOL_OK)
+		return NULL;	/* no daemon has run here yet */
+	st = cli_escape_event(json_tokener_parse(text));
+	free(text);
+	return st;
 }
 
 static int cmd_status(struct bb_config *cfg, struct spool *sp)
 {
-	char masked[32], path[4096];
+	char masked[32];
 	const char *sock = getenv("BOOBOO_SOCKET");
 	struct json_object *st;
 
@@ -320,8 +372,7 @@ static int cmd_status(struct bb_config *cfg, struct spool *sp)
 	printf("spool         %s\n", sp->dir);
 	printf("events        %zu pending, %zu sent, %zu rejected\n", spool_count(sp, SPOOL_PENDING),
 	       spool_count(sp, SPOOL_SENT), spool_count(sp, SPOOL_REJECTED));
-	snprintf(path, sizeof(path), "%s/status.json", sp->dir);
-	st = json_object_from_file(path);
+	st = read_status(sp);
 	if (st) {
 		printf("ignored       %s\n", get(st, "ignored", NULL) ?: "0");
 		printf("before_send   %s dropped, %s failed (dropped)\n",

@@ -13,7 +13,16 @@
 #include "config.h"
 #include "spool.h"
 
-/* cli_report.c: a readable report of one event. */
+/* cli_report.c: ev with every string in it, keys too, escaped for a
+ * terminal (utf8_escape: control characters as text, source lines' TABs
+ * as spaces); ev is released.  NULL when ev is NULL or memory ran out. */
+struct json_object *cli_escape_event(struct json_object *ev);
+
+/* cli_report.c: label, then len bytes of text from elsewhere (a server, a
+ * log) escaped like event text, then a newline. */
+void cli_print_line(FILE *out, const char *label, const char *text, size_t len);
+
+/* cli_report.c: a readable report of one event, escaped by cli_escape_event. */
 void cli_print_report(FILE *out, struct json_object *ev, const char *id,
 		const char *state, const char *reason, bool color);
 

@@ -3,16 +3,124 @@
  * happened, where and when, then the frames most recent call first (like
  * gdb's bt), the program's own frames marked and in bold on a terminal,
  * with their source lines and local variables.
+ *
+ * Every string of the event comes from the crashing program, its debug
+ * info or its source files: it is escaped (cli_escape_event) before any of
+ * it is printed, so that none of it can drive the reader's terminal.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "utf8.h"
 
 #define BOLD(c) ((c) ? "\033[1m" : "")
 #define DIM(c) ((c) ? "\033[2m" : "")
 #define RESET(c) ((c) ? "\033[0m" : "")
+
+/* ---- escaping -------------------------------------------------------------- */
+
+/* Source lines keep their indentation: a TAB there becomes spaces. */
+static enum utf8_esc mode_for(const char *key, enum utf8_esc parent)
+{
+	return strcmp(key, "context_line") == 0 || strcmp(key, "pre_context") == 0 ||
+	       strcmp(key, "post_context") == 0 ? UTF8_ESC_SOURCE : parent;
+}
+
+static int escape_value(struct json_object *v, enum utf8_esc mode, struct json_object **out);
+
+static int escape_string(struct json_object *v, enum utf8_esc mode, struct json_object **out)
+{
+	size_t n;
+	char *e = utf8_escape(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+			      mode, &n);
+
+	*out = e ? json_object_new_string_len(e, (int)n) : NULL;
+	free(e);
+	return *out ? 0 : -1;
+}
+
+static int escape_members(struct json_object *v, enum utf8_esc mode, struct json_object *out)
+{
+	json_object_object_foreach(v, key, val) {
+		struct json_object *copy = NULL;
+		size_t n;
+		char *k = utf8_escape(key, strlen(key), UTF8_ESC_LINE, &n);
+		int rc = k ? escape_value(val, mode_for(key, mode), &copy) : -1;
+		if (rc == 0 && json_object_object_add(out, k, copy) != 0) {
+			json_object_put(copy);
+			rc = -1;
+		}
+		free(k);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int escape_items(struct json_object *v, enum utf8_esc mode, struct json_object *out)
+{
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *copy = NULL;
+		if (escape_value(json_object_array_get_idx(v, i), mode, &copy) != 0)
+			return -1;
+		if (json_object_array_add(out, copy) != 0) {
+			json_object_put(copy);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int escape_value(struct json_object *v, enum utf8_esc mode, struct json_object **out)
+{
+	int rc;
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return escape_string(v, mode, out);
+	case json_type_object:
+		*out = json_object_new_object();
+		rc = *out ? escape_members(v, mode, *out) : -1;
+		break;
+	case json_type_array:
+		*out = json_object_new_array();
+		rc = *out ? escape_items(v, mode, *out) : -1;
+		break;
+	default:	/* null, booleans and numbers print as they are */
+		*out = json_object_get(v);
+		return 0;
+	}
+	if (rc != 0) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+struct json_object *cli_escape_event(struct json_object *ev)
+{
+	struct json_object *out = NULL;
+
+	if (ev && escape_value(ev, UTF8_ESC_LINE, &out) != 0)
+		out = NULL;
+	json_object_put(ev);
+	return out;
+}
+
+void cli_print_line(FILE *out, const char *label, const char *text, size_t len)
+{
+	size_t n;
+	char *shown = utf8_escape(text, len, UTF8_ESC_LINE, &n);
+
+	fprintf(out, "%s%s\n", label, shown ? shown : strerror(errno));
+	free(shown);
+}
+
+/* ---- the report ------------------------------------------------------------ */
 
 static const char *str(struct json_object *o, const char *key)
 {
@@ -117,6 +225,14 @@ static void print_causes(FILE *out, struct json_object *exceptions)
 	}
 }
 
+static void print_user(FILE *out, struct json_object *user)
+{
+	fprintf(out, "  user        ");
+	json_object_object_foreach(user, key, val)
+		fprintf(out, " %s=%s", key, json_object_get_string(val));
+	fputc('\n', out);
+}
+
 void cli_print_report(FILE *out, struct json_object *ev, const char *id,
 		const char *state, const char *reason, bool color)
 {
@@ -145,8 +261,7 @@ void cli_print_report(FILE *out, struct json_object *ev, const char *id,
 		fprintf(out, "  request      %s %s\n", str(obj(ev, "request"), "method") ?: "",
 			str(obj(ev, "request"), "url") ?: "");
 	if (obj(ctx, "user"))
-		fprintf(out, "  user         %s\n", json_object_to_json_string_ext(obj(ctx, "user"),
-			JSON_C_TO_STRING_PLAIN));
+		print_user(out, obj(ctx, "user"));
 	fprintf(out, "  event        %s (%s%s%s)\n", id, state, reason ? ": " : "", reason ? reason : "");
 	size_t n = st ? json_object_array_length(st) : 0;
 	if (n) {

@@ -4,8 +4,10 @@
  * Runs CMD with the shim preloaded.  When no daemon answers on the
  * configured socket, a private one is started for the command's lifetime
  * (its own socket in a temporary directory, the configured spool if it is
- * writable, else ~/.local/state/booboo).  If CMD dies of a signal, its
- * report is shown.  The exit status is CMD's, as a shell would give it.
+ * writable, else $XDG_STATE_HOME/booboo or ~/.local/state/booboo, else,
+ * with no HOME, a directory of this user's alone).  If CMD dies of a
+ * signal, its report is shown.  The exit status is CMD's, as a shell would
+ * give it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +65,27 @@ static bool writable_dir(const char *dir)
 	return access(parent, W_OK | X_OK) == 0;
 }
 
+/* With no home: $XDG_RUNTIME_DIR/booboo when that directory is this
+ * user's alone, else a new directory.  Never a fixed path in /tmp: another
+ * user could have made it (or a symlink there) first. */
+static char *runtime_spool(void)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	char *out = NULL;
+
+	if (run && run[0] == '/' && stat(run, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == geteuid() && !(st.st_mode & 077))
+		return asprintf(&out, "%s/booboo", run) >= 0 ? out : NULL;
+	out = strdup("/tmp/booboo-spool.XXXXXX");
+	if (out && !mkdtemp(out)) {
+		fprintf(stderr, "booboo: %s: %s\n", out, strerror(errno));
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 static char *private_spool(const struct bb_config *cfg)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
@@ -70,11 +93,11 @@ static char *private_spool(const struct bb_config *cfg)
 
 	if (writable_dir(cfg->spool_dir))
 		return strdup(cfg->spool_dir);
-	if (xdg && *xdg && asprintf(&out, "%s/booboo", xdg) >= 0)
-		return out;
-	if (asprintf(&out, "%s/.local/state/booboo", home && *home ? home : "/tmp") >= 0)
-		return out;
-	return NULL;
+	if (xdg && xdg[0] == '/')	/* relative: to be ignored, says the XDG spec */
+		return asprintf(&out, "%s/booboo", xdg) >= 0 ? out : NULL;
+	if (home && home[0] == '/')
+		return asprintf(&out, "%s/.local/state/booboo", home) >= 0 ? out : NULL;
+	return runtime_spool();
 }
 
 static int start_private(struct private_daemon *pd, const char *config_path, const char *spool)
@@ -125,6 +148,22 @@ static int start_private(struct private_daemon *pd, const char *config_path, con
 	return -1;
 }
 
+/* Why the private daemon did not start.  Its log can quote event text
+ * (a file name from debug info): escaped like the reports. */
+static void show_daemon_log(const char *path)
+{
+	FILE *f = path[0] ? fopen(path, "re") : NULL;	/* "": it never started */
+	char line[1024];
+
+	if (!f && path[0])
+		fprintf(stderr, "booboo: %s: %s\n", path, strerror(errno));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		cli_print_line(stderr, "", line, strcspn(line, "\n"));
+	fclose(f);
+}
+
 static void stop_private(struct private_daemon *pd, bool show_log)
 {
 	char path[160];
@@ -133,14 +172,8 @@ static void stop_private(struct private_daemon *pd, bool show_log)
 		kill(pd->pid, SIGTERM);
 		waitpid(pd->pid, NULL, 0);
 	}
-	if (show_log) {
-		FILE *f = fopen(pd->log, "re");
-		char line[1024];
-		while (f && fgets(line, sizeof(line), f))
-			fputs(line, stderr);
-		if (f)
-			fclose(f);
-	}
+	if (show_log)
+		show_daemon_log(pd->log);
 	unlink(pd->log);
 	snprintf(path, sizeof(path), "%s", pd->socket);
 	unlink(path);

@@ -61,12 +61,38 @@ static void add_hex(struct json_object *o, const char *key, uint64_t v)
 	add_str(o, key, buf);
 }
 
+/* The event says its time is the daemon's, and what the program's was. */
+static void tag_daemon_time(struct json_object *ev, uint64_t program_sec)
+{
+	struct json_object *tags;
+	char sec[24];
+
+	if (!json_object_object_get_ex(ev, "tags", &tags) || !tags) {
+		tags = json_object_new_object();
+		json_object_object_add(ev, "tags", tags);
+	}
+	snprintf(sec, sizeof(sec), "%" PRIu64, program_sec);
+	add_str(tags, "timestamp_source", "daemon");
+	add_str(tags, "program_time", sec);
+}
+
+/* A record's time more than a day off the daemon's clock (a container's
+ * clock, a forged record) would file the event under the wrong day, or a
+ * year gmtime cannot show: the daemon's own time stands in for it. */
 static void add_timestamp(struct json_object *ev, uint64_t sec, uint64_t nsec)
 {
-	time_t t = (time_t)sec;
+	struct timespec now;
+	time_t t;
 	struct tm tm;
 	char buf[32], out[64];
 
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+	    bb_record_time_off(sec, (uint64_t)now.tv_sec)) {
+		tag_daemon_time(ev, sec);
+		sec = (uint64_t)now.tv_sec;
+		nsec = (uint64_t)now.tv_nsec;
+	}
+	t = (time_t)sec;
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, sizeof(out), "%s.%06uZ", buf, (unsigned)((nsec % 1000000000u) / 1000));

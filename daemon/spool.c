@@ -3,6 +3,14 @@
  * rename into pending/, fsync the directory.  A half-written event can
  * only ever be in tmp/, which is emptied at start.  States are
  * directories, so moving an event is one rename.
+ *
+ * The daemon runs as root and deletes what it finds in tmp/: a spool that
+ * someone else could change (a symlink planted at its path, a directory of
+ * another user's, one writable by others) would let them choose what root
+ * deletes or writes.  spool_open only accepts a spool reached through
+ * directories that only root or we can change, and that is ours alone, as
+ * are its subdirectories; every file operation then goes through the
+ * spool's descriptor, never following a symlink.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +44,8 @@ const char *spool_strerror(enum spool_err err)
 	case SPOOL_ENOSPC: return "no space left on the device";
 	case SPOOL_ENOENT: return "no such event";
 	case SPOOL_EID: return "malformed event id";
+	case SPOOL_EUNSAFE: return "not a private directory (a symbolic link, another user's, "
+				   "or writable by others)";
 	}
 	return "unknown spool error";
 }
@@ -52,59 +62,165 @@ static enum spool_err from_errno(int e)
 	return e == ENOSPC || e == EDQUOT ? SPOOL_ENOSPC : e == ENOENT ? SPOOL_ENOENT : SPOOL_EIO;
 }
 
+/* A state directory (or tmp/) of the spool, never through a symlink. */
+static int sub_open(struct spool *sp, const char *sub)
+{
+	return openat(sp->dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 static void clean_tmp(struct spool *sp)
 {
-	int fd = openat(sp->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = sub_open(sp, "tmp");
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 
 	if (!d) {
+		bb_log(BB_LOG_WARN, "%s/tmp: %s; half-written events stay", sp->dir, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
 	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			unlinkat(fd, e->d_name, 0);
+		if (e->d_name[0] != '.' && unlinkat(fd, e->d_name, 0) != 0)
+			bb_log(BB_LOG_WARN, "%s/tmp/%s: %s", sp->dir, e->d_name, strerror(errno));
 	closedir(d);
 }
 
-enum spool_err spool_open(struct spool *sp, const char *dir)
+/* A directory on the way to the spool: only root or we can have made it
+ * and only they can change it (not writable by a group other than root's
+ * or by others, unless sticky like /tmp, where nobody can rename another's
+ * entry). */
+static bool dir_trusted(const struct stat *st)
+{
+	bool group_writable = (st->st_mode & S_IWGRP) && st->st_gid != 0;
+
+	return S_ISDIR(st->st_mode) && (st->st_uid == 0 || st->st_uid == geteuid()) &&
+	       ((!group_writable && !(st->st_mode & S_IWOTH)) || (st->st_mode & S_ISVTX));
+}
+
+/* The spool and its subdirectories: ours alone. */
+static bool dir_private(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) && st->st_uid == geteuid() &&
+	       !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* lstat of fd/name, made a directory (mode) first if it is missing. */
+static int lstat_or_make(int fd, const char *name, mode_t mode, struct stat *st)
+{
+	if (fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT || (mkdirat(fd, name, mode) != 0 && errno != EEXIST))
+		return -1;
+	return fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW);
+}
+
+/* From directory fd down to name, made (mode) if missing, into *out; the
+ * reason of a failure is logged against path (the walk so far).  A
+ * symlink is followed only on the way (never as the spool itself), and
+ * only one that root or we made. */
+static enum spool_err step(int fd, const char *name, const char *path, mode_t mode, bool last,
+		int *out)
+{
+	struct stat st;
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+	if (lstat_or_make(fd, name, mode, &st) != 0) {
+		bb_log(BB_LOG_ERR, "%s: %s", path, strerror(errno));
+		return from_errno(errno);
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if (last || (st.st_uid != 0 && st.st_uid != geteuid())) {
+			bb_log(BB_LOG_ERR, "%s: a symbolic link%s: refused", path,
+			       last ? "" : " that is not root's or this daemon's");
+			return SPOOL_EUNSAFE;
+		}
+		flags &= ~O_NOFOLLOW;
+	}
+	/* Swapped for a symlink since fstatat: O_NOFOLLOW makes that fail. */
+	*out = openat(fd, name, flags);
+	if (*out < 0 || fstat(*out, &st) != 0) {
+		bb_log(BB_LOG_ERR, "%s: %s", path, strerror(errno));
+		return from_errno(errno);
+	}
+	if (!(last ? dir_private(&st) : dir_trusted(&st))) {
+		bb_log(BB_LOG_ERR, "%s: owner uid %d, mode %04o: %s: refused", path, (int)st.st_uid,
+		       (unsigned)(st.st_mode & 07777), last ? "not this daemon's alone" :
+		       "a user other than root or this daemon's could change it");
+		return SPOOL_EUNSAFE;
+	}
+	return SPOOL_OK;
+}
+
+/* mkdir -p dir, one step() a component, into *out (the spool's descriptor). */
+static enum spool_err open_private_path(const char *dir, int *out)
+{
+	char path[4096];
+	size_t len = strlen(dir);
+	enum spool_err err = SPOOL_OK;
+	int fd;
+
+	if (len == 0 || len >= sizeof(path)) {
+		bb_log(BB_LOG_ERR, "\"%.64s\": not a spool directory", dir);
+		return SPOOL_EIO;
+	}
+	memcpy(path, dir, len + 1);
+	fd = open(dir[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return from_errno(errno);
+	for (char *name = path + strspn(path, "/"); err == SPOOL_OK && *name;) {
+		char *end = name + strcspn(name, "/");
+		char *next = end + strspn(end, "/");
+		char saved = *end;
+		int sub = -1;
+		*end = '\0';	/* path is now the walk so far, name its last component */
+		err = step(fd, name, path, *next ? 0755 : 0700, *next == '\0', &sub);
+		*end = saved;
+		close(fd);
+		fd = sub;
+		name = next;
+	}
+	if (err != SPOOL_OK && fd >= 0)
+		close(fd);
+	*out = err == SPOOL_OK ? fd : -1;
+	return err;
+}
+
+static enum spool_err check_subdirs(struct spool *sp, const char *dir)
 {
 	static const char *const subdirs[] = { "tmp", "pending", "sent", "rejected" };
 	char path[4096];
 
-	memset(sp, 0, sizeof(*sp));
-	sp->dirfd = -1;
-	/* mkdir -p: the spool's parents may not exist yet on a fresh host. */
-	snprintf(path, sizeof(path), "%s", dir);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			goto fail;
-		*p = '/';
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		int fd = -1;
+		snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
+		enum spool_err err = step(sp->dirfd, subdirs[i], path, 0700, true, &fd);
+		if (fd >= 0)
+			close(fd);
+		if (err != SPOOL_OK)
+			return err;
 	}
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		goto fail;
-	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sp->dirfd < 0)
-		goto fail;
-	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++)
-		if (mkdirat(sp->dirfd, subdirs[i], 0700) != 0 && errno != EEXIST)
-			goto fail;
-	sp->dir = strdup(dir);
-	if (!sp->dir)
-		goto fail;
+	return SPOOL_OK;
+}
+
+enum spool_err spool_open(struct spool *sp, const char *dir)
+{
+	enum spool_err err;
+
+	memset(sp, 0, sizeof(*sp));
+	err = open_private_path(dir, &sp->dirfd);
+	if (err == SPOOL_OK)
+		err = check_subdirs(sp, dir);
+	if (err == SPOOL_OK && !(sp->dir = strdup(dir)))
+		err = SPOOL_EIO;
+	if (err != SPOOL_OK) {
+		if (sp->dirfd >= 0)
+			close(sp->dirfd);
+		sp->dirfd = -1;
+		return err;
+	}
 	clean_tmp(sp);
 	return SPOOL_OK;
-fail:
-	bb_log(BB_LOG_ERR, "%s: %s", path, strerror(errno));
-	if (sp->dirfd >= 0)
-		close(sp->dirfd);
-	sp->dirfd = -1;
-	return from_errno(errno);
 }
 
 enum spool_err spool_open_reader(struct spool *sp, const char *dir)
@@ -167,43 +283,77 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int sync_dir(struct spool *sp, const char *sub)
+/* A rename is durable once its directory is synced; a failure is only
+ * worth a warning, the event itself is on disk. */
+static void sync_dir(struct spool *sp, int fd, const char *sub)
 {
-	int fd = openat(sp->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = fd >= 0 ? fsync(fd) : -1;
+	if (fsync(fd) != 0)
+		bb_log(BB_LOG_WARN, "%s/%s: fsync: %s", sp->dir, sub, strerror(errno));
+}
 
-	if (fd >= 0)
-		close(fd);
+/* Two subdirectories' descriptors, for a rename from one to the other. */
+static int open_pair(struct spool *sp, const char *a, const char *b, int fd[2])
+{
+	fd[0] = sub_open(sp, a);
+	fd[1] = fd[0] >= 0 ? sub_open(sp, b) : -1;
+	if (fd[1] >= 0)
+		return 0;
+	bb_log(BB_LOG_ERR, "%s/%s: %s", sp->dir, fd[0] < 0 ? a : b, strerror(errno));
+	if (fd[0] >= 0)
+		close(fd[0]);
+	return -1;
+}
+
+static void close_pair(int fd[2])
+{
+	close(fd[0]);
+	close(fd[1]);
+}
+
+/* A new file dirfd/name holding buf, synced: 0, or -1 (errno) with nothing
+ * left behind. */
+static int write_file(int dirfd, const char *name, const char *buf, size_t len, int flags)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | flags, 0600);
+	int rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = write_all(fd, buf, len) == 0 && fsync(fd) == 0 ? 0 : -1;
+	e = errno;
+	if (close(fd) != 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc != 0)
+		unlinkat(dirfd, name, 0);	/* nothing half-written survives */
+	errno = e;
 	return rc;
 }
 
 enum spool_err spool_put(struct spool *sp, const char *json, size_t len, uid_t uid,
 		char id_out[SPOOL_ID_MAX])
 {
-	char tmp[64], final[64];
-	int fd, e;
+	char name[64];
+	int fd[2], e;	/* tmp/, pending/ */
 
 	new_id(id_out, uid);
-	snprintf(tmp, sizeof(tmp), "tmp/%s.json", id_out);
-	snprintf(final, sizeof(final), "pending/%s.json", id_out);
-	fd = openat(sp->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
+	snprintf(name, sizeof(name), "%s.json", id_out);
+	if (open_pair(sp, "tmp", "pending", fd) != 0)
 		return from_errno(errno);
-	if (write_all(fd, json, len) != 0 || fsync(fd) != 0) {
+	if (write_file(fd[0], name, json, len, O_EXCL) != 0) {
 		e = errno;
-		close(fd);
-		unlinkat(sp->dirfd, tmp, 0);	/* nothing half-written survives */
-		bb_log(BB_LOG_ERR, "%s/%s: %s", sp->dir, tmp, strerror(e));
-		return from_errno(e);
-	}
-	if (close(fd) != 0 || renameat(sp->dirfd, tmp, sp->dirfd, final) != 0) {
+		bb_log(BB_LOG_ERR, "%s/tmp/%s: %s", sp->dir, name, strerror(e));
+	} else if (renameat(fd[0], name, fd[1], name) != 0) {
 		e = errno;
-		unlinkat(sp->dirfd, tmp, 0);
-		bb_log(BB_LOG_ERR, "%s/%s: %s", sp->dir, final, strerror(e));
-		return from_errno(e);
+		unlinkat(fd[0], name, 0);
+		bb_log(BB_LOG_ERR, "%s/pending/%s: %s", sp->dir, name, strerror(e));
+	} else {
+		e = 0;
+		sync_dir(sp, fd[1], "pending");
 	}
-	sync_dir(sp, "pending");
-	return SPOOL_OK;
+	close_pair(fd);
+	return e ? from_errno(e) : SPOOL_OK;
 }
 
 bool spool_id_uid(const char *id, uid_t *uid)
@@ -226,7 +376,7 @@ bool spool_id_uid(const char *id, uid_t *uid)
 
 void spool_pending_usage(struct spool *sp, spool_usage_fn *fn, void *arg)
 {
-	int fd = openat(sp->dirfd, "pending", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(sp->dirfd, "pending", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 
@@ -259,7 +409,7 @@ static int cmp_str(const void *a, const void *b)
 /* Sorted ids of one state directory (malloc'd). */
 static char **ids_of(struct spool *sp, enum spool_state st, size_t *n)
 {
-	int fd = openat(sp->dirfd, state_dir[st], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = sub_open(sp, state_dir[st]);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	char **ids = NULL;
 	size_t cap = 0;
@@ -320,28 +470,23 @@ enum spool_err spool_oldest_pending(struct spool *sp, char id[SPOOL_ID_MAX])
 	return rc;
 }
 
-enum spool_err spool_read(struct spool *sp, enum spool_state st, const char *id,
-		char **buf, size_t *len)
+/* All of dirfd/name (at most 64 MiB, never through a symlink) into a
+ * malloc'd, NUL-terminated *buf. */
+static enum spool_err read_at(int dirfd, const char *name, char **buf, size_t *len)
 {
-	char path[64];
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat s;
+	size_t got = 0;
+	char *b = NULL;
 
-	*buf = NULL;
-	*len = 0;
-	if (!id_valid(id) || st > SPOOL_REJECTED)
-		return SPOOL_EID;
-	snprintf(path, sizeof(path), "%s/%s.json", state_dir[st], id);
-	int fd = openat(sp->dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return from_errno(errno);
-	if (fstat(fd, &s) != 0 || s.st_size > 64 * 1024 * 1024) {
-		close(fd);
-		return SPOOL_EIO;
-	}
-	char *b = malloc((size_t)s.st_size + 1);
-	size_t got = 0;
+	if (fstat(fd, &s) == 0 && S_ISREG(s.st_mode) && s.st_size <= 64 * 1024 * 1024)
+		b = malloc((size_t)s.st_size + 1);
 	while (b && got < (size_t)s.st_size) {
 		ssize_t n = read(fd, b + got, (size_t)s.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
@@ -355,32 +500,88 @@ enum spool_err spool_read(struct spool *sp, enum spool_state st, const char *id,
 	return SPOOL_OK;
 }
 
+/* dirfd/name of a subdirectory of the spool, read by read_at. */
+static enum spool_err read_in(struct spool *sp, const char *sub, const char *name,
+		char **buf, size_t *len)
+{
+	int fd = sub ? sub_open(sp, sub) : sp->dirfd;
+	enum spool_err rc;
+
+	*buf = NULL;
+	*len = 0;
+	if (fd < 0)
+		return from_errno(errno);
+	rc = read_at(fd, name, buf, len);
+	if (sub)
+		close(fd);
+	return rc;
+}
+
+enum spool_err spool_read(struct spool *sp, enum spool_state st, const char *id,
+		char **buf, size_t *len)
+{
+	char name[64];
+
+	*buf = NULL;
+	*len = 0;
+	if (!id_valid(id) || st > SPOOL_REJECTED)
+		return SPOOL_EID;
+	snprintf(name, sizeof(name), "%s.json", id);
+	return read_in(sp, state_dir[st], name, buf, len);
+}
+
+enum spool_err spool_read_reason(struct spool *sp, const char *id, char **buf, size_t *len)
+{
+	char name[64];
+
+	*buf = NULL;
+	*len = 0;
+	if (!id_valid(id))
+		return SPOOL_EID;
+	snprintf(name, sizeof(name), "%s.reason", id);
+	return read_in(sp, "rejected", name, buf, len);
+}
+
+enum spool_err spool_read_status(struct spool *sp, char **buf, size_t *len)
+{
+	return read_in(sp, NULL, "status.json", buf, len);
+}
+
 static void prune_sent(struct spool *sp)
 {
 	size_t n;
 	char **ids = ids_of(sp, SPOOL_SENT, &n);
+	int fd = n > SENT_KEEP ? sub_open(sp, "sent") : -1;
 
-	for (size_t i = 0; n > SENT_KEEP && i < n - SENT_KEEP; i++) {
-		char path[64];
-		snprintf(path, sizeof(path), "sent/%s.json", ids[i]);
-		unlinkat(sp->dirfd, path, 0);
+	for (size_t i = 0; fd >= 0 && i < n - SENT_KEEP; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s.json", ids[i]);
+		if (unlinkat(fd, name, 0) != 0)
+			bb_log(BB_LOG_WARN, "%s/sent/%s: %s", sp->dir, name, strerror(errno));
 	}
+	if (fd >= 0)
+		close(fd);
 	free_ids(ids, n);
 }
 
 static enum spool_err move(struct spool *sp, const char *id, enum spool_state to)
 {
-	char from[64], dest[64];
+	char name[64];
+	int fd[2], e = 0;	/* pending/, the new state's */
 
 	if (!id_valid(id))
 		return SPOOL_EID;
-	snprintf(from, sizeof(from), "pending/%s.json", id);
-	snprintf(dest, sizeof(dest), "%s/%s.json", state_dir[to], id);
-	if (renameat(sp->dirfd, from, sp->dirfd, dest) != 0)
+	snprintf(name, sizeof(name), "%s.json", id);
+	if (open_pair(sp, "pending", state_dir[to], fd) != 0)
 		return from_errno(errno);
-	sync_dir(sp, state_dir[to]);
-	sync_dir(sp, "pending");
-	return SPOOL_OK;
+	if (renameat(fd[0], name, fd[1], name) != 0)
+		e = errno;
+	else {
+		sync_dir(sp, fd[1], state_dir[to]);
+		sync_dir(sp, fd[0], "pending");
+	}
+	close_pair(fd);
+	return e ? from_errno(e) : SPOOL_OK;
 }
 
 enum spool_err spool_mark_sent(struct spool *sp, const char *id)
@@ -394,19 +595,21 @@ enum spool_err spool_mark_sent(struct spool *sp, const char *id)
 
 enum spool_err spool_mark_rejected(struct spool *sp, const char *id, const char *reason)
 {
-	char path[64];
+	char name[64], *text = NULL;
+	int fd, n;
 
 	if (!id_valid(id))
 		return SPOOL_EID;
 	/* The reason first: an event in rejected/ always says why. */
-	snprintf(path, sizeof(path), "rejected/%s.reason", id);
-	int fd = openat(sp->dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		if (write_all(fd, reason, strlen(reason)) != 0 || write_all(fd, "\n", 1) != 0)
-			bb_log(BB_LOG_WARN, "%s/%s: %s", sp->dir, path, strerror(errno));
-		fsync(fd);
+	snprintf(name, sizeof(name), "%s.reason", id);
+	fd = sub_open(sp, "rejected");
+	n = asprintf(&text, "%s\n", reason);
+	if (fd < 0 || n < 0 || write_file(fd, name, text, (size_t)n, O_TRUNC) != 0)
+		bb_log(BB_LOG_WARN, "%s/rejected/%s: %s", sp->dir, name, strerror(errno));
+	if (n >= 0)
+		free(text);
+	if (fd >= 0)
 		close(fd);
-	}
 	return move(sp, id, SPOOL_REJECTED);
 }
 

@@ -30,6 +30,9 @@ enum spool_err {
 	SPOOL_ENOSPC,		/* disk full: nothing half-written is left behind */
 	SPOOL_ENOENT,		/* no such event / nothing pending */
 	SPOOL_EID,		/* malformed id */
+	SPOOL_EUNSAFE,		/* the spool, or a directory of it or on the way to
+				 * it, is a symlink or someone else's: the reason
+				 * is logged with the path */
 };
 
 struct spool {
@@ -37,7 +40,10 @@ struct spool {
 	int dirfd;
 };
 
-enum spool_err spool_open(struct spool *sp, const char *dir);	/* mkdir -p, clean tmp/ */
+/* mkdir -p, clean tmp/.  The directories on the way must be root's or
+ * ours and not writable by others (unless sticky), the spool and its
+ * subdirectories ours alone and no symlinks: SPOOL_EUNSAFE otherwise. */
+enum spool_err spool_open(struct spool *sp, const char *dir);
 /* For readers (the CLI): no directory is made and tmp/ is left alone,
  * since a daemon may be writing there. */
 enum spool_err spool_open_reader(struct spool *sp, const char *dir);
@@ -60,6 +66,11 @@ enum spool_err spool_oldest_pending(struct spool *sp, char id[SPOOL_ID_MAX]);
 /* Read an event (malloc'd, NUL-terminated) from a state directory. */
 enum spool_err spool_read(struct spool *sp, enum spool_state st, const char *id,
 		char **buf, size_t *len);
+
+/* The server's reason for a rejected event (rejected/ID.reason), and the
+ * daemon's counters (status.json), read like spool_read reads events. */
+enum spool_err spool_read_reason(struct spool *sp, const char *id, char **buf, size_t *len);
+enum spool_err spool_read_status(struct spool *sp, char **buf, size_t *len);
 
 enum spool_err spool_mark_sent(struct spool *sp, const char *id);
 enum spool_err spool_mark_rejected(struct spool *sp, const char *id, const char *reason);

@@ -21,4 +21,22 @@ size_t utf8_copy_valid(char *out, size_t out_max, const char *in, size_t len,
  * NUL-terminated, its length in *out_len; NULL when out of memory. */
 char *utf8_valid_copy(const char *in, size_t len, size_t *out_len);
 
+/* How utf8_escape shows a control character: C0 (U+0000..U+001F, TAB and
+ * newline included), DEL and C1 (U+0080..U+009F). */
+enum utf8_esc {
+	UTF8_ESC_LINE,		/* one line of text: C0 and DEL as \x1b, C1 as
+				 * \u009b, a byte that is not UTF-8 as \xff */
+	UTF8_ESC_SOURCE,	/* a source line: the same, but a TAB becomes
+				 * spaces up to the next multiple of 8 columns */
+	UTF8_ESC_JSON,		/* JSON text: the same characters as JSON escapes
+				 * (\u001b, \u007f, \u009b), a byte that is not
+				 * UTF-8 as \ufffd; outside strings only newlines
+				 * stay raw */
+};
+
+/* in[0..len) with every control character (and invalid byte) written as
+ * escape text, so that it can go to a terminal: malloc'd, NUL-terminated,
+ * its length in *out_len; NULL (errno ENOMEM) when out of memory. */
+char *utf8_escape(const char *in, size_t len, enum utf8_esc mode, size_t *out_len);
+
 #endif

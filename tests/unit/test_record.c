@@ -132,6 +132,39 @@ static void rejects_unterminated_strings(void **state)
 	assert_string_not_equal(bb_record_strerror(BB_REC_ESTRING), "ok");
 }
 
+static void rejects_nanoseconds_out_of_range(void **state)
+{
+	struct bb_record r;
+
+	(void)state;
+	r = good(BB_REC_CRASH); r.time_sec = 1700000000; r.time_nsec = 999999999;
+	assert_int_equal(parse(r), BB_REC_OK);
+	r = good(BB_REC_CRASH); r.time_nsec = 1000000000;
+	assert_int_equal(parse(r), BB_REC_ETIME);
+	r = good(BB_REC_MESSAGE); r.time_nsec = UINT64_MAX;
+	assert_int_equal(parse(r), BB_REC_ETIME);
+	r = good(BB_REC_ERROR); r.time_nsec = 1000000000;
+	assert_int_equal(parse(r), BB_REC_ETIME);
+	assert_string_equal(bb_record_strerror(BB_REC_ETIME),
+			    "timestamp nanoseconds not below 1000000000");
+}
+
+static void time_more_than_a_day_off(void **state)
+{
+	const uint64_t now = 1700000000, day = 24 * 3600;
+
+	(void)state;
+	assert_false(bb_record_time_off(now, now));
+	assert_false(bb_record_time_off(now - day, now));	/* a day: believed */
+	assert_false(bb_record_time_off(now + day, now));
+	assert_true(bb_record_time_off(now - day - 1, now));
+	assert_true(bb_record_time_off(now + day + 1, now));
+	assert_true(bb_record_time_off(0, now));		/* a clock that never ran */
+	assert_true(bb_record_time_off(UINT64_MAX, now));	/* no wrap */
+	assert_true(bb_record_time_off((uint64_t)INT64_MAX + 1, now));	/* negative as time_t */
+	assert_false(bb_record_time_off(5, 0));
+}
+
 static int collect(const char *k, size_t kl, const char *v, size_t vl, void *arg)
 {
 	char *out = arg;
@@ -173,6 +206,8 @@ int main(void)
 		cmocka_unit_test(rejects_sizes),
 		cmocka_unit_test(rejects_bad_fields),
 		cmocka_unit_test(rejects_unterminated_strings),
+		cmocka_unit_test(rejects_nanoseconds_out_of_range),
+		cmocka_unit_test(time_more_than_a_day_off),
 		cmocka_unit_test(tags),
 		cmocka_unit_test(signal_names),
 	};

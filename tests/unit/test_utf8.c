@@ -1,5 +1,6 @@
 /* Unit tests for utf8.c: what is valid UTF-8 passes unchanged, anything
- * else becomes U+FFFD byte by byte, never a shorter or cut string. */
+ * else becomes U+FFFD byte by byte, never a shorter or cut string; and for
+ * a terminal, every control character becomes escape text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,6 +66,65 @@ static void embedded_nul_is_kept_as_is(void **state)
 	free(out);
 }
 
+static void check_escape(const char *in, size_t len, enum utf8_esc mode, const char *want)
+{
+	size_t n = 99;
+	char *out = utf8_escape(in, len, mode, &n);
+
+	assert_non_null(out);
+	assert_string_equal(out, want);
+	assert_int_equal(n, strlen(want));
+	free(out);
+}
+
+static void line_escapes_every_control(void **state)
+{
+	(void)state;
+	/* OSC (retitle, here ended by BEL) and CSI (clear the screen) */
+	check_escape("a\x1b]0;pwned\x07" "b", 12, UTF8_ESC_LINE, "a\\x1b]0;pwned\\x07b");
+	check_escape("\x1b[2J", 4, UTF8_ESC_LINE, "\\x1b[2J");
+	check_escape("t\tn\nr\r", 6, UTF8_ESC_LINE, "t\\x09n\\x0ar\\x0d");
+	check_escape("nul\0.", 5, UTF8_ESC_LINE, "nul\\x00.");
+	check_escape("del\x7f", 4, UTF8_ESC_LINE, "del\\x7f");
+	check_escape("\x01\x1f", 2, UTF8_ESC_LINE, "\\x01\\x1f");
+	/* C1 as characters (U+0080, U+009B CSI, U+009F) */
+	check_escape("\xc2\x80\xc2\x9b" "2J\xc2\x9f", 8, UTF8_ESC_LINE,
+		     "\\u0080\\u009b2J\\u009f");
+	/* bytes that are not UTF-8: a raw 0x9b is a CSI to an 8-bit terminal */
+	check_escape("\x9b" "2J\xff", 4, UTF8_ESC_LINE, "\\x9b2J\\xff");
+}
+
+static void line_keeps_printable_text(void **state)
+{
+	static const char text[] = "caf\xc3\xa9 \xc2\xa0\xe2\x82\xac \xf0\x9f\x92\xa5 C:\\x ~";
+
+	(void)state;
+	check_escape(text, strlen(text), UTF8_ESC_LINE, text);	/* U+00A0 is past C1 */
+	check_escape("", 0, UTF8_ESC_LINE, "");
+}
+
+static void source_lines_expand_tabs(void **state)
+{
+	(void)state;
+	check_escape("\tif (x)", 7, UTF8_ESC_SOURCE, "        if (x)");
+	check_escape("ab\tc\t\td", 7, UTF8_ESC_SOURCE, "ab      c               d");
+	check_escape("\xc3\xa9\tx", 4, UTF8_ESC_SOURCE, "\xc3\xa9       x");	/* é is one column */
+	check_escape("s = \"\x1b[2J\";", 11, UTF8_ESC_SOURCE, "s = \"\\x1b[2J\";");
+}
+
+static void json_escapes_inside_strings(void **state)
+{
+	static const char in[] = "{\"m\":\"a\x1b\x7f\xc2\x9b\x9b\n\\\"\t\",\n\"n\":1}\n";
+
+	(void)state;
+	check_escape(in, strlen(in), UTF8_ESC_JSON,
+		     "{\"m\":\"a\\u001b\\u007f\\u009b\\ufffd\\u000a\\\"\\u0009\",\n\"n\":1}\n");
+	/* already escaped text is left alone: \\ then " ends the string */
+	check_escape("[\"\\\\\",\"x\"]", 10, UTF8_ESC_JSON, "[\"\\\\\",\"x\"]");
+	/* outside strings a raw control is escaped too (never written by json-c) */
+	check_escape("[1,\r2]", 6, UTF8_ESC_JSON, "[1,\\u000d2]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -72,6 +132,10 @@ int main(void)
 		cmocka_unit_test(invalid_bytes_become_replacement_characters),
 		cmocka_unit_test(overlong_and_surrogates_are_invalid),
 		cmocka_unit_test(embedded_nul_is_kept_as_is),
+		cmocka_unit_test(line_escapes_every_control),
+		cmocka_unit_test(line_keeps_printable_text),
+		cmocka_unit_test(source_lines_expand_tabs),
+		cmocka_unit_test(json_escapes_inside_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
