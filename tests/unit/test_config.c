@@ -124,7 +124,15 @@ static void bad_input(void **state)
 	fails_with("hold_timeout_ms = 0\n", "booboo.conf:1: hold_timeout_ms");
 	fails_with("hold_timeout_ms = 60001\n", "(1..60000)");
 	fails_with("hold_timeout_ms = -5\n", "hold_timeout_ms");
-	fails_with("spool_max_events = 0\n", "spool_max_events: \"0\" is not a number of events");
+	fails_with("spool_max_events = 0\n", "spool_max_events: \"0\" is not a number from 1 to 1000000");
+	fails_with("uid_max_connections = 0\n", "uid_max_connections: \"0\" is not a number from 1");
+	fails_with("uid_max_queued = many\n", "uid_max_queued: \"many\"");
+	fails_with("uid_spool_max_events = -1\n", "uid_spool_max_events");
+	fails_with("uid_spool_max_mb = 99999999\n", "uid_spool_max_mb");
+	fails_with("uid_messages_per_minute = 0\n", "uid_messages_per_minute");
+	fails_with("worker_timeout_ms = 10\n", "worker_timeout_ms: \"10\" is not a number from 100");
+	fails_with("worker_memory_mb = 1\n", "worker_memory_mb");
+	fails_with("cache_dir = cache\n", "cache_dir: \"cache\" is not an absolute path");
 	fails_with("\n\nbogus = 1\n", "booboo.conf:3: unknown key \"bogus\"");
 	fails_with("no equals sign\n", "booboo.conf:1: expected \"key = value\"");
 	fails_with(" = value\n", "booboo.conf:1: empty key");
@@ -172,6 +180,60 @@ static void limits(void **state)
 	bb_config_free(&cfg);
 }
 
+static void per_user_keys(void **state)
+{
+	struct bb_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, "uid_max_connections = 3\nuid_max_queued = 4\n"
+			       "uid_spool_max_events = 5\nuid_spool_max_mb = 6\n"
+			       "uid_messages_per_minute = 7\nworker_timeout_ms = 800\n"
+			       "worker_memory_mb = 512\ncache_dir = /var/cache/x\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.uid_max_connections, 3);
+	assert_int_equal(cfg.uid_max_queued, 4);
+	assert_int_equal(cfg.uid_spool_max_events, 5);
+	assert_int_equal(cfg.uid_spool_max_mb, 6);
+	assert_int_equal(cfg.uid_messages_per_minute, 7);
+	assert_int_equal(cfg.worker_timeout_ms, 800);
+	assert_int_equal(cfg.worker_memory_mb, 512);
+	assert_string_equal(cfg.cache_dir, "/var/cache/x");
+	bb_config_free(&cfg);
+	bb_config_init(&cfg);
+	assert_int_equal(cfg.uid_max_connections, 16);
+	assert_int_equal(cfg.worker_timeout_ms, 60000);
+	assert_string_equal(cfg.cache_dir, BB_DEFAULT_CACHE);
+	bb_config_free(&cfg);
+}
+
+/* What a worker is given: the file without its DSN, line numbers kept. */
+static void text_for_workers(void **state)
+{
+	static const char file[] = "# the project\n  dsn\t= https://tok3n@h/o/p\ndsnx = 1\n"
+				   "environment = prod\ndsn=https://again@h/o/p";
+	char path[] = "/tmp/booboo-test-XXXXXX", err[256];
+	struct bb_config cfg;
+	size_t len;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, file, sizeof(file) - 1), (ssize_t)sizeof(file) - 1);
+	close(fd);
+	bb_config_init(&cfg);
+	/* "dsnx" is an unknown key: the file is refused, but its text kept */
+	assert_int_equal(bb_config_load(&cfg, path, true, err, sizeof(err)), -1);
+	char *text = bb_config_text_without_dsn(&cfg, &len);
+	assert_non_null(text);
+	assert_string_equal(text, "# the project\n\ndsnx = 1\nenvironment = prod\n\n");
+	assert_int_equal(len, strlen(text));
+	assert_null(strstr(text, "tok3n"));
+	assert_null(strstr(text, "again"));
+	free(text);
+	bb_config_free(&cfg);
+	unlink(path);
+}
+
 static void load_files(void **state)
 {
 	struct bb_config cfg;
@@ -207,6 +269,8 @@ int main(void)
 		cmocka_unit_test(dsn_is_never_echoed),
 		cmocka_unit_test(limits),
 		cmocka_unit_test(load_files),
+		cmocka_unit_test(per_user_keys),
+		cmocka_unit_test(text_for_workers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
