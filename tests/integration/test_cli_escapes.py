@@ -11,6 +11,8 @@ import os
 import re
 import subprocess
 
+import pytest
+
 from conftest import CLI, ROOT, SHIM, run_shim, sanitizer_reports, wait_for
 
 # retitles the window (OSC ... BEL), clears the screen (CSI 2 J), a C1 CSI
@@ -158,6 +160,7 @@ def evil_strings(v):
     return v
 
 
+@pytest.mark.forges_events
 def test_every_field_of_a_forged_event_is_escaped(programs, daemon):
     """Whatever field the CLI prints, now or later: the whole event is
     escaped, not a list of fields.  A real event with the attack in every
