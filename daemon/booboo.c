@@ -351,6 +351,35 @@ static struct json_object *read_status(struct spool *sp)
 	return st;
 }
 
+static long long count_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? (long long)json_object_get_int64(v) : 0;
+}
+
+/* One line per user: what the per-user limits held back, what is queued
+ * and pending, and the worker that reads that user's crashes. */
+static void print_users(struct json_object *st)
+{
+	struct json_object *users;
+
+	if (!json_object_object_get_ex(st, "users", &users) ||
+	    !json_object_is_type(users, json_type_object))
+		return;
+	json_object_object_foreach(users, uid, u) {
+		printf("uid %-9s %lld reports (%lld degraded), %lld pending (%lld KiB), %lld queued, "
+		       "worker %lld; refused: %lld queue full, %lld spool full, %lld messages over "
+		       "the rate, %lld connections over the limit, %lld silent, %lld bad records\n",
+		       uid, count_of(u, "reports"), count_of(u, "degraded_reports"),
+		       count_of(u, "pending_events"), count_of(u, "pending_bytes") / 1024,
+		       count_of(u, "queued"), count_of(u, "worker_pid"),
+		       count_of(u, "refused_queue_full"), count_of(u, "refused_spool_full"),
+		       count_of(u, "rate_limited_messages"), count_of(u, "refused_connections"),
+		       count_of(u, "silent_connections"), count_of(u, "bad_records"));
+	}
+}
+
 static int cmd_status(struct bb_config *cfg, struct spool *sp)
 {
 	char masked[32];
@@ -383,6 +412,7 @@ static int cmd_status(struct bb_config *cfg, struct spool *sp)
 			printf("spool full    %s events dropped (spool_max_events)\n", full);
 		const char *err = get(st, "last_upload_error", NULL);
 		printf("last error    %s\n", err && *err ? err : "none");
+		print_users(st);
 		json_object_put(st);
 	}
 	return up ? 0 : 3;

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import HERE, PROGRAMS, ROOT, SHIM, run_plain, run_shim, wait_for
+from conftest import CLI, HERE, PROGRAMS, ROOT, SHIM, run_shim, wait_for
 from test_intake import KIND_CRASH, record, send
 
 NOBODY = pwd.getpwnam("nobody").pw_uid
@@ -193,6 +193,9 @@ def test_a_user_filling_the_spool_leaves_room_for_others(make_daemon, programs, 
     assert wait_for(lambda: status().get(str(NOBODY), {}).get("refused_spool_full") == 35, 10), \
         status()
     assert status()[str(NOBODY)]["pending_events"] == 5
+    out = subprocess.run([CLI, "-c", d.config, "status"], capture_output=True, text=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith(f"uid {NOBODY} "))
+    assert "5 pending" in line and "35 spool full" in line, out
     time.sleep(0.2)
     assert sum(e["message"].startswith("flood") for e in d.events()) == 5
 
