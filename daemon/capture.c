@@ -275,25 +275,37 @@ static void unwind(struct walk *w)
 
 /* ---- the mapped files --------------------------------------------------------- */
 
-bool capture_next_mapping(const char **cursor, struct capture_mapping *m)
+/* The file mappings of the maps text, parsed once: every later step
+ * (files, the program check, the summary for the root part) walks this. */
+static bool parse_mapping(const char *line, size_t len, struct capture_mapping *m)
 {
-	while (*cursor && **cursor) {
-		const char *line = *cursor, *eol = strchr(line, '\n');
-		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		unsigned long long lo, hi;
-		int at = 0;
+	unsigned long long lo, hi;
+	int at = 0;
 
-		*cursor = eol ? eol + 1 : NULL;
-		if (sscanf(line, "%llx-%llx %*s %*s %x:%x %llu %n", &lo, &hi, &m->maj, &m->min,
-			   &m->ino, &at) != 5 || at <= 0 || (size_t)at >= len || line[at] != '/')
-			continue;
-		m->lo = lo;
-		m->hi = hi;
-		m->path = line + at;
-		m->path_len = len - (size_t)at;
-		return true;
+	if (sscanf(line, "%llx-%llx %*s %*s %x:%x %llu %n", &lo, &hi, &m->maj, &m->min,
+		   &m->ino, &at) != 5 || at <= 0 || (size_t)at >= len || line[at] != '/')
+		return false;
+	m->lo = lo;
+	m->hi = hi;
+	m->path = line + at;
+	m->path_len = len - (size_t)at;
+	return true;
+}
+
+static void parse_mappings(struct capture *cap)
+{
+	size_t lines = 1;
+
+	for (const char *p = cap->maps; (p = strchr(p, '\n')); p++)
+		lines++;
+	cap->mappings = calloc(lines, sizeof(*cap->mappings));
+	for (const char *p = cap->maps; cap->mappings && p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		if (parse_mapping(p, len, &cap->mappings[cap->n_mappings]))
+			cap->n_mappings++;
+		p = eol ? eol + 1 : NULL;
 	}
-	return false;
 }
 
 /* The path still names the file that was mapped, and the user may read it. */
@@ -341,16 +353,15 @@ static void open_mapped_files(struct capture *cap, const struct capture_input *i
 	cap->files = calloc(CAPTURE_MAX_FILES, sizeof(*cap->files));
 	if (!cap->files)
 		return;
-	const char *cursor = cap->maps;
-	struct capture_mapping m;
-	while (cap->n_files < CAPTURE_MAX_FILES && capture_next_mapping(&cursor, &m)) {
-		char *path = strndup(m.path, m.path_len);
+	for (size_t i = 0; i < cap->n_mappings && cap->n_files < CAPTURE_MAX_FILES; i++) {
+		const struct capture_mapping *m = &cap->mappings[i];
+		char *path = strndup(m->path, m->path_len);
 		if (path && capture_file_fd(cap, path) == -1) {
 			struct capture_file *f = &cap->files[cap->n_files];
 			f->path = path;
-			f->fd = open_if_same(&m, path);
+			f->fd = open_if_same(m, path);
 			if (f->fd < 0 && pend.n < WIRE_MAX_RANGES) {
-				pend.r[pend.n] = (struct wire_range){ m.lo, m.hi };
+				pend.r[pend.n] = (struct wire_range){ m->lo, m->hi };
 				pend.slot[pend.n++] = cap->n_files;
 			}
 			cap->n_files++;
@@ -367,13 +378,12 @@ static void open_mapped_files(struct capture *cap, const struct capture_input *i
  * the one whose memory this is. */
 static bool runs_mapped_program(const struct capture *cap, const struct capture_input *in)
 {
-	const char *cursor = cap->maps;
-	struct capture_mapping m;
-
-	while (capture_next_mapping(&cursor, &m))
-		if ((m.ino == in->exe_ino && makedev(m.maj, m.min) == in->exe_dev) ||
-		    (m.path_len == strlen(in->exe) && memcmp(m.path, in->exe, m.path_len) == 0))
+	for (size_t i = 0; i < cap->n_mappings; i++) {
+		const struct capture_mapping *m = &cap->mappings[i];
+		if ((m->ino == in->exe_ino && makedev(m->maj, m->min) == in->exe_dev) ||
+		    (m->path_len == strlen(in->exe) && memcmp(m->path, in->exe, m->path_len) == 0))
 			return true;
+	}
 	return false;
 }
 
@@ -578,6 +588,7 @@ enum capture_err capture_crash(struct capture *cap, const struct capture_input *
 	cap->maps = read_fd_all(in->mapsfd, CAPTURE_MAPS_MAX, &cap->maps_len);
 	if (!cap->maps || cap->maps_len == 0)
 		return CAPTURE_EMAPS;
+	parse_mappings(cap);
 	if (!runs_mapped_program(cap, in))
 		return CAPTURE_EEXEC;
 	read_cmdline(cap, in->procfd);
@@ -599,6 +610,7 @@ enum capture_err capture_crash(struct capture *cap, const struct capture_input *
 void capture_free(struct capture *cap)
 {
 	free(cap->maps);
+	free(cap->mappings);
 	free(cap->cmdline);
 	free(cap->exe);
 	free(cap->frames);

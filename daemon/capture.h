@@ -88,6 +88,16 @@ enum capture_err {
 	CAPTURE_EEXEC,		/* the process runs another program than the memory it sent */
 };
 
+/* One file mapping of a maps text ("lo-hi perms offset maj:min inode
+ * path"); path points into the text and is not NUL-terminated. */
+struct capture_mapping {
+	uint64_t lo, hi;
+	unsigned maj, min;
+	unsigned long long ino;
+	const char *path;
+	size_t path_len;
+};
+
 struct capture {
 	struct bb_record rec;
 	pid_t pid;		/* from SO_PEERCRED */
@@ -97,6 +107,8 @@ struct capture {
 	size_t maps_len;
 	char *cmdline;		/* NUL-separated argv, may be NULL */
 	size_t cmdline_len;
+	struct capture_mapping *mappings;	/* the file mappings of maps, in order */
+	size_t n_mappings;
 	char *exe;		/* the kernel's word, never the record's */
 	const char *name;	/* the program's name: exe's base name */
 	struct capture_frame *frames;	/* crash site first */
@@ -133,18 +145,6 @@ void capture_from_record(struct capture *cap, const struct bb_record *rec, pid_t
 void capture_free(struct capture *cap);
 const char *capture_strerror(enum capture_err err);
 
-/* One file mapping of a maps text ("lo-hi perms offset maj:min inode
- * path"); path points into the text and is not NUL-terminated. */
-struct capture_mapping {
-	uint64_t lo, hi;
-	unsigned maj, min;
-	unsigned long long ino;
-	const char *path;
-	size_t path_len;
-};
-/* The next file mapping from *cursor on (start with the text itself);
- * false at the end. */
-bool capture_next_mapping(const char **cursor, struct capture_mapping *m);
 
 /* The descriptor of the mapped file at path: -1 when path was not
  * mapped, -2 when it was but could not be opened as the user. */

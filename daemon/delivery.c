@@ -22,6 +22,7 @@
 #include "scrub.h"
 #include "shrink.h"
 #include "stats.h"
+#include "utf8.h"
 
 #define QUEUE_MAX 256
 #define JSON_DEPTH 64
@@ -82,16 +83,30 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what,
-		uint64_t t0_us)
+/* The event as it goes on disk: a worker's own text when nothing here
+ * changed it (it is checked JSON, valid UTF-8 and small enough), else the
+ * object shrunk to the ingest's limit and written anew. */
+static char *spool_text(struct json_object *ev, const struct item *raw, size_t *len,
+		const char *what)
 {
-	size_t len = shrink_event(ev, SHRINK_LIMIT);
-	char id[SPOOL_ID_MAX];
-
-	if (len > SHRINK_LIMIT)
+	if (raw && raw->len <= SHRINK_LIMIT && utf8_is_valid(raw->json, raw->len)) {
+		*len = raw->len;
+		return strndup(raw->json, raw->len);
+	}
+	*len = shrink_event(ev, SHRINK_LIMIT);
+	if (*len > SHRINK_LIMIT)
 		bb_log(BB_LOG_WARN, "%s: event is %zu bytes even after shrinking; "
-		       "the ingest may refuse it", what, len);
-	char *json = event_serialize(ev, &len);
+		       "the ingest may refuse it", what, *len);
+	return event_serialize(ev, len);
+}
+
+static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev,
+		const struct item *raw, const char *what, uint64_t t0_us)
+{
+	size_t len;
+	char id[SPOOL_ID_MAX];
+	char *json = spool_text(ev, raw, &len, what);
+
 	if (!json) {
 		bb_log(BB_LOG_ERR, "%s: out of memory: the event is lost", what);
 		counted(d, &d->stats.spool_failures);
@@ -125,9 +140,10 @@ static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev, c
 	free(json);
 }
 
-/* ignore_errors, scrubbing, before_send, then the spool.  Takes ev. */
-static void deliver(struct delivery *d, uid_t uid, struct json_object *ev, const char *what,
-		uint64_t t0_us)
+/* ignore_errors, scrubbing, before_send, then the spool.  Takes ev;
+ * raw, when not NULL, is the worker's text ev was parsed from. */
+static void deliver(struct delivery *d, uid_t uid, struct json_object *ev,
+		const struct item *raw, const char *what, uint64_t t0_us)
 {
 	const struct bb_config *cfg = d->cfg;
 	const char *ignored = filter_ignored(cfg, ev);
@@ -139,11 +155,12 @@ static void deliver(struct delivery *d, uid_t uid, struct json_object *ev, const
 		json_object_put(ev);
 		return;
 	}
-	scrub_event(cfg, ev);
+	if (scrub_event(cfg, ev) || cfg->before_send)
+		raw = NULL;	/* changed here, or may be: written anew */
 	switch (cfg->before_send ? filter_before_send(cfg, &ev, reason, sizeof(reason))
 				 : BEFORE_SEND_KEEP) {
 	case BEFORE_SEND_KEEP:
-		spool_event(d, uid, ev, what, t0_us);
+		spool_event(d, uid, ev, raw, what, t0_us);
 		break;
 	case BEFORE_SEND_DROP:
 		bb_log(BB_LOG_INFO, "%s: dropped by before_send", what);
@@ -191,7 +208,7 @@ static void process(struct delivery *d, struct item *it)
 			return;
 		}
 	}
-	deliver(d, it->uid, ev, it->what, it->t0_us);
+	deliver(d, it->uid, ev, it->ev ? NULL : it, it->what, it->t0_us);
 }
 
 /* ---- status.json -------------------------------------------------------------- */

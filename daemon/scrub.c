@@ -119,71 +119,92 @@ char *scrub_string(const struct bb_config *cfg, const char *in)
 
 /* ---- walking the event -------------------------------------------------------- */
 
-static void scrub_key(const struct bb_config *cfg, struct json_object *o, const char *key)
+/* The changes made are counted: an event nothing changed in need not be
+ * written anew (delivery.c sends a worker's text as it came). */
+
+/* Replace the string at o.key (or arr[i]) when `out` differs from it. */
+static size_t replace(struct json_object *o, const char *key, size_t i, const char *now,
+		char *out)
+{
+	size_t changed = out && strcmp(out, now) != 0;
+
+	if (changed && key)
+		json_object_object_add(o, key, json_object_new_string(out));
+	else if (changed)
+		json_object_array_put_idx(o, i, json_object_new_string(out));
+	free(out);
+	return changed;
+}
+
+static size_t scrub_key(const struct bb_config *cfg, struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
 	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return;
-	char *s = scrub_string(cfg, json_object_get_string(v));
-	if (s)
-		json_object_object_add(o, key, json_object_new_string(s));
-	free(s);
+		return 0;
+	return replace(o, key, 0, json_object_get_string(v),
+		       scrub_string(cfg, json_object_get_string(v)));
 }
 
-static void scrub_array(const struct bb_config *cfg, struct json_object *arr)
+static size_t scrub_array(const struct bb_config *cfg, struct json_object *arr)
 {
+	size_t changed = 0;
+
 	if (!arr || !json_object_is_type(arr, json_type_array))
-		return;
+		return 0;
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		const char *v = json_object_get_string(json_object_array_get_idx(arr, i));
-		char *s = v ? scrub_string(cfg, v) : NULL;
-		if (s)
-			json_object_array_put_idx(arr, i, json_object_new_string(s));
-		free(s);
+		if (v)
+			changed += replace(arr, NULL, i, v, scrub_string(cfg, v));
 	}
+	return changed;
 }
 
 /* Source lines too: a secret written in the code is still a secret. */
-static void scrub_source(const struct bb_config *cfg, struct json_object *frame)
+static size_t scrub_source(const struct bb_config *cfg, struct json_object *frame)
 {
 	struct json_object *v;
+	size_t changed = scrub_key(cfg, frame, "context_line");
 
-	scrub_key(cfg, frame, "context_line");
 	if (json_object_object_get_ex(frame, "pre_context", &v))
-		scrub_array(cfg, v);
+		changed += scrub_array(cfg, v);
 	if (json_object_object_get_ex(frame, "post_context", &v))
-		scrub_array(cfg, v);
+		changed += scrub_array(cfg, v);
+	return changed;
 }
 
-static void scrub_frames(const struct bb_config *cfg, struct json_object *frames)
+static size_t scrub_frames(const struct bb_config *cfg, struct json_object *frames)
 {
+	size_t changed = 0;
+
 	if (!frames || !json_object_is_type(frames, json_type_array))
-		return;
+		return 0;
 	for (size_t i = 0; i < json_object_array_length(frames); i++) {
 		struct json_object *vars, *frame = json_object_array_get_idx(frames, i);
 		if (cfg->n_scrub_values)
-			scrub_source(cfg, frame);
+			changed += scrub_source(cfg, frame);
 		if (!json_object_object_get_ex(frame, "vars", &vars) ||
 		    !json_object_is_type(vars, json_type_object))
 			continue;
 		json_object_object_foreach(vars, name, val) {
-			(void)val;
 			if (scrub_name_is_sensitive(cfg, name))
-				json_object_object_add(vars, name, json_object_new_string(FILTERED));
+				changed += replace(vars, name, 0, json_object_get_string(val) ?: "",
+						   strdup(FILTERED));
 			else
-				scrub_key(cfg, vars, name);
+				changed += scrub_key(cfg, vars, name);
 		}
 	}
+	return changed;
 }
 
 /* "--password=x" -> "--password=[filtered]"; "--token x" -> "--token [filtered]". */
-static void scrub_argv(const struct bb_config *cfg, struct json_object *argv)
+static size_t scrub_argv(const struct bb_config *cfg, struct json_object *argv)
 {
 	bool filter_next = false;
+	size_t changed = 0;
 
 	if (!argv || !json_object_is_type(argv, json_type_array))
-		return;
+		return 0;
 	for (size_t i = 0; i < json_object_array_length(argv); i++) {
 		const char *a = json_object_get_string(json_object_array_get_idx(argv, i));
 		char *out = NULL;
@@ -206,34 +227,34 @@ static void scrub_argv(const struct bb_config *cfg, struct json_object *argv)
 		}
 		if (!out)
 			out = scrub_string(cfg, a);
-		if (out)
-			json_object_array_put_idx(argv, i, json_object_new_string(out));
-		free(out);
+		changed += replace(argv, NULL, i, a, out);
 	}
+	return changed;
 }
 
-void scrub_event(const struct bb_config *cfg, struct json_object *ev)
+bool scrub_event(const struct bb_config *cfg, struct json_object *ev)
 {
 	struct json_object *v, *ctx, *o;
+	size_t changed = scrub_key(cfg, ev, "message");
 
-	scrub_key(cfg, ev, "message");
 	if (json_object_object_get_ex(ev, "stacktrace", &v))
-		scrub_frames(cfg, v);
+		changed += scrub_frames(cfg, v);
 	if (json_object_object_get_ex(ev, "exceptions", &v) && json_object_is_type(v, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			struct json_object *ex = json_object_array_get_idx(v, i), *st;
-			scrub_key(cfg, ex, "value");
+			changed += scrub_key(cfg, ex, "value");
 			if (json_object_object_get_ex(ex, "stacktrace", &st))
-				scrub_frames(cfg, st);
+				changed += scrub_frames(cfg, st);
 		}
 	}
 	if (json_object_object_get_ex(ev, "request", &v))
-		scrub_key(cfg, v, "url");
+		changed += scrub_key(cfg, v, "url");
 	if (json_object_object_get_ex(ev, "context", &ctx)) {
 		if (json_object_object_get_ex(ctx, "process", &o) &&
 		    json_object_object_get_ex(o, "argv", &v))
-			scrub_argv(cfg, v);
+			changed += scrub_argv(cfg, v);
 		if (json_object_object_get_ex(ctx, "exception", &o))
-			scrub_key(cfg, o, "what");
+			changed += scrub_key(cfg, o, "what");
 	}
+	return changed != 0;
 }

@@ -17,8 +17,8 @@ char *scrub_string(const struct bb_config *cfg, const char *in);
 
 /* Scrub the message, exceptions' values, vars of every frame (top-level
  * and each exception's stacktrace), request.url, argv and the C++
- * exception's what. */
-void scrub_event(const struct bb_config *cfg, struct json_object *ev);
+ * exception's what.  True when anything was changed. */
+bool scrub_event(const struct bb_config *cfg, struct json_object *ev);
 
 /* Does a name (variable, flag, header) count as sensitive? */
 bool scrub_name_is_sensitive(const struct bb_config *cfg, const char *name);

@@ -50,6 +50,16 @@ size_t utf8_seq_len(const unsigned char *s, size_t left)
 	return n;
 }
 
+bool utf8_is_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0, n; i < len; i += n)
+		if (u[i] == 0 || !(n = utf8_seq_len(u + i, len - i)))
+			return false;
+	return true;
+}
+
 size_t utf8_copy_valid(char *out, size_t out_max, const char *in, size_t len,
 		bool nul_is_invalid, size_t *consumed)
 {

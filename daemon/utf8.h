@@ -11,6 +11,9 @@
  * 0 when it is not one: overlong forms and surrogates are invalid too. */
 size_t utf8_seq_len(const unsigned char *s, size_t left);
 
+/* Is all of s[0..len) valid UTF-8, without NUL bytes? */
+bool utf8_is_valid(const char *s, size_t len);
+
 /* Copy in[0..len) to out, every invalid byte (and NUL, if asked) as
  * U+FFFD, until out holds out_max bytes or more (out needs out_max + 3):
  * returns the bytes written, and in *consumed the input bytes used. */

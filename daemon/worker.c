@@ -92,38 +92,34 @@ static bool same_path(const struct wire_module *w, const struct capture_mapping 
 }
 
 /* The module (file) a frame's pc is in, added to c->modules if new. */
-static void add_module_of(struct wire_captured *c, const char *maps, uint64_t pc)
+static void add_module_of(struct wire_captured *c, const struct capture *cap, uint64_t pc)
 {
-	const char *cursor = maps;
-	struct capture_mapping m;
-
-	while (capture_next_mapping(&cursor, &m)) {
-		if (pc < m.lo || pc >= m.hi || m.path_len >= WIRE_PATH_MAX)
+	for (size_t k = 0; k < cap->n_mappings; k++) {
+		const struct capture_mapping *m = &cap->mappings[k];
+		if (pc < m->lo || pc >= m->hi || m->path_len >= WIRE_PATH_MAX)
 			continue;
 		for (uint32_t i = 0; i < c->n_modules; i++)
-			if (same_path(&c->modules[i], &m))
+			if (same_path(&c->modules[i], m))
 				return;
 		if (c->n_modules == WIRE_MODULES)
 			return;
 		struct wire_module *w = &c->modules[c->n_modules++];
-		memcpy(w->path, m.path, m.path_len);
+		memcpy(w->path, m->path, m->path_len);
 		w->lo = UINT64_MAX;
 		return;
 	}
 }
 
 /* Each module's range: the span of all mappings of its file. */
-static void module_ranges(struct wire_captured *c, const char *maps)
+static void module_ranges(struct wire_captured *c, const struct capture *cap)
 {
-	const char *cursor = maps;
-	struct capture_mapping m;
-
-	while (capture_next_mapping(&cursor, &m))
+	for (size_t k = 0; k < cap->n_mappings; k++)
 		for (uint32_t i = 0; i < c->n_modules; i++) {
 			struct wire_module *w = &c->modules[i];
-			if (same_path(w, &m)) {
-				w->lo = m.lo < w->lo ? m.lo : w->lo;
-				w->hi = m.hi > w->hi ? m.hi : w->hi;
+			const struct capture_mapping *m = &cap->mappings[k];
+			if (same_path(w, m)) {
+				w->lo = m->lo < w->lo ? m->lo : w->lo;
+				w->hi = m->hi > w->hi ? m->hi : w->hi;
 			}
 		}
 }
@@ -141,11 +137,9 @@ static void summarize(struct wire_captured *c, const struct capture *cap,
 	for (size_t i = 0; i < cap->n_frames && c->n_frames < WIRE_FRAMES; i++) {
 		c->pc[c->n_frames] = cap->frames[i].pc;
 		c->activation[c->n_frames++] = cap->frames[i].activation;
-		if (cap->maps)
-			add_module_of(c, cap->maps, cap->frames[i].pc);
+		add_module_of(c, cap, cap->frames[i].pc);
 	}
-	if (cap->maps)
-		module_ranges(c, cap->maps);
+	module_ranges(c, cap);
 }
 
 /* ---- one job ------------------------------------------------------------------------- */
