@@ -75,6 +75,7 @@ static void process_crash(struct pipeline *p, struct job *j)
 	uint64_t start = pipeline_now_us();
 
 	describe_job(cap, what, sizeof(what));
+	symcache_job_begin();
 	if (symbolize_capture(cap, &sym) != 0)
 		bb_log(BB_LOG_WARN, "%s: cannot symbolize: out of memory or no libdwfl", what);
 	uint64_t symbolized = pipeline_now_us();
@@ -89,6 +90,7 @@ static void process_crash(struct pipeline *p, struct job *j)
 	       (unsigned long long)(symbolized - start), (unsigned long long)(enriched - symbolized),
 	       (unsigned long long)(end - enriched));
 	symbolize_free(&sym);
+	symcache_job_end();
 	capture_free(cap);
 }
 

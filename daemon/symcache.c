@@ -39,11 +39,18 @@ struct entry {
 	bool syms_built;
 	bool has_dwarf;		/* debug info was found when loaded */
 	long loaded_at;		/* CLOCK_MONOTONIC seconds */
+	size_t bytes;		/* the ELF file and its debug file: what it may hold */
+	unsigned long job;	/* the last report that used it */
 };
 
 static struct entry cache[SYMCACHE_FILES];
 static unsigned long clock_hand;
 static unsigned long generations;
+static size_t cache_bytes;
+static size_t cache_budget = SYMCACHE_BUDGET;
+/* Entries a report has used are pinned until it ends: its frames hold
+ * pointers into their Dwfls.  0: between reports, nothing pinned. */
+static unsigned long job, last_job;
 static char *debuginfo_path;
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
@@ -53,6 +60,7 @@ static const Dwfl_Callbacks callbacks = {
 
 static void drop(struct entry *e)
 {
+	cache_bytes -= e->bytes;
 	free(e->syms);
 	if (e->dwfl)
 		dwfl_end(e->dwfl);
@@ -82,6 +90,17 @@ static bool has_dwarf(struct entry *e)
 	return dwfl_module_getdwarf(e->mod, &b) != NULL;
 }
 
+static size_t debug_file_size(Dwfl_Module *mod, const char *path)
+{
+	const char *debugfile = NULL;
+	struct stat st;
+
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
+	if (!debugfile || strcmp(debugfile, path) == 0 || stat(debugfile, &st) != 0)
+		return 0;
+	return (size_t)st.st_size;
+}
+
 static bool load(struct entry *e, const char *path, int fd, const struct stat *st)
 {
 	const char *base = strrchr(path, '/');
@@ -102,6 +121,8 @@ static bool load(struct entry *e, const char *path, int fd, const struct stat *s
 		return false;
 	}
 	e->has_dwarf = has_dwarf(e);
+	e->bytes = (size_t)st->st_size + debug_file_size(e->mod, path);
+	cache_bytes += e->bytes;
 	e->loaded_at = now_s();
 	e->path = strdup(path);
 	e->dev = st->st_dev;
@@ -150,37 +171,88 @@ Dwfl_Module *symcache_module(const char *path, int fd, Dwarf_Addr *bias)
 	return mod;
 }
 
+static bool pinned(const struct entry *e)
+{
+	return job && e->job == job;
+}
+
+/* Past the budget, the least recently used entries no report holds go. */
+static void trim(void)
+{
+	while (cache_bytes > cache_budget) {
+		struct entry *victim = NULL;
+		for (size_t i = 0; i < SYMCACHE_FILES; i++)
+			if (cache[i].dwfl && !pinned(&cache[i]) &&
+			    (!victim || cache[i].used < victim->used))
+				victim = &cache[i];
+		if (!victim)
+			return;
+		drop(victim);
+	}
+}
+
+static struct entry *hit(struct entry *e, Dwarf_Addr *bias)
+{
+	e->used = ++clock_hand;
+	e->job = job;
+	*bias = e->bias;
+	return e;
+}
+
 static Dwfl_Module *lookup(const char *path, int fd, Dwarf_Addr *bias)
 {
 	struct stat st;
-	struct entry *victim = &cache[0];
+	struct entry *victim = NULL;
 
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return NULL;
 	for (size_t i = 0; i < SYMCACHE_FILES; i++) {
-		if (same_file(&cache[i], path, &st)) {
-			if (!cache[i].has_dwarf && debug_info_may_have_come(&cache[i])) {
-				/* Load again, so the symbols, the names and the
-				 * pc cache (a new generation) come from it. */
-				victim = &cache[i];
-				break;
-			}
-			cache[i].used = ++clock_hand;
-			*bias = cache[i].bias;
-			return cache[i].mod;
+		struct entry *e = &cache[i];
+		if (same_file(e, path, &st)) {
+			/* Debug info installed since it was loaded: load again,
+			 * so the symbols, the names and the pc cache (a new
+			 * generation) come from it; not while a report holds it. */
+			if (e->has_dwarf || pinned(e) || !debug_info_may_have_come(e))
+				return hit(e, bias)->mod;
+			victim = e;
+			break;
 		}
-		if (cache[i].used < victim->used)
-			victim = &cache[i];
+		if (!pinned(e) && (!victim || e->used < victim->used))
+			victim = e;
 	}
+	if (!victim)
+		return NULL;	/* every entry is this report's: it goes without */
 	drop(victim);
 	if (!load(victim, path, fd, &st)) {
 		drop(victim);
 		return NULL;
 	}
-	victim->used = ++clock_hand;
 	victim->generation = ++generations;
-	*bias = victim->bias;
-	return victim->mod;
+	Dwfl_Module *mod = hit(victim, bias)->mod;
+	trim();
+	return mod;
+}
+
+void symcache_job_begin(void)
+{
+	job = ++last_job;
+}
+
+void symcache_job_end(void)
+{
+	job = 0;
+	trim();
+}
+
+size_t symcache_bytes(void)
+{
+	return cache_bytes;
+}
+
+void symcache_set_budget(size_t bytes)
+{
+	cache_budget = bytes;
+	trim();
 }
 
 static int preload_one(struct dl_phdr_info *info, size_t size, void *arg)

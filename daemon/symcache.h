@@ -5,7 +5,8 @@
  * ELF file gets one long-lived Dwfl of its own, with the file at its link
  * address.  The second crash of a program (or any crash through libc)
  * then finds DWARF already read and indexed: "warm" costs lookups, not
- * decompression.  Only the symbolize worker thread uses it.
+ * decompression.  Only the worker's report thread uses it.  It is bounded
+ * by the bytes of the files it holds, not by their count alone.
  */
 #ifndef BB_SYMCACHE_H
 #define BB_SYMCACHE_H
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 
 #define SYMCACHE_FILES 48
+#define SYMCACHE_BUDGET ((size_t)1 << 30)	/* bytes of ELF and debug files */
 
 /* The cached module for the ELF file at `path`; *bias is that module's
  * load bias in its own Dwfl.  NULL when the file cannot be read.  When
@@ -22,6 +24,19 @@
  * today (an upgraded library, a swapped file). */
 Dwfl_Module *symcache_module(const char *path, int fd, Dwarf_Addr *bias);
 void symcache_clear(void);
+
+/* A report begins or ends: what it looks up meanwhile stays loaded until
+ * it ends (its frames point into those modules), even past the budget;
+ * at the end the cache is trimmed back to SYMCACHE_BUDGET bytes of files,
+ * least recently used first.  A report that would need more than
+ * SYMCACHE_FILES modules goes without the rest. */
+void symcache_job_begin(void);
+void symcache_job_end(void);
+
+/* The bytes of files the cache holds (ELF and separate debug files), and
+ * a budget other than SYMCACHE_BUDGET (for tests). */
+size_t symcache_bytes(void);
+void symcache_set_budget(size_t bytes);
 
 /* The function or static object at caddr in a cached module (an address
  * of the cached copy): binary search in an index built once per file,
