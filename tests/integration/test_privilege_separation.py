@@ -382,3 +382,53 @@ def test_before_send_inherits_no_descriptor(make_daemon, programs, public):
     res, pid = run_shim(prog, sock=d.socket)
     fds = d.event_for_pid(pid)["tags"]["fds"].split(",")
     assert fds == ["0", "1", "2", "3"], fds          # 3: listdir's own
+
+
+def test_sigterm_is_obeyed_while_a_worker_hangs(make_daemon, tmp_path, silent_debuginfod):
+    """A report stuck in a debuginfod that never answers (the review's
+    wedged daemon ignored SIGTERM): the daemon still stops within its
+    bound, and the crash it was working on is reported degraded."""
+    d = make_daemon(env={"DEBUGINFOD_URLS": silent_debuginfod.url, "DEBUGINFOD_TIMEOUT": "60"})
+    prog = no_debug_info_anywhere(tmp_path)
+    res, pid = run_shim(prog, sock=d.socket)
+    assert wait_for(lambda: f"pid {pid}, uid 0): held" in d.log(), 5), d.log()
+    t = time.monotonic()
+    assert d.stop() == 0
+    assert time.monotonic() - t < 15
+    ev = d.event_for_pid(pid, timeout=1)
+    assert "boobood stopped" in ev["context"]["degraded"]["reason"]
+
+
+def test_the_socket_names_the_running_daemon(tmp_path):
+    """In the background, boobood listens after it forked: SO_PEERCRED of
+    its socket (which the shim names its ptracer) is the daemon's own pid,
+    not that of the parent that exited."""
+    from conftest import DAEMON
+    conf = tmp_path / "booboo.conf"
+    sock = str(tmp_path / "booboo.sock")
+    conf.write_text(f"socket = {sock}\nspool_dir = {tmp_path / 'spool'}\n"
+                    f"cache_dir = {tmp_path / 'cache'}\n")
+    starter = subprocess.run([DAEMON, "-c", str(conf)], capture_output=True, text=True, timeout=10)
+    assert starter.returncode == 0, starter.stderr
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sock)
+    import struct
+    pid, uid, gid = struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+    s.close()
+    try:
+        assert os.readlink(f"/proc/{pid}/exe").endswith("/boobood")
+        with open(f"/proc/{pid}/stat") as f:
+            assert f.read().split(")")[1].split()[0] != "Z"    # alive, not the exited parent
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    assert wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 15)
+
+
+def test_a_start_up_error_in_the_background_reaches_the_terminal(tmp_path):
+    """The parent waits for the child's word: an error after the fork (here
+    a socket path that cannot be made) is printed and the status says so."""
+    from conftest import DAEMON
+    conf = tmp_path / "booboo.conf"
+    conf.write_text(f"socket = /proc/booboo/booboo.sock\nspool_dir = {tmp_path / 'spool'}\n")
+    r = subprocess.run([DAEMON, "-c", str(conf)], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1 and "/proc/booboo/booboo.sock" in r.stderr, r
