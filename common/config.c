@@ -449,7 +449,7 @@ void bb_config_init(struct bb_config *cfg)
 	cfg->before_send_timeout_ms = BB_DEFAULT_BEFORE_SEND_MS;
 	cfg->cache_dir = strdup(BB_DEFAULT_CACHE);
 	cfg->uid_max_connections = 16;
-	cfg->uid_max_queued = 8;
+	cfg->uid_max_queued = 128;
 	cfg->uid_spool_max_events = 2000;
 	cfg->uid_spool_max_mb = 256;
 	cfg->uid_messages_per_minute = 600;

@@ -432,3 +432,18 @@ def test_a_start_up_error_in_the_background_reaches_the_terminal(tmp_path):
     conf.write_text(f"socket = /proc/booboo/booboo.sock\nspool_dir = {tmp_path / 'spool'}\n")
     r = subprocess.run([DAEMON, "-c", str(conf)], capture_output=True, text=True, timeout=10)
     assert r.returncode == 1 and "/proc/booboo/booboo.sock" in r.stderr, r
+
+
+def test_a_storm_of_one_users_crashes_is_all_reported(make_daemon, programs):
+    """48 processes of one user crash at the same instant: one worker takes
+    them one capture at a time, and every one is reported, none twice."""
+    d = make_daemon()
+    prog = programs.build("storm.c")
+    res = run_shim(prog, "48", sock=d.socket, timeout=60)[0]
+    assert res.stdout.strip() == "48", res.stderr
+    assert wait_for(lambda: len(d.events()) >= 48, 30), (len(d.events()), d.log())
+    time.sleep(0.5)
+    evs = d.events()
+    assert len(evs) == 48 and len({e["context"]["process"]["pid"] for e in evs}) == 48
+    assert all("degraded" not in e["context"] for e in evs)
+    assert all(e["stacktrace"][-1]["function"] == "crash_in_child" for e in evs)
