@@ -6,6 +6,7 @@
  */
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <inttypes.h>
@@ -539,6 +540,20 @@ static bool hold_over(struct capture *cap)
 	return cap->hold_expired;
 }
 
+/* Still the program the root part pinned?  A process held in the shim's
+ * handler cannot exec: one that did (or that this user may no longer
+ * look at, a setuid program) sent memory that is not what it now runs. */
+static bool still_runs(const struct capture_input *in)
+{
+	char now[PATH_MAX];
+	ssize_t n = readlinkat(in->procfd, "exe", now, sizeof(now) - 1);
+
+	if (n < 0)
+		return errno != EACCES && errno != EPERM;	/* gone: its memory may be read */
+	now[n] = '\0';
+	return strcmp(now, in->exe) == 0;
+}
+
 static void set_identity(struct capture *cap, const struct bb_record *rec, pid_t pid,
 		uid_t uid, gid_t gid, const char *exe)
 {
@@ -589,7 +604,7 @@ enum capture_err capture_crash(struct capture *cap, const struct capture_input *
 	if (!cap->maps || cap->maps_len == 0)
 		return CAPTURE_EMAPS;
 	parse_mappings(cap);
-	if (!runs_mapped_program(cap, in))
+	if (!runs_mapped_program(cap, in) || !still_runs(in))
 		return CAPTURE_EEXEC;
 	read_cmdline(cap, in->procfd);
 	open_mapped_files(cap, in);
