@@ -19,9 +19,9 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "delivery.h"
 #include "event.h"
@@ -62,22 +62,6 @@ struct daemon {
 	bool stopping;
 	uint64_t give_up_ms;
 };
-
-uint64_t loop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void usage(FILE *out)
 {
@@ -120,7 +104,7 @@ static void on_record(struct daemon *d, int fd, uint64_t t0, enum intake_err err
 static void add_conn(struct daemon *d, int fd, const struct ucred *peer)
 {
 	struct intake_msg m;
-	uint64_t t0 = now_us();
+	uint64_t t0 = bb_now_us();
 	enum intake_err err = intake_receive(fd, &m);
 	struct conn *c = NULL;
 
@@ -147,7 +131,7 @@ static void add_conn(struct daemon *d, int fd, const struct ucred *peer)
 	c->fd = fd;
 	c->uid = peer->uid;
 	c->pid = peer->pid;
-	c->deadline_ms = loop_now_ms() + RECORD_WAIT_MS;
+	c->deadline_ms = bb_now_ms() + RECORD_WAIT_MS;
 	c->prev = d->newest;
 	*(d->newest ? &d->newest->next : &d->oldest) = c;
 	d->newest = c;
@@ -194,7 +178,7 @@ static void on_message(struct daemon *d, int fd, struct intake_msg *m)
 	/* The sender waits only for the record to be taken, not for filters. */
 	intake_ack(fd, 0);
 	close(fd);
-	if (quota_message(d->quota, m->who.uid, loop_now_ms())) {
+	if (quota_message(d->quota, m->who.uid, bb_now_ms())) {
 		snprintf(what, sizeof(what), "message from pid %d", (int)m->who.pid);
 		delivery_event(d->delivery, m->who.uid, event_from_message(&d->cfg, &m->rec,
 			       m->who.pid, m->who.uid, m->who.exe), what, 0);
@@ -229,7 +213,7 @@ static void on_record(struct daemon *d, int fd, uint64_t t0, enum intake_err err
 static void on_conn(struct daemon *d, struct conn *c)
 {
 	struct intake_msg m;
-	uint64_t t0 = now_us();
+	uint64_t t0 = bb_now_us();
 	enum intake_err err = intake_receive(c->fd, &m);
 	int fd = c->fd;
 
@@ -246,7 +230,7 @@ static void begin_stop(struct daemon *d, const struct signalfd_siginfo *si)
 {
 	bb_log(BB_LOG_INFO, "%s received, stopping", bb_signal_name((int)si->ssi_signo) ?: "signal");
 	d->stopping = true;
-	d->give_up_ms = loop_now_ms() + STOP_WAIT_MS;
+	d->give_up_ms = bb_now_ms() + STOP_WAIT_MS;
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->lfd, NULL);
 	while (d->oldest)
 		conn_drop(d, d->oldest);
@@ -284,7 +268,7 @@ static int serve(struct daemon *d)
 	struct epoll_event evs[EVENTS];
 
 	for (;;) {
-		uint64_t now = loop_now_ms();
+		uint64_t now = bb_now_ms();
 		int timeout = sooner(expire_conns(d, now), workers_tick(d->workers, now));
 		if (d->stopping) {
 			if (workers_stopping(d->workers, now, d->give_up_ms))

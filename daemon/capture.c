@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "capture.h"
 #include "log.h"
 #include "safe_open.h"
@@ -525,17 +526,9 @@ static void read_exception(struct capture *cap, Dwfl *dwfl, int memfd)
 
 /* ---- entry -------------------------------------------------------------- */
 
-uint64_t capture_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static bool hold_over(struct capture *cap)
 {
-	if (!cap->hold_expired && capture_now_ms() >= cap->deadline_ms)
+	if (!cap->hold_expired && bb_now_ms() >= cap->deadline_ms)
 		cap->hold_expired = true;
 	return cap->hold_expired;
 }

@@ -131,7 +131,6 @@ struct capture {
 	bool hold_expired;
 };
 
-uint64_t capture_now_ms(void);
 
 /* The held phase: reads maps, unwinds the crashing thread from the
  * record's registers over memfd, copies its stack.  Bounded in time by

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "delivery.h"
 #include "event.h"
 #include "filter.h"
@@ -75,14 +76,6 @@ static bool spool_has_room(struct delivery *d)
 	return d->pending_estimate < d->cfg->spool_max_events;
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* The event as it goes on disk: a worker's own text when nothing here
  * changed it (it is checked JSON, valid UTF-8 and small enough), else the
  * object shrunk to the ingest's limit and written anew. */
@@ -128,7 +121,7 @@ static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev,
 			bb_log(BB_LOG_INFO, "%s: spooled as %s", what, id);
 			if (t0_us)
 				bb_log(BB_LOG_DEBUG, "%s: record to spool in %llu us", what,
-				       (unsigned long long)(now_us() - t0_us));
+				       (unsigned long long)(bb_now_us() - t0_us));
 			if (d->up)
 				upload_wake(d->up);
 		} else {

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "event.h"
 #include "filter.h"
 
@@ -57,14 +58,6 @@ const char *filter_ignored(const struct bb_config *cfg, struct json_object *ev)
 }
 
 /* ---- before_send ---------------------------------------------------------- */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static void child_exec(const char *prog, int in, int out, int err)
 {
@@ -132,7 +125,7 @@ static bool pump(struct pipe_io *io, int in, int out, int err, long deadline)
 			{ .fd = out, .events = POLLIN },
 			{ .fd = err, .events = POLLIN },
 		};
-		long left = deadline - now_ms();
+		long left = deadline - (long)bb_now_ms();
 		if (left <= 0 || (poll(p, 3, (int)left) < 0 && errno != EINTR)) {
 			ok = false;
 			break;
@@ -171,7 +164,7 @@ static int wait_child(pid_t pid, long deadline, bool *timed_out)
 			return status;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (now_ms() >= deadline) {
+		if ((long)bb_now_ms() >= deadline) {
 			*timed_out = true;
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
@@ -232,7 +225,7 @@ enum before_send_result filter_before_send(const struct bb_config *cfg,
 	int in[2], out[2], err[2];
 	struct pipe_io io = { 0 };
 	bool timed_out = false;
-	long deadline = now_ms() + (long)cfg->before_send_timeout_ms;
+	long deadline = (long)bb_now_ms() + (long)cfg->before_send_timeout_ms;
 
 	char *json = event_serialize(*ev, &io.in_len);	/* valid UTF-8 for the program */
 	io.in = json;

@@ -21,7 +21,5 @@ struct loop_watch {
 	void *obj;
 };
 
-/* CLOCK_MONOTONIC in milliseconds: every deadline in the root part. */
-uint64_t loop_now_ms(void);
 
 #endif

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "event.h"
 #include "locals.h"
 #include "log.h"
@@ -40,14 +40,6 @@ struct pipeline {
 	bool stop;
 };
 
-uint64_t pipeline_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void describe_job(const struct capture *cap, char *what, size_t len)
 {
 	snprintf(what, len, "%s of %s (pid %d, %.64s)",
@@ -72,18 +64,18 @@ static void process_crash(struct pipeline *p, struct job *j)
 	struct capture *cap = &j->cap;
 	struct symbolized sym;
 	char what[128];
-	uint64_t start = pipeline_now_us();
+	uint64_t start = bb_now_us();
 
 	describe_job(cap, what, sizeof(what));
 	symcache_job_begin();
 	if (symbolize_capture(cap, &sym) != 0)
 		bb_log(BB_LOG_WARN, "%s: cannot symbolize: out of memory or no libdwfl", what);
-	uint64_t symbolized = pipeline_now_us();
+	uint64_t symbolized = bb_now_us();
 	source_enrich(&sym, p->cfg);
 	locals_enrich(&sym, cap, p->cfg);
-	uint64_t enriched = pipeline_now_us();
+	uint64_t enriched = bb_now_us();
 	emit_event(p, j->id, event_from_crash(p->cfg, cap, &sym));
-	uint64_t end = pipeline_now_us();
+	uint64_t end = bb_now_us();
 	bb_log(BB_LOG_DEBUG, "%s: record to event in %llu us (%llu us of work: symbolize %llu, "
 	       "source and locals %llu, event %llu)", what,
 	       (unsigned long long)(end - j->t0_us), (unsigned long long)(end - start),
@@ -118,11 +110,11 @@ static struct job *next_job(struct pipeline *p)
 static void *pipeline_main(void *arg)
 {
 	struct pipeline *p = arg;
-	uint64_t t0 = pipeline_now_us();
+	uint64_t t0 = bb_now_us();
 
 	symcache_preload();
 	bb_log(BB_LOG_DEBUG, "debug info of libc read ahead in %llu us",
-	       (unsigned long long)(pipeline_now_us() - t0));
+	       (unsigned long long)(bb_now_us() - t0));
 	for (;;) {
 		struct job *j = next_job(p);
 		if (!j)

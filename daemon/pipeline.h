@@ -26,6 +26,4 @@ void pipeline_crash(struct pipeline *p, uint64_t job, struct capture *cap, uint6
 /* Finish what is queued, then stop. */
 void pipeline_stop(struct pipeline *p);
 
-uint64_t pipeline_now_us(void);
-
 #endif

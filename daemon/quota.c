@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "quota.h"
 
 #define QUOTA_USERS 1024
@@ -204,19 +204,11 @@ static bool spool_full(const struct quota *q, const struct quota_user *u, size_t
 	       u->spool_bytes + bytes > (size_t)q->cfg->uid_spool_max_mb << 20;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 bool quota_spool_admit(struct quota *q, struct spool *sp, uid_t uid, size_t bytes)
 {
 	pthread_mutex_lock(&q->lock);
 	struct quota_user *u = user(q, uid);
-	uint64_t now = mono_ms();
+	uint64_t now = bb_now_ms();
 	if (!q->recounted_at_ms || (spool_full(q, u, bytes) &&
 				    now - q->recounted_at_ms >= RECOUNT_EVERY_MS)) {
 		recount(q, sp);

@@ -16,15 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "snapshot.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 int snapshot_init(struct snapshot *s, const char *maps)
 {
@@ -205,7 +198,7 @@ static void follow_once(struct snapshot *s, int memfd, uint64_t *cand, size_t n,
 			end = cand[i + 1] + SNAPSHOT_CHUNK;
 			i++;
 		}
-		if ((targets++ & 63) == 0 && now_ms() >= deadline_ms)
+		if ((targets++ & 63) == 0 && bb_now_ms() >= deadline_ms)
 			return;
 		if (s->bytes >= SNAPSHOT_MAX_BYTES)
 			return;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "safe_open.h"
 #include "symcache.h"
 
@@ -75,14 +76,6 @@ static bool same_file(const struct entry *e, const char *path, const struct stat
 	       e->mtime.tv_nsec == st->st_mtim.tv_nsec && strcmp(e->path, path) == 0;
 }
 
-static long now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec;
-}
-
 static bool has_dwarf(struct entry *e)
 {
 	Dwarf_Addr b;
@@ -123,7 +116,7 @@ static bool load(struct entry *e, const char *path, int fd, const struct stat *s
 	e->has_dwarf = has_dwarf(e);
 	e->bytes = (size_t)st->st_size + debug_file_size(e->mod, path);
 	cache_bytes += e->bytes;
-	e->loaded_at = now_s();
+	e->loaded_at = (long)(bb_now_ms() / 1000);
 	e->path = strdup(path);
 	e->dev = st->st_dev;
 	e->ino = st->st_ino;
@@ -144,7 +137,7 @@ static bool debug_info_may_have_come(const struct entry *e)
 	char path[PATH_MAX];
 	int n = dwfl_module_build_id(e->mod, &bits, &vaddr);
 
-	if (now_s() - e->loaded_at >= RECHECK_S)
+	if ((long)(bb_now_ms() / 1000) - e->loaded_at >= RECHECK_S)
 		return true;
 	if (n < 2 || n > 64)
 		return false;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "capture.h"
 #include "threads.h"
 
@@ -83,7 +84,7 @@ static int each_thread(Dwfl_Thread *thread, void *arg)
 	if (tid == cap->rec.tid)
 		return DWARF_CB_OK;
 	if (cap->n_threads == CAPTURE_MAX_THREADS ||
-	    capture_now_ms() >= cap->deadline_ms)
+	    bb_now_ms() >= cap->deadline_ms)
 		return DWARF_CB_OK;	/* keep counting, stop stopping */
 	struct capture_thread *t = &cap->threads[cap->n_threads];
 	memset(t, 0, sizeof(*t));
@@ -116,7 +117,7 @@ static bool arm_deadline(timer_t *timer, uint64_t deadline_ms)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART: EINTR */
 	struct sigevent ev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGALRM };
-	uint64_t now = capture_now_ms(), left = deadline_ms > now ? deadline_ms - now : 1;
+	uint64_t now = bb_now_ms(), left = deadline_ms > now ? deadline_ms - now : 1;
 	struct itimerspec its = { .it_value = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L } };
 
 	sigemptyset(&sa.sa_mask);

@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "capture.h"
 #include "config.h"
 #include "event.h"
@@ -50,7 +51,7 @@ static int wait_files(struct worker *w, int *fds, size_t n)
 	size_t nfd, k = 0;
 
 	for (;;) {
-		uint64_t now = capture_now_ms();
+		uint64_t now = bb_now_ms();
 		struct pollfd p = { .fd = w->chan, .events = POLLIN };
 		if (now >= w->deadline_ms || poll(&p, 1, (int)(w->deadline_ms - now)) <= 0)
 			return -1;
@@ -159,7 +160,7 @@ static void send_captured(struct worker *w, const struct capture *cap, enum capt
 
 static void handle_job(struct worker *w, const struct wire_job *m, const int fds[3])
 {
-	uint64_t t0 = pipeline_now_us();
+	uint64_t t0 = bb_now_us();
 	struct capture cap;
 	struct capture_input in = {
 		.rec = &m->rec, .pid = m->pid, .uid = m->uid, .gid = m->gid,
@@ -181,7 +182,7 @@ static void handle_job(struct worker *w, const struct wire_job *m, const int fds
 		       err == CAPTURE_EEXEC ? ": not reported" : "; reporting what is known");
 	bb_log(BB_LOG_DEBUG, "crash of %s (pid %d): captured in %llu us, %zu frames, %zu threads, "
 	       "%zu bytes of memory in %zu regions%s%s", cap.name ? cap.name : "?", (int)m->pid,
-	       (unsigned long long)(pipeline_now_us() - t0), cap.n_frames, cap.n_threads + 1,
+	       (unsigned long long)(bb_now_us() - t0), cap.n_frames, cap.n_threads + 1,
 	       cap.mem.bytes, cap.mem.n_regions,
 	       cap.unwind_error[0] ? ", unwind stopped: " : "", cap.unwind_error);
 	if (err == CAPTURE_EEXEC)

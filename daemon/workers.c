@@ -18,14 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "degraded.h"
 #include "log.h"
 #include "sandbox.h"
@@ -138,7 +137,7 @@ static struct worker *spawn(struct workers *ws, const struct sandbox_creds *c)
 	w->exit_watch = (struct loop_watch){ LOOP_WORKER_EXIT, w };
 	watch(ws, w->chan, &w->chan_watch, EPOLL_CTL_ADD);
 	watch(ws, w->pidfd, &w->exit_watch, EPOLL_CTL_ADD);
-	w->idle_since_ms = loop_now_ms();
+	w->idle_since_ms = bb_now_ms();
 	w->next = ws->list;
 	ws->list = w;
 	ws->n++;
@@ -188,14 +187,6 @@ static void describe(const struct job *j, char *what, size_t len)
 		 (unsigned)j->m.who.uid);
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* The process may go (or, for a handled error, go on). */
 static void release(struct job *j, uint32_t status)
 {
@@ -208,7 +199,7 @@ static void release(struct job *j, uint32_t status)
 		       "BOOBOO_HOLD_TIMEOUT_MS is shorter than the hold?)", (int)j->m.who.pid);
 	describe(j, what, sizeof(what));
 	bb_log(BB_LOG_DEBUG, "%s: held %llu us (record to release)", what,
-	       (unsigned long long)(now_us() - j->t0_us));
+	       (unsigned long long)(bb_now_us() - j->t0_us));
 	close(j->conn);
 	j->conn = -1;
 	intake_msg_close(&j->m);	/* the process is not ours to read any more */
@@ -324,7 +315,7 @@ void workers_submit(struct workers *ws, int conn, struct intake_msg *m, uint64_t
 	j->conn = conn;
 	j->m = *m;
 	j->t0_us = t0_us;
-	j->hold_deadline_ms = loop_now_ms() + ws->cfg->hold_timeout_ms;
+	j->hold_deadline_ms = bb_now_ms() + ws->cfg->hold_timeout_ms;
 	if (!ws->root && m->who.uid != getuid()) {
 		degrade(ws, j, "boobood is not root: it reads the programs of its own user only");
 		return;
@@ -381,7 +372,7 @@ static void on_captured(struct workers *ws, struct worker *w, const struct wire_
 		job_free(ws, j);
 	} else {
 		j->state = JOB_REPORTING;
-		j->report_deadline_ms = loop_now_ms() + ws->cfg->worker_timeout_ms;
+		j->report_deadline_ms = bb_now_ms() + ws->cfg->worker_timeout_ms;
 		j->next = w->reporting;
 		w->reporting = j;
 	}
@@ -467,7 +458,7 @@ static void on_event(struct workers *ws, struct worker *w, const struct wire_eve
 	delivery_json(ws->delivery, j->m.who.uid, json, e->len, what, j->t0_us);
 	job_free(ws, j);
 	if (!has_jobs(w))
-		w->idle_since_ms = loop_now_ms();
+		w->idle_since_ms = bb_now_ms();
 	if (w->jobs >= RETIRE_AFTER_JOBS && !has_jobs(w) && !w->retiring) {
 		w->retiring = true;
 		shutdown(w->chan, SHUT_WR);
