@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "capture.h"
 #include "log.h"
+#include "runtime.h"
 #include "safe_open.h"
 #include "threads.h"
 #include "wire.h"
@@ -575,10 +576,14 @@ static void unwind_and_read(struct capture *cap, struct walk *w, int memfd)
 		read_abort_msg(cap, w->dwfl, memfd);
 	if (rec->signo == SIGABRT || rec->kind == BB_REC_ERROR)
 		read_exception(cap, w->dwfl, memfd);
+	/* an interpreter's own frames: this thread's now, the others' while
+	 * threads_capture has each stopped */
+	runtime_capture_begin(cap, w->dwfl, memfd);
 	dwfl_end(w->dwfl);
 	fix_caller_registers(cap);
 	if (rec->kind == BB_REC_CRASH)
 		threads_capture(cap);
+	runtime_capture_end(cap);
 }
 
 enum capture_err capture_crash(struct capture *cap, const struct capture_input *in)
@@ -632,6 +637,7 @@ void capture_free(struct capture *cap)
 	}
 	free(cap->files);
 	cxx_exception_free(&cap->exception);
+	runtime_free(cap->runtime);
 	memset(cap, 0, sizeof(*cap));
 }
 

@@ -43,6 +43,7 @@ struct capture_thread {
 	char name[17];
 	char state;	/* from /proc: 'D' threads are not stopped, so no frames */
 	uint64_t pc[CAPTURE_THREAD_FRAMES];
+	uint64_t sp[CAPTURE_THREAD_FRAMES];	/* 0: unknown */
 	bool activation[CAPTURE_THREAD_FRAMES];
 	size_t n_frames;
 };
@@ -127,6 +128,7 @@ struct capture {
 	char *abort_msg;	/* glibc's __abort_msg: assert text, heap corruption... */
 	bool has_exception;	/* the last C++ exception thrown by the thread */
 	struct cxx_exception exception;
+	struct runtime_capture *runtime;	/* an interpreter's frames (runtime.h), or NULL */
 	uint64_t deadline_ms;	/* CLOCK_MONOTONIC: the hold ends here, whatever is left */
 	bool hold_expired;
 };

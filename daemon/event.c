@@ -18,6 +18,7 @@
 
 #include "describe.h"
 #include "event.h"
+#include "runtime.h"
 #include "utf8.h"
 
 #define ARGV_MAX 64
@@ -127,7 +128,7 @@ static void add_common(struct json_object *ev, const struct bb_config *cfg,
 	add_str(ev, "platform", "native");
 }
 
-static struct json_object *context_base(void)
+static struct json_object *context_base(const struct runtime_capture *interp)
 {
 	struct json_object *ctx = json_object_new_object();
 	struct json_object *sdk = json_object_new_object();
@@ -139,8 +140,10 @@ static struct json_object *context_base(void)
 	add_str(sdk, "version", BB_VERSION);
 	json_object_object_add(ctx, "sdk", sdk);
 	snprintf(libc, sizeof(libc), "glibc %s", gnu_get_libc_version());
-	add_str(rt, "name", "native");
-	add_str(rt, "version", libc);
+	/* the runtime the program's code runs on: an interpreter when there
+	 * is one (tags.runtime stays "native": the report is this SDK's) */
+	add_str(rt, "name", interp ? interp->name : "native");
+	add_str(rt, "version", interp ? interp->version : libc);
 	json_object_object_add(ctx, "runtime", rt);
 	add_str(os, "name", host_uts.sysname);
 	add_str(os, "release", host_uts.release);
@@ -283,7 +286,8 @@ static const char *frame_function(const struct sym_frame *f)
 	return known(f->function) ? f->function : UNKNOWN;
 }
 
-/* Without line info a frame is still somewhere: in its module, at line 0. */
+/* Without line info a frame is still somewhere: in its module, at line 0.
+ * A Python frame has no address: it says it is Python instead. */
 static void add_location(struct json_object *o, const struct sym_frame *f)
 {
 	add_str(o, "function", frame_function(f));
@@ -292,7 +296,10 @@ static void add_location(struct json_object *o, const struct sym_frame *f)
 	json_object_object_add(o, "lineno",
 			json_object_new_int(known(f->filename) && f->lineno > 0 ? f->lineno : 0));
 	json_object_object_add(o, "in_app", json_object_new_boolean(frame_in_app(f)));
-	add_hex(o, "instruction_addr", f->pc);
+	if (f->python)
+		add_str(o, "platform", "python");
+	else
+		add_hex(o, "instruction_addr", f->pc);
 }
 
 /* No source: an empty line and empty lists, never missing keys. */
@@ -340,7 +347,8 @@ static struct json_object *frame_json(const struct sym_frame *f)
 	add_location(o, f);
 	add_source(o, f);
 	add_vars(o, f);
-	add_native(o, f);
+	if (!f->python)
+		add_native(o, f);
 	return o;
 }
 
@@ -421,6 +429,15 @@ static void add_user_request(struct json_object *ev, struct json_object *ctx,
 	}
 }
 
+/* Python frames left out of the middle of the crashed thread's stack. */
+static size_t python_omitted(const struct capture *cap)
+{
+	for (size_t i = 0; cap->runtime && i < cap->runtime->n_threads; i++)
+		if (cap->runtime->threads[i].tid == cap->rec.tid)
+			return cap->runtime->threads[i].omitted;
+	return 0;
+}
+
 static struct json_object *thread_context(const struct capture *cap)
 {
 	struct json_object *thread = json_object_new_object();
@@ -429,21 +446,43 @@ static struct json_object *thread_context(const struct capture *cap)
 	add_str(thread, "name", cap->rec.thread_name);
 	json_object_object_add(thread, "crashed",
 			json_object_new_boolean(cap->rec.kind == BB_REC_CRASH));
-	if (cap->frames_omitted)
-		json_object_object_add(thread, "frames_omitted",
-				json_object_new_int64((int64_t)cap->frames_omitted));
+	size_t omitted = cap->frames_omitted + python_omitted(cap);
+	if (omitted)
+		json_object_object_add(thread, "frames_omitted", json_object_new_int64((int64_t)omitted));
 	if (cap->frames_truncated)
 		json_object_object_add(thread, "frames_truncated", json_object_new_boolean(1));
 	return thread;
 }
 
-/* The function that crashed, or the innermost of the program's own. */
+/* The function that crashed, or the innermost of the program's own
+ * native code (inner to any Python frame: where in Python is said apart). */
 static const char *crash_function(const struct symbolized *sym, bool in_app)
 {
-	for (size_t i = 0; i < sym->n_frames; i++)
+	for (size_t i = 0; i < sym->n_frames && !sym->frames[i].python; i++)
 		if (!in_app || frame_in_app(&sym->frames[i]))
 			return sym->frames[i].function;
 	return NULL;
+}
+
+/* ", called from score (job.py:12)": the innermost Python frame, the
+ * program's own if one is, after what happened natively. */
+static void add_python_where(const struct symbolized *sym, char *message, size_t len)
+{
+	const struct sym_frame *where = NULL;
+
+	for (size_t i = 0; i < sym->n_frames; i++) {
+		const struct sym_frame *f = &sym->frames[i];
+		if (f->python && !where)
+			where = f;
+		if (f->python && f->in_app) {
+			where = f;
+			break;
+		}
+	}
+	size_t used = strlen(message);
+	if (where && used < len)
+		snprintf(message + used, len - used, ", called from %s (%s:%d)", frame_function(where),
+			 base_name(known(where->filename) ? where->filename : UNKNOWN), where->lineno);
 }
 
 /* A Rust panic that aborts (panic = "abort", a panic that may not unwind):
@@ -543,7 +582,7 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 		const struct capture *cap, const struct symbolized *sym)
 {
 	struct json_object *ev = json_object_new_object();
-	struct json_object *ctx = context_base();
+	struct json_object *ctx = context_base(cap->runtime);
 	bool is_error = cap->rec.kind == BB_REC_ERROR;
 	const char *type = bb_signal_name(cap->rec.signo) ?: "signal";
 	char message[BB_MESSAGE_MAX + 64];
@@ -576,6 +615,7 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	} else {
 		describe_message(&cap->rec, crash_function(sym, false),
 				 crash_function(sym, true), message, sizeof(message));
+		add_python_where(sym, message, sizeof(message));
 	}
 	add_str(ev, "message", message);
 	add_str(ev, "exception_type", type);
@@ -595,6 +635,8 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	}
 	if (cap->unwind_error[0])
 		add_str(ctx, "unwind_error", cap->unwind_error);
+	if (cap->runtime && cap->runtime->error[0])
+		add_str(ctx, "runtime_error", cap->runtime->error);
 	add_user_request(ev, ctx, &cap->rec);
 	json_object_object_add(ev, "context", ctx);
 
@@ -607,7 +649,7 @@ struct json_object *event_from_message(const struct bb_config *cfg,
 		const struct bb_record *rec, pid_t pid, uid_t uid, const char *exe)
 {
 	struct json_object *ev = json_object_new_object();
-	struct json_object *ctx = context_base();
+	struct json_object *ctx = context_base(NULL);
 	struct json_object *proc = json_object_new_object();
 
 	add_str(ev, "message", rec->message);

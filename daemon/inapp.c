@@ -2,6 +2,7 @@
  * inapp.c - the line between the program's frames and everyone else's
  * (see inapp.h).
  */
+#include <ctype.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -49,4 +50,29 @@ bool inapp_module(const char *module, const char *exe)
 {
 	return module && module[0] == '/' &&
 	       (!inapp_system_path(module) || (exe && strcmp(module, exe) == 0));
+}
+
+/* ".../lib/python3.11/..." (lib64 too): a Python's standard library */
+static bool python_stdlib(const char *path)
+{
+	for (const char *p = strstr(path, "/python3."); p; p = strstr(p + 1, "/python3.")) {
+		const char *d = p + 9;
+		bool lib = (p - path >= 4 && strncmp(p - 4, "/lib", 4) == 0) ||
+			   (p - path >= 6 && strncmp(p - 6, "/lib64", 6) == 0);
+		if (!lib || !isdigit((unsigned char)*d))
+			continue;
+		while (isdigit((unsigned char)*d))
+			d++;
+		if (*d == 't' || *d == 'd')	/* free-threaded and debug builds */
+			d++;
+		if (*d == '/')
+			return true;
+	}
+	return false;
+}
+
+bool inapp_python_file(const char *path)
+{
+	return path && strncmp(path, "<frozen ", 8) != 0 && !python_stdlib(path) &&
+	       !strstr(path, "/site-packages/") && !strstr(path, "/dist-packages/");
 }

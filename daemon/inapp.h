@@ -23,4 +23,10 @@ bool inapp_shim_module(const char *path);
  * program always is, wherever it is installed. */
 bool inapp_module(const char *module, const char *exe);
 
+/* Is Python code in this file (a code object's co_filename, or an
+ * extension module's path) the program's own, by the Python SDK's rule?
+ * Not the standard library (lib/python3.N/, frozen modules), not
+ * site-packages or dist-packages. */
+bool inapp_python_file(const char *path);
+
 #endif

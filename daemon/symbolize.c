@@ -513,7 +513,6 @@ static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 	}
 }
 
-static void free_frame(struct sym_frame *f);
 
 /* Put back the frames tail calls took off the stack between the frames
  * described before s->frames[first] (the callee) and those from first on
@@ -546,13 +545,13 @@ static void add_tail_calls(struct symbolized *s, size_t *cap, size_t first)
 		 * at the site, as gdb shows it (it does not split a tail call's
 		 * frame into inlined calls). */
 		while (s->n_frames > before + 1)
-			free_frame(&s->frames[--s->n_frames]);
+			symbolize_free_frame(&s->frames[--s->n_frames]);
 	}
 	size_t added = s->n_frames - end;
 	struct sym_frame *moved = added ? malloc(added * sizeof(*moved)) : NULL;
 	if (!moved) {
 		while (s->n_frames > end)
-			free_frame(&s->frames[--s->n_frames]);
+			symbolize_free_frame(&s->frames[--s->n_frames]);
 		return;
 	}
 	memcpy(moved, s->frames + end, added * sizeof(*moved));
@@ -589,7 +588,7 @@ static void symbolize_threads(struct symbolized *out, const struct capture *cap)
 	}
 }
 
-static void free_frame(struct sym_frame *f)
+void symbolize_free_frame(struct sym_frame *f)
 {
 	free(f->function);
 	free(f->symbol);
@@ -610,7 +609,7 @@ static void free_frame(struct sym_frame *f)
 static void free_frames(struct sym_frame *frames, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free_frame(&frames[i]);
+		symbolize_free_frame(&frames[i]);
 	free(frames);
 }
 

@@ -36,6 +36,8 @@ struct sym_frame {
 				 * from the call sites (callsite.h); pc is where
 				 * it would have returned */
 	size_t capture_index;	/* which capture_frame this came from */
+	bool python;		/* a frame of Python code (runtime.h): no pc, no
+				 * module, no DWARF; the keys of the Python SDK's */
 
 	/* DWARF handles for the enrich stage; valid while the Dwfl lives */
 	/* mod lives in the symbol cache (symcache.h), where the file sits at
@@ -91,6 +93,8 @@ struct symbolized {
 /* Symbolize a capture.  `exe` identifies the main program (in_app always). */
 int symbolize_capture(const struct capture *cap, struct symbolized *out);
 void symbolize_free(struct symbolized *s);
+/* What one frame holds (its strings, vars, source lines), not the frame. */
+void symbolize_free_frame(struct sym_frame *f);
 
 /* The symbol cache's module for runtime module rt (of the crashed
  * process), reading the very file that was mapped; *shift is what to

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "capture.h"
+#include "runtime.h"
 #include "threads.h"
 
 struct threads_walk {
@@ -27,13 +28,20 @@ struct threads_walk {
 
 static int thread_frame(Dwfl_Frame *state, void *arg)
 {
-	struct capture_thread *t = arg;
+	struct threads_walk *w = arg;
+	struct capture_thread *t = w->cur;
 	Dwarf_Addr pc;
+	Dwarf_Word sp;
 	bool activation;
 
 	if (t->n_frames == CAPTURE_THREAD_FRAMES || !dwfl_frame_pc(state, &pc, &activation))
 		return DWARF_CB_ABORT;
+	/* the thread is stopped while its frames are walked: an interpreter's
+	 * frames are read now, not while it runs on */
+	if (t->n_frames == 0)
+		runtime_capture_thread(w->cap, t->tid);
 	t->pc[t->n_frames] = pc;
+	t->sp[t->n_frames] = dwfl_frame_reg(state, BB_REG_RSP, &sp) == 0 ? sp : 0;
 	t->activation[t->n_frames] = activation;
 	t->n_frames++;
 	return DWARF_CB_OK;
@@ -97,7 +105,8 @@ static int each_thread(Dwfl_Thread *thread, void *arg)
 	 * could reap).  It is listed without frames. */
 	if (t->state == 'D')
 		return DWARF_CB_OK;
-	if (dwfl_thread_getframes(thread, thread_frame, t) != 0 && t->n_frames == 0 &&
+	w->cur = t;
+	if (dwfl_thread_getframes(thread, thread_frame, w) != 0 && t->n_frames == 0 &&
 	    !cap->threads_error[0])
 		snprintf(cap->threads_error, sizeof(cap->threads_error),
 			 "thread %d: %s", (int)tid, dwfl_errmsg(-1));
