@@ -8,9 +8,10 @@
  * repr() would show them (a subclass that keeps its base's __repr__ too);
  * any other object as object.__repr__ does, "<module.Class object at
  * 0x...>", since its own __repr__ would be code to run.  Containers nest
- * to PY_DEPTH, repeat themselves as "[...]" like Python, and the whole
- * stops at RT_VALUE_MAX characters or when the value's work budget (one
- * unit an object) is spent, ending in "...".
+ * (to PY_DEPTH, past what RT_VALUE_MAX characters can show) and repeat
+ * themselves as "[...]" like Python; the whole stops at RT_VALUE_MAX
+ * characters or when the value's work budget (one unit an object) is
+ * spent, ending in "...".
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@
 #include "runtime_python.h"
 #include "runtime_python_text.h"
 
-#define PY_DEPTH 6
+#define PY_DEPTH 100		/* deeper than RT_VALUE_MAX characters can show */
 #define PY_CONTAINER_MAX 100000	/* items a container may claim */
 #define Py_TPFLAGS_HEAPTYPE (1ul << 9)
 
