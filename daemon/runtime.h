@@ -57,6 +57,7 @@ struct rt_thread {
 	size_t omitted;		/* left out after frames[RT_HEAD_FRAMES - 1] */
 	size_t unreadable;	/* frames whose code could not be read: left out */
 	bool truncated;		/* the chain was not read to its end */
+	bool loops;		/* the chain came back to a frame: none kept */
 };
 
 struct rt_hold;
@@ -85,8 +86,6 @@ void runtime_free(struct runtime_capture *rt);
  * out, in_app by the language's rule, sensitive names scrubbed. */
 void runtime_merge(struct symbolized *sym, struct capture *cap, const struct bb_config *cfg);
 
-/* Interpreter frames left out of the middle of thread tid's stack. */
-size_t runtime_frames_omitted(const struct capture *cap, pid_t tid);
 
 /* ---- for the runtimes' own files ------------------------------------------ */
 

@@ -27,6 +27,7 @@
 
 #define BEYOND ((size_t)-1)	/* anchored outside every captured frame */
 #define NOWHERE ((size_t)-2)
+#define STACK_MAX (1ull << 30)	/* an anchor this far past the last frame is on no stack of it */
 
 /* The stack pointers of a stack's native frames, by capture index (0:
  * unknown), and whether frames were left out of its middle. */
@@ -36,22 +37,29 @@ struct stack_sps {
 	size_t gap_after;	/* frames omitted after this index; n: none */
 };
 
-/* The capture index whose stack range holds addr. */
+/* The capture index whose stack range holds addr: frame i owns
+ * [sp[i], sp[j]) up to the next frame j whose sp is known.  Frames on a
+ * signal handler's alternate stack break the order of the sps, so every
+ * pair is looked at. */
 static size_t frame_of(const struct stack_sps *s, uint64_t addr)
 {
-	size_t holder = NOWHERE;
+	size_t last = NOWHERE;
 
 	if (!addr)
 		return NOWHERE;
 	for (size_t i = 0; i < s->n; i++) {
 		if (!s->sp[i])
 			continue;
-		if (s->sp[i] > addr)
-			return holder;
-		/* the frames left out of a deep recursion lie right above this one */
-		holder = i == s->gap_after ? NOWHERE : i;
+		if (last != NOWHERE && s->sp[last] <= addr && addr < s->sp[i])
+			/* the frames left out of a deep recursion lie right above this one */
+			return last == s->gap_after ? NOWHERE : last;
+		last = i;
 	}
-	return holder == NOWHERE ? NOWHERE : BEYOND;
+	/* past the outermost frame captured (the unwinder stopped early), on
+	 * the same stack */
+	if (last != NOWHERE && addr >= s->sp[last] && addr - s->sp[last] < STACK_MAX)
+		return BEYOND;
+	return NOWHERE;
 }
 
 /* ---- building the merged stack ------------------------------------------------- */
@@ -265,25 +273,30 @@ static size_t merge_others(struct symbolized *sym, const struct capture *cap,
 	return unplaced;
 }
 
-void runtime_merge(struct symbolized *sym, struct capture *cap, const struct bb_config *cfg)
+/* Why frames are missing, when the held phase said nothing already. */
+static void note_missing(struct runtime_capture *rt, size_t unplaced)
 {
-	struct runtime_capture *rt = cap->runtime;
-	size_t unreadable = 0;
+	size_t unreadable = 0, loops = 0;
 
-	if (!rt)
-		return;
-	size_t unplaced = merge_crashed(sym, cap, cfg) + merge_others(sym, cap, cfg);
-	for (size_t i = 0; i < rt->n_threads; i++)
+	for (size_t i = 0; i < rt->n_threads; i++) {
 		unreadable += rt->threads[i].unreadable;
-	if ((unplaced || unreadable) && !rt->error[0])
+		loops += rt->threads[i].loops;
+	}
+	if (rt->error[0] || !(unplaced || unreadable || loops))
+		return;
+	if (loops)
+		snprintf(rt->error, sizeof(rt->error), "%s %s: threads whose frame chain comes back "
+			 "on itself (corrupt memory): %zu; their Python frames are left out",
+			 rt->name, rt->version, loops);
+	else
 		snprintf(rt->error, sizeof(rt->error), "%s %s: %zu Python frames left out: %zu whose "
 			 "C frames were not captured, %zu whose code could not be read",
 			 rt->name, rt->version, unplaced + unreadable, unplaced, unreadable);
 }
 
-size_t runtime_frames_omitted(const struct capture *cap, pid_t tid)
+void runtime_merge(struct symbolized *sym, struct capture *cap, const struct bb_config *cfg)
 {
-	const struct rt_thread *t = cap->runtime ? thread_of(cap->runtime, tid) : NULL;
-
-	return t ? t->omitted : 0;
+	if (!cap->runtime)
+		return;
+	note_missing(cap->runtime, merge_crashed(sym, cap, cfg) + merge_others(sym, cap, cfg));
 }

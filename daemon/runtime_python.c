@@ -95,6 +95,42 @@ static bool python_file(const char *path)
 	return strncmp(base, "python", 6) == 0;
 }
 
+/* A module's symbol table is read once per worker: by build-id, the
+ * symbols' offsets from where the module starts. */
+#define SYM_CACHE_SLOTS 8
+
+static struct {
+	unsigned char id[64];
+	int id_len;
+	bool has_runtime;
+	uint64_t off[S_COUNT];
+} sym_cache[SYM_CACHE_SLOTS];
+static unsigned sym_cache_next;
+
+static bool cached_symbols(Dwfl_Module *mod, Dwarf_Addr start, uint64_t *addr)
+{
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	int len = dwfl_module_build_id(mod, &id, &vaddr);
+
+	if (len <= 0 || len > 64)
+		return module_symbols(mod, addr);
+	for (unsigned i = 0; i < SYM_CACHE_SLOTS; i++)
+		if (sym_cache[i].id_len == len && memcmp(sym_cache[i].id, id, (size_t)len) == 0) {
+			for (int k = 0; k < S_COUNT; k++)
+				addr[k] = sym_cache[i].off[k] ? start + sym_cache[i].off[k] : 0;
+			return sym_cache[i].has_runtime;
+		}
+	bool found = module_symbols(mod, addr);
+	unsigned slot = sym_cache_next++ % SYM_CACHE_SLOTS;
+	memcpy(sym_cache[slot].id, id, (size_t)len);
+	sym_cache[slot].id_len = len;
+	sym_cache[slot].has_runtime = found;
+	for (int k = 0; k < S_COUNT; k++)
+		sym_cache[slot].off[k] = addr[k] ? addr[k] - start : 0;
+	return found;
+}
+
 struct find_interp {
 	Dwfl_Module *mod;
 	uint64_t addr[S_COUNT];
@@ -105,8 +141,8 @@ static int find_interp_module(Dwfl_Module *mod, void **ud, const char *name, Dwa
 {
 	struct find_interp *f = arg;
 
-	(void)ud, (void)start;
-	if (!python_file(name) || !module_symbols(mod, f->addr))
+	(void)ud;
+	if (!python_file(name) || !cached_symbols(mod, start, f->addr))
 		return DWARF_CB_OK;
 	f->mod = mod;
 	return DWARF_CB_ABORT;
@@ -279,7 +315,22 @@ struct walk {
 	uint64_t anchors[GROUPS_MAX];	/* per group */
 	size_t n_groups;
 	bool truncated;
+	bool loops;		/* the chain comes back to a frame: corrupt */
 };
+
+/* Brent's cycle detection on the chain of frames: a frame seen again is
+ * found within twice the chain's length up to the loop, in no memory. */
+static bool seen_before(const struct walk *w, uint64_t frame)
+{
+	size_t n = w->n, power = 1;
+
+	if (n == 0)
+		return false;
+	while (power * 2 <= n)
+		power *= 2;
+	/* the frame at the last power of two walked, compared with each since */
+	return w->f[power - 1].addr == frame;
+}
 
 /* The frames that follow run in another native frame, anchored there
  * (0: not known yet); false when there are too many. */
@@ -332,6 +383,10 @@ static void walk_frames(const struct py_ctx *c, uint64_t ts, struct walk *w)
 	for (; frame; ) {
 		struct walk_frame *f = &w->f[w->n];
 		char owner = 0;
+		if (seen_before(w, frame)) {
+			w->loops = true;
+			return;
+		}
 		if (w->n == WALK_MAX || !py_read(c, frame + L->fr_owner, &owner, 1) ||
 		    !py_word(c, frame + L->fr_code, &f->code) ||
 		    !py_word(c, frame + L->fr_instr, &f->instr)) {
@@ -402,7 +457,8 @@ bool py_read_thread(struct py_proc *p, pid_t tid, struct rt_thread *t)
 	if (w->f) {
 		walk_frames(&p->c, ts, w);
 		t->tid = tid;
-		if (w->n)
+		t->loops = w->loops;
+		if (w->n && !w->loops)	/* a chain that loops is no stack */
 			keep_frames(p, w, t);
 	}
 	bool any = w->f && w->n;

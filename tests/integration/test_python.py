@@ -222,3 +222,97 @@ def test_values_as_repr(daemon, python):
         elif len(want) > 200:
             want = want[:197] + "..."
         assert frame["vars"].get(name) == want, name
+
+
+def test_fault_in_the_interpreter(daemon, python):
+    """The interpreter itself faults (an object ctypes broke): the C frames
+    of the crash site stay, the Python code that ran them right outside."""
+    _, ev = run_py(daemon, python, "flows.py", "corrupt")
+    fh = faulthandler(python, "flows.py", "corrupt")
+    st = ev["stacktrace"]
+    assert python_frames(st) == fh["current"]
+    assert st[-1].get("platform") != "python" and st[-1]["in_app"] is False
+    inner_py = max(i for i, f in enumerate(st) if f.get("platform") == "python")
+    assert st[inner_py]["function"] == "corrupt"
+    # (a stripped interpreter's static functions have no name to say)
+    assert re.fullmatch(r"SIGSEGV: invalid read at 0x18 \(address not mapped\)( in \S+)?, called "
+                        rf"from corrupt \(flows.py:{st[inner_py]['lineno']}\)", ev["message"])
+
+
+# ---- what cannot be read is said, never made up ---------------------------------
+
+@pytest.fixture(scope="session")
+def fake_python(tmp_path_factory):
+    """fake_python.c built as python3.11-fake (its version: the headers')
+    and python3.99-fake (a version no stage reads)."""
+    if not os.path.exists("/usr/include/python3.11/Python.h"):
+        pytest.skip("python3.11-dev is not installed")
+    out = tmp_path_factory.mktemp("fake")
+    built = {}
+    for name, flags in (("python3.11-fake", []), ("python3.99-fake", ["-DFAKE_VERSION=0x036300F0"])):
+        built[name] = str(out / name)
+        subprocess.run(["gcc", "-g", "-O0", "-rdynamic", "-isystem", "/usr/include/python3.11",
+                        *flags, "-o", built[name], os.path.join(PYDIR, "fake_python.c")], check=True)
+    return built
+
+
+def native_only(ev):
+    st = ev["stacktrace"]
+    assert st and not any(f.get("platform") == "python" for f in st), names(st)
+    assert names(st)[-1] == "C main"
+    assert ev["message"] == "SIGSEGV: invalid write at 0x10 (address not mapped) in main"
+    return ev["context"]["runtime_error"]
+
+
+@pytest.mark.parametrize("binary,mode,why", [
+    ("python3.99-fake", "loop", r"CPython 3\.99\.0: Python frames are read from CPython 3\.11 to "
+                                r"3\.13 only: native frames only"),
+    ("python3.11-fake", "garbage", r"CPython 3\.11\.\d+: its type objects do not look like types"),
+    ("python3.11-fake", "loop", r"CPython 3\.11\.\d+: threads whose frame chain comes back on "
+                                r"itself \(corrupt memory\): 1; their Python frames are left out"),
+])
+def test_not_readable_degrades_to_native(daemon, fake_python, binary, mode, why):
+    res, pid = run_shim(fake_python[binary], mode, sock=daemon.socket)
+    assert res.returncode == -11
+    ev = daemon.event_for_pid(pid)
+    assert re.match(why, native_only(ev)), ev["context"]["runtime_error"]
+    assert ev["context"]["runtime"]["name"] == "CPython"
+
+
+def pyenv(version):
+    found = sorted(glob.glob(f"/root/.pyenv/versions/{version}.*/bin/python{version}"))
+    if not found:
+        pytest.skip(f"no CPython {version} on this machine")
+    return found[-1]
+
+
+def test_older_version_degrades_to_native(daemon):
+    py = pyenv("3.10")
+    res, pid = run_shim(py, "-c", "import ctypes; ctypes.string_at(0)", sock=daemon.socket)
+    ev = daemon.event_for_pid(pid)
+    assert ev["context"]["runtime"] == {"name": "CPython", "version": "3.10"}
+    assert "3.11 to 3.13 only" in ev["context"]["runtime_error"]
+    assert not any(f.get("platform") == "python" for f in ev["stacktrace"])
+    assert any("EvalFrame" in f["function"] for f in ev["stacktrace"])
+
+
+@pytest.mark.parametrize("version,layout", [("3.11", True), ("3.12", False)])
+def test_stripped_interpreter(daemon, tmp_path, version, layout):
+    """A pyenv CPython whose libpython lost its DWARF: 3.11 is read with
+    python3.11-dev's layout (same minor version), 3.12 has none."""
+    py = pyenv(version)
+    lib = glob.glob(os.path.join(os.path.dirname(os.path.dirname(py)), "lib",
+                                 f"libpython{version}.so.1.0"))[0]
+    subprocess.run(["strip", "--strip-debug", "-o", str(tmp_path / os.path.basename(lib)), lib],
+                   check=True)
+    res, pid = run_shim(py, "-c", "import ctypes\ndef f(): ctypes.string_at(0)\nf()",
+                        sock=daemon.socket, env={"LD_LIBRARY_PATH": str(tmp_path)})
+    ev = daemon.event_for_pid(pid)
+    frames = [(f["function"], f["lineno"]) for f in ev["stacktrace"] if f.get("platform")]
+    if layout:
+        assert frames == [("<module>", 3), ("f", 2), ("string_at", frames[-1][1])], frames
+        assert "runtime_error" not in ev["context"]
+        assert "same minor version" in daemon.log()
+    else:
+        assert frames == []
+        assert "no layout of its structures" in ev["context"]["runtime_error"]

@@ -1,5 +1,5 @@
 """Generators, coroutines, classes and closures around a fault
-(test_python.py): flows.py gen|async|method|closure|ctypes."""
+(test_python.py): flows.py gen|async|method|closure|ctypes|corrupt."""
 import asyncio
 import ctypes
 import sys
@@ -49,6 +49,13 @@ def peek():
     return ctypes.string_at(address)
 
 
+def corrupt():
+    victim = [1, 2, 3]
+    # its items now live at 0x10: the interpreter itself faults on them
+    ctypes.c_void_p.from_address(id(victim) + 3 * ctypes.sizeof(ctypes.c_void_p)).value = 16
+    return victim[1]
+
+
 mode = sys.argv[1]
 if mode == "gen":
     use_generator()
@@ -60,3 +67,5 @@ elif mode == "closure":
     make_adder(1)(0)
 elif mode == "ctypes":
     peek()
+elif mode == "corrupt":
+    corrupt()
