@@ -186,7 +186,7 @@ void runtime_capture_end(struct capture *cap)
 	rt->hold = NULL;
 }
 
-static void free_frame(struct rt_frame *f)
+void runtime_free_frame(struct rt_frame *f)
 {
 	free(f->filename);
 	free(f->function);
@@ -205,7 +205,7 @@ void runtime_free(struct runtime_capture *rt)
 		hold_free(rt->hold);
 	for (size_t i = 0; i < rt->n_threads; i++) {
 		for (size_t k = 0; k < rt->threads[i].n_frames; k++)
-			free_frame(&rt->threads[i].frames[k]);
+			runtime_free_frame(&rt->threads[i].frames[k]);
 		free(rt->threads[i].frames);
 	}
 	free(rt->threads);

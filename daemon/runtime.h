@@ -70,6 +70,13 @@ struct runtime_capture {
 	char *module;		/* the interpreter's file: its C frames are not the program's */
 	struct rt_thread *threads;
 	size_t n_threads;
+	/* After the release, before the merge: false when what the frames were
+	 * read with proves wrong (a layout checked against the interpreter's
+	 * DWARF); they are dropped then.  NULL: nothing to check. */
+	bool (*verify)(const struct runtime_capture *rt, struct symbolized *sym,
+		       const struct capture *cap);
+	const void *verify_arg;
+	unsigned long verify_version;
 	struct rt_hold *hold;	/* the held phase only */
 };
 
@@ -80,6 +87,7 @@ void runtime_capture_thread(struct capture *cap, pid_t tid);
 void runtime_capture_end(struct capture *cap);
 
 void runtime_free(struct runtime_capture *rt);
+void runtime_free_frame(struct rt_frame *f);
 
 /* After the release: each thread's interpreter frames put in place of
  * the C frames that ran them, the interpreter's own call machinery left

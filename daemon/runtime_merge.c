@@ -294,9 +294,25 @@ static void note_missing(struct runtime_capture *rt, size_t unplaced)
 			 rt->name, rt->version, unplaced + unreadable, unplaced, unreadable);
 }
 
+static void drop_frames(struct runtime_capture *rt)
+{
+	for (size_t i = 0; i < rt->n_threads; i++) {
+		for (size_t k = 0; k < rt->threads[i].n_frames; k++)
+			runtime_free_frame(&rt->threads[i].frames[k]);
+		rt->threads[i].n_frames = 0;
+	}
+}
+
 void runtime_merge(struct symbolized *sym, struct capture *cap, const struct bb_config *cfg)
 {
-	if (!cap->runtime)
+	struct runtime_capture *rt = cap->runtime;
+
+	if (!rt)
 		return;
-	note_missing(cap->runtime, merge_crashed(sym, cap, cfg) + merge_others(sym, cap, cfg));
+	if (rt->verify && !rt->verify(rt, sym, cap)) {
+		drop_frames(rt);
+		snprintf(rt->error, sizeof(rt->error), "%s %s: %s do not match the interpreter's "
+			 "DWARF: native frames only", rt->name, rt->version, rt->layout);
+	}
+	note_missing(rt, merge_crashed(sym, cap, cfg) + merge_others(sym, cap, cfg));
 }

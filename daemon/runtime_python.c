@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "runtime_python.h"
+#include "symbolize.h"
 
 #define MAX_INTERPRETERS 16
 #define MAX_TSTATES 1024
@@ -50,7 +51,7 @@ struct py_proc {
 enum sym {
 	S_RUNTIME, S_VERSION, S_CODE, S_STR, S_BYTES, S_INT, S_BOOL, S_FLOAT, S_TUPLE, S_LIST,
 	S_DICT, S_SET, S_FROZENSET, S_CELL, S_FUNCTION, S_MODULE, S_TYPE, S_CFUNCTION, S_OBJECT,
-	S_NONE, S_TRUE, S_FALSE, S_SET_DUMMY, S_COUNT
+	S_NONE, S_TRUE, S_FALSE, S_SET_DUMMY, S_EVAL, S_COUNT
 };
 
 static const char *const sym_names[S_COUNT] = {
@@ -59,6 +60,7 @@ static const char *const sym_names[S_COUNT] = {
 	"PyDict_Type", "PySet_Type", "PyFrozenSet_Type", "PyCell_Type", "PyFunction_Type",
 	"PyModule_Type", "PyType_Type", "PyCFunction_Type", "PyBaseObject_Type",
 	"_Py_NoneStruct", "_Py_TrueStruct", "_Py_FalseStruct", "_PySet_Dummy",
+	"_PyEval_EvalFrameDefault",
 };
 
 /* The addresses of sym_names in mod; true when _PyRuntime is one. */
@@ -172,18 +174,53 @@ static void version_from_name(const char *path, char *out, size_t outlen)
 		snprintf(out, outlen, "3.%u", minor);
 }
 
-static bool choose_layout(struct py_proc *p, Dwfl_Module *mod, unsigned long version,
-		struct runtime_capture *rt)
+/* After the release (runtime_merge): a layout taken from the headers of
+ * another release of the same minor version must put every member where
+ * the interpreter's own DWARF says, when it has DWARF. */
+static int module_named(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *arg)
+{
+	struct { const char *path; Dwfl_Module *found; } *m = arg;
+
+	(void)ud, (void)start;
+	if (name && strcmp(name, m->path) == 0) {
+		m->found = mod;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+static bool verify_layout(const struct runtime_capture *rt, struct symbolized *sym,
+		const struct capture *cap)
+{
+	struct { const char *path; Dwfl_Module *found; } m = { rt->module, NULL };
+	struct py_layout dwarf;
+	Dwarf_Addr shift;
+
+	if (sym->dwfl && rt->module)
+		dwfl_getmodules(sym->dwfl, module_named, &m, 0);
+	Dwfl_Module *cached = m.found ? symbolize_cached_module(cap, m.found, &shift) : NULL;
+	if (!cached || py_layout_from_dwarf(cached, NULL, 0, rt->verify_version, false, &dwarf) != 1)
+		return true;	/* no DWARF to say otherwise */
+	return py_layout_same(&dwarf, rt->verify_arg);
+}
+
+/* The headers of this very version; else the interpreter's DWARF, read
+ * in the hold only when nothing else fits (and once per build); else the
+ * headers of the same minor version, checked against DWARF afterwards. */
+static bool choose_layout(struct py_proc *p, Dwfl_Module *mod, const uint64_t *addr,
+		unsigned long version, struct runtime_capture *rt)
 {
 	bool exact = false;
-	const struct py_layout *L;
+	const struct py_layout *L = py_layout_from_headers(version, &exact);
+	int dwarf = -1;
 
-	if (py_layout_from_dwarf(mod, version, &p->layout)) {
+	if (!L || !exact)
+		dwarf = py_layout_from_dwarf(mod, addr, S_COUNT, version, L != NULL, &p->layout);
+	if (dwarf > 0) {
 		p->c.L = &p->layout;
 		snprintf(rt->layout, sizeof(rt->layout), "the interpreter's DWARF");
 		return true;
 	}
-	L = py_layout_from_headers(version, &exact);
 	if (!L) {
 		snprintf(rt->error, sizeof(rt->error), "CPython %s: no layout of its structures "
 			 "(no DWARF in the interpreter, no python%u.%u-dev headers at build time): "
@@ -192,6 +229,11 @@ static bool choose_layout(struct py_proc *p, Dwfl_Module *mod, unsigned long ver
 	}
 	p->c.L = L;
 	snprintf(rt->layout, sizeof(rt->layout), "%s%s", L->source, exact ? "" : " (same minor version)");
+	if (dwarf < 0 && !exact) {
+		rt->verify = verify_layout;
+		rt->verify_arg = L;
+		rt->verify_version = version;
+	}
 	return true;
 }
 
@@ -277,7 +319,7 @@ struct py_proc *py_detect(Dwfl *dwfl, const struct rt_reader *rd, struct runtime
 			 "CPython 3.11 to 3.13 only: native frames only", rt->version);
 		goto fail;
 	}
-	if (!choose_layout(p, f.mod, version, rt))
+	if (!choose_layout(p, f.mod, f.addr, version, rt))
 		goto fail;
 	if (!read_types(p, f.addr)) {
 		snprintf(rt->error, sizeof(rt->error), "CPython %s: its type objects do not look like "

@@ -12,6 +12,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,10 +111,11 @@ static void found(struct type_search *s, struct found_type *t, Dwarf_Die *d)
 static void consider(struct type_search *s, Dwarf_Die *d)
 {
 	int tag = dwarf_tag(d);
-	const char *name = dwarf_diename(d);
+	const char *name;
 	Dwarf_Die target;
 
-	if (!name || (tag != DW_TAG_typedef && !is_aggregate(d)))
+	/* most top-level DIEs are functions and variables: no name looked at */
+	if ((tag != DW_TAG_typedef && !is_aggregate(d)) || !(name = dwarf_diename(d)))
 		return;
 	for (size_t i = 0; i < s->n; i++) {
 		struct found_type *t = &s->t[i];
@@ -131,18 +133,40 @@ static void consider(struct type_search *s, Dwarf_Die *d)
 	}
 }
 
-static void search_types(Dwarf *dw, struct type_search *s)
+static void search_unit(struct type_search *s, Dwarf_Die *cu)
 {
-	Dwarf_Off off = 0, next;
-	size_t hsize;
+	Dwarf_Die child;
 
+	if (dwarf_child(cu, &child) == 0)
+		do
+			consider(s, &child);
+		while (s->left && dwarf_siblingof(&child, &child) == 0);
+}
+
+/* The units that define the objects at `hints` first (dictobject.c for
+ * PyDict_Type, ceval.c for the eval loop: where the types they use are
+ * complete), then every unit until nothing is missing. */
+static void search_types(Dwfl_Module *mod, Dwarf *dw, const uint64_t *hints, size_t n_hints,
+		struct type_search *s)
+{
+	Dwarf_Off off = 0, next, seen[32];
+	size_t hsize, n_seen = 0;
+
+	for (size_t i = 0; i < n_hints && s->left; i++) {
+		Dwarf_Addr bias;
+		Dwarf_Die *cu = hints[i] ? dwfl_module_addrdie(mod, hints[i], &bias) : NULL;
+		bool again = false;
+		for (size_t k = 0; cu && k < n_seen; k++)
+			again |= seen[k] == dwarf_dieoffset(cu);
+		if (!cu || again || n_seen == 32)
+			continue;
+		seen[n_seen++] = dwarf_dieoffset(cu);
+		search_unit(s, cu);
+	}
 	while (s->left && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu, child;
-		if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &child) == 0) {
-			do
-				consider(s, &child);
-			while (s->left && dwarf_siblingof(&child, &child) == 0);
-		}
+		Dwarf_Die cu;
+		if (dwarf_offdie(dw, off + hsize, &cu))
+			search_unit(s, &cu);
 		off = next;
 	}
 }
@@ -226,6 +250,8 @@ static bool fill(struct type_search *s, const struct want *w, size_t n, struct p
 
 /* ---- the cache ----------------------------------------------------------------------- */
 
+/* By build-id and version; the held phase looks (the worker's main
+ * thread), the report thread may fill it (runtime_python.c). */
 #define CACHE_SLOTS 8
 
 static struct {
@@ -236,8 +262,40 @@ static struct {
 	struct py_layout layout;
 } cache[CACHE_SLOTS];
 static unsigned cache_next;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static bool from_dwarf(Dwarf *dw, unsigned long version, struct py_layout *out)
+/* 1: cached and read, 0: cached as having none, -1: not cached */
+static int cache_get(const unsigned char *id, int id_len, unsigned long version,
+		struct py_layout *out)
+{
+	int found = -1;
+
+	pthread_mutex_lock(&cache_lock);
+	for (unsigned i = 0; i < CACHE_SLOTS && found < 0; i++)
+		if (cache[i].id_len == id_len && memcmp(cache[i].id, id, (size_t)id_len) == 0 &&
+		    cache[i].version == version) {
+			*out = cache[i].layout;
+			found = cache[i].ok;
+		}
+	pthread_mutex_unlock(&cache_lock);
+	return found;
+}
+
+static void cache_put(const unsigned char *id, int id_len, unsigned long version, bool ok,
+		const struct py_layout *layout)
+{
+	pthread_mutex_lock(&cache_lock);
+	unsigned slot = cache_next++ % CACHE_SLOTS;
+	memcpy(cache[slot].id, id, (size_t)id_len);
+	cache[slot].id_len = id_len;
+	cache[slot].version = version;
+	cache[slot].ok = ok;
+	cache[slot].layout = *layout;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+static bool from_dwarf(Dwfl_Module *mod, Dwarf *dw, const uint64_t *hints, size_t n_hints,
+		unsigned long version, struct py_layout *out)
 {
 	const struct want *extra = version >= 0x030D0000 ? want_313 :
 				   version >= 0x030C0000 ? want_312 : want_311;
@@ -250,7 +308,7 @@ static bool from_dwarf(Dwarf *dw, unsigned long version, struct py_layout *out)
 		want_type(&s, want_common[i].type);
 	for (size_t i = 0; i < n_extra; i++)
 		want_type(&s, extra[i].type);
-	search_types(dw, &s);
+	search_types(mod, dw, hints, n_hints, &s);
 	memset(out, 0, sizeof(*out));
 	out->version = version;
 	out->source = "DWARF";
@@ -258,30 +316,31 @@ static bool from_dwarf(Dwarf *dw, unsigned long version, struct py_layout *out)
 	       fill(&s, extra, n_extra, out);
 }
 
-bool py_layout_from_dwarf(Dwfl_Module *mod, unsigned long version, struct py_layout *out)
+int py_layout_from_dwarf(Dwfl_Module *mod, const uint64_t *hints, size_t n_hints,
+		unsigned long version, bool cached_only, struct py_layout *out)
 {
 	const unsigned char *id;
 	GElf_Addr vaddr;
 	Dwarf_Addr bias;
 	int id_len = dwfl_module_build_id(mod, &id, &vaddr);
+	bool keep = id_len > 0 && id_len <= 64;
+	int got = keep ? cache_get(id, id_len, version, out) : -1;
 
 	if (version < 0x030B0000 || version >= 0x030E0000)
-		return false;
-	for (unsigned i = 0; id_len > 0 && id_len <= 64 && i < CACHE_SLOTS; i++)
-		if (cache[i].id_len == id_len && memcmp(cache[i].id, id, (size_t)id_len) == 0 &&
-		    cache[i].version == version) {
-			*out = cache[i].layout;
-			return cache[i].ok;
-		}
+		return 0;
+	if (got >= 0 || cached_only)
+		return got;
 	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
-	bool ok = dw && from_dwarf(dw, version, out);
-	if (id_len > 0 && id_len <= 64) {
-		unsigned slot = cache_next++ % CACHE_SLOTS;
-		memcpy(cache[slot].id, id, (size_t)id_len);
-		cache[slot].id_len = id_len;
-		cache[slot].version = version;
-		cache[slot].ok = ok;
-		cache[slot].layout = *out;
-	}
+	bool ok = dw && from_dwarf(mod, dw, hints, n_hints, version, out);
+	if (keep)
+		cache_put(id, id_len, version, ok, out);
 	return ok;
+}
+
+bool py_layout_same(const struct py_layout *a, const struct py_layout *b)
+{
+	/* every member after the version and where it came from */
+	size_t from = offsetof(struct py_layout, ob_type);
+
+	return memcmp((const char *)a + from, (const char *)b + from, sizeof(*a) - from) == 0;
 }

@@ -10,6 +10,7 @@
 #define BB_RUNTIME_PYTHON_LAYOUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "runtime_python_fields.h"
@@ -52,8 +53,15 @@ extern const struct py_layout *const py_header_layouts[];
 const struct py_layout *py_layout_from_headers(unsigned long version, bool *exact);
 
 struct Dwfl_Module;
-/* The layout from the module's own DWARF (cached by the file's build-id),
- * or NULL when it has none or misses a member.  Fills *out. */
-bool py_layout_from_dwarf(struct Dwfl_Module *mod, unsigned long version, struct py_layout *out);
+/* The layout from the module's own DWARF, kept by the file's build-id:
+ * 1 read, 0 when it has none or misses a member, -1 (cached_only) when
+ * it was not read yet.  hints: addresses of the interpreter's objects
+ * (its type objects, the eval loop), whose units are looked at first.
+ * Any thread. */
+int py_layout_from_dwarf(struct Dwfl_Module *mod, const uint64_t *hints, size_t n_hints,
+		unsigned long version, bool cached_only, struct py_layout *out);
+
+/* Do a and b put every member at the same place? */
+bool py_layout_same(const struct py_layout *a, const struct py_layout *b);
 
 #endif

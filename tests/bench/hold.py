@@ -7,13 +7,20 @@ and warm (one daemon for all), prints p50/p99 of
   - extra:  the crashing program's wall time with the daemon minus the
             same crash with no daemon listening (us)
   - total:  record received -> event spooled (us)
-Usage: tests/bench/hold.py [BUILD_DIR] [N]
+Any other crashing command can be given after -- (say, a Python program
+under /usr/bin/python3.11: the hold then includes reading its frames).
+Usage: tests/bench/hold.py [BUILD_DIR] [N] [-- CMD ARGS...]
 """
 import os, re, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
-N = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+argv = sys.argv[1:]
+CMD = None
+if "--" in argv:
+    CMD = argv[argv.index("--") + 1:]
+    argv = argv[:argv.index("--")]
+BUILD = os.path.abspath(argv[0] if argv else os.path.join(ROOT, "build"))
+N = int(argv[1]) if len(argv) > 1 else 100
 GAP = 0.05  # seconds between crashes: latency, not a burst's queue
 SHIM = os.path.join(BUILD, "shim", "libbooboo-shim.so")
 DAEMON = os.path.join(BUILD, "daemon", "boobood")
@@ -40,7 +47,7 @@ def start_daemon(tmp, log):
 def crash(prog, sock):
     env = dict(os.environ, LD_PRELOAD=SHIM, BOOBOO_SOCKET=sock)
     t = time.perf_counter()
-    subprocess.run([prog, "0"], env=env, stderr=subprocess.DEVNULL)
+    subprocess.run(CMD or [prog, "0"], env=env, stderr=subprocess.DEVNULL)
     return (time.perf_counter() - t) * 1e6
 
 
