@@ -52,7 +52,7 @@ bool py_str(const struct py_ctx *c, uint64_t obj, char *out, size_t outlen);
 /* Python's repr() of obj: at most RT_VALUE_MAX characters, ending in
  * "..." when cut; UTF-8, NUL-terminated.  outlen >= RT_VALUE_MAX * 4 + 1. */
 void py_repr(const struct py_ctx *c, uint64_t obj, char *out, size_t outlen);
-/* Is U+ch printable as str.isprintable() says (runtime_python_printable.c)? */
+/* Is U+ch printable as str.isprintable() says (runtime_python_printable.h)? */
 bool py_printable(uint32_t ch);
 /* The shortest repr of a double that reads back the same, as float.__repr__. */
 void py_float_repr(double v, char *out, size_t outlen);

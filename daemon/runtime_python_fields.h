@@ -71,35 +71,38 @@
 	X(cf_self, PyCFunctionObject, m_self) \
 	X(ml_name, PyMethodDef, ml_name)
 
-/* 3.11: a _PyCFrame per entry into the eval loop, on the C stack; the
- * first frame it ran is marked is_entry. */
-#define PY_FIELDS_311(X, S) \
+/* 3.11 and 3.12: a _PyCFrame per entry into the eval loop, on the C
+ * stack, points at the frame it runs. */
+#define PY_FIELDS_CFRAME(X, S) \
 	X(ts_cframe, PyThreadState, cframe) \
 	X(cf_current_frame, _PyCFrame, current_frame) \
 	X(cf_previous, _PyCFrame, previous) \
 	X(fr_code, _PyInterpreterFrame, f_code) \
-	X(fr_instr, _PyInterpreterFrame, prev_instr) \
+	X(fr_instr, _PyInterpreterFrame, prev_instr)
+
+/* 3.12 and 3.13: integers keep their sign and size in lv_tag. */
+#define PY_FIELDS_LV_TAG(X, S) \
+	X(lo_size, PyLongObject, long_value.lv_tag) \
+	X(lo_digits, PyLongObject, long_value.ob_digit)
+
+/* 3.11: the last frame an entry runs is marked is_entry. */
+#define PY_FIELDS_311(X, S) \
+	PY_FIELDS_CFRAME(X, S) \
 	X(fr_is_entry, _PyInterpreterFrame, is_entry) \
 	X(lo_size, PyVarObject, ob_size) \
 	X(lo_digits, PyLongObject, ob_digit)
 
 /* 3.12: each entry pushes a shim frame of its own (owner CSTACK), on the
- * C stack; integers keep their sign and size in lv_tag. */
+ * C stack, under the frames it runs. */
 #define PY_FIELDS_312(X, S) \
-	X(ts_cframe, PyThreadState, cframe) \
-	X(cf_current_frame, _PyCFrame, current_frame) \
-	X(cf_previous, _PyCFrame, previous) \
-	X(fr_code, _PyInterpreterFrame, f_code) \
-	X(fr_instr, _PyInterpreterFrame, prev_instr) \
-	X(lo_size, PyLongObject, long_value.lv_tag) \
-	X(lo_digits, PyLongObject, long_value.ob_digit)
+	PY_FIELDS_CFRAME(X, S) \
+	PY_FIELDS_LV_TAG(X, S)
 
 /* 3.13: no _PyCFrame; the thread points at its frame directly. */
 #define PY_FIELDS_313(X, S) \
 	X(ts_current_frame, PyThreadState, current_frame) \
 	X(fr_code, _PyInterpreterFrame, f_executable) \
 	X(fr_instr, _PyInterpreterFrame, instr_ptr) \
-	X(lo_size, PyLongObject, long_value.lv_tag) \
-	X(lo_digits, PyLongObject, long_value.ob_digit)
+	PY_FIELDS_LV_TAG(X, S)
 
 #endif

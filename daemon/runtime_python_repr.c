@@ -14,6 +14,7 @@
  * spent, ending in "...".
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -178,12 +179,23 @@ struct repr {
 
 static void render(struct repr *r, uint64_t obj);
 
-static void put_addr(struct py_out *o, uint64_t addr)
+/* Each string in turn, up to NULL. */
+static void put_all(struct py_out *o, ...)
 {
-	char buf[24];
+	va_list ap;
+	const char *s;
 
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, addr);
-	py_out_puts(o, buf);
+	va_start(ap, o);
+	while ((s = va_arg(ap, const char *)))
+		py_out_puts(o, s);
+	va_end(ap);
+}
+
+/* An address as %p writes it in a repr: 0x7f... */
+static const char *addr_text(uint64_t addr, char buf[24])
+{
+	snprintf(buf, 24, "0x%" PRIx64, addr);
+	return buf;
 }
 
 /* A str object's text, as it is (no quotes): names in reprs. */
@@ -384,52 +396,50 @@ static void type_names(struct repr *r, uint64_t type, char *mod, size_t modlen,
 		mod[0] = '\0';
 }
 
-/* <class 'mod.Name'>, <class 'int'> */
-static void render_class(struct repr *r, uint64_t type)
+/* "mod.Name" as the reprs of classes and objects name a type, or its
+ * tp_name for the builtins. */
+static void put_type_path(struct repr *r, uint64_t type)
 {
 	char mod[256], qual[256];
 
 	type_names(r, type, mod, sizeof(mod), qual, sizeof(qual));
-	py_out_puts(r->o, "<class '");
-	if (mod[0]) {
-		py_out_puts(r->o, mod);
-		py_out_puts(r->o, ".");
-		py_out_puts(r->o, qual);
-	} else {
+	if (!mod[0]) {
 		put_type_name(r, type);
+		return;
 	}
+	py_out_puts(r->o, mod);
+	py_out_puts(r->o, ".");
+	py_out_puts(r->o, qual);
+}
+
+/* <class 'mod.Name'>, <class 'int'> */
+static void render_class(struct repr *r, uint64_t type)
+{
+	py_out_puts(r->o, "<class '");
+	put_type_path(r, type);
 	py_out_puts(r->o, "'>");
 }
 
 /* object.__repr__: <mod.Name object at 0x...>, <Name object at 0x...> */
 static void render_object(struct repr *r, uint64_t obj, uint64_t type)
 {
-	char mod[256], qual[256];
+	char addr[24];
 
-	type_names(r, type, mod, sizeof(mod), qual, sizeof(qual));
 	py_out_puts(r->o, "<");
-	if (mod[0]) {
-		py_out_puts(r->o, mod);
-		py_out_puts(r->o, ".");
-		py_out_puts(r->o, qual);
-	} else {
-		put_type_name(r, type);
-	}
-	py_out_puts(r->o, " object at ");
-	put_addr(r->o, obj);
-	py_out_puts(r->o, ">");
+	put_type_path(r, type);
+	put_all(r->o, " object at ", addr_text(obj, addr), ">", NULL);
 }
 
 static void render_function(struct repr *r, uint64_t obj)
 {
 	uint64_t qualname = 0;
 
+	char addr[24];
+
 	py_word(r->c, obj + r->c->L->fn_qualname, &qualname);
 	py_out_puts(r->o, "<function ");
 	put_str(r, qualname);
-	py_out_puts(r->o, " at ");
-	put_addr(r->o, obj);
-	py_out_puts(r->o, ">");
+	put_all(r->o, " at ", addr_text(obj, addr), ">", NULL);
 }
 
 /* <built-in function len>, <built-in method append of list object at 0x...> */
@@ -437,24 +447,18 @@ static void render_cfunction(struct repr *r, uint64_t obj)
 {
 	const struct py_layout *L = r->c->L;
 	uint64_t ml = 0, self = 0, name = 0, self_type;
-	char text[256] = "?";
+	char text[256] = "?", addr[24];
 
 	if (py_word(r->c, obj + L->cf_ml, &ml) && py_word(r->c, ml + L->ml_name, &name))
 		c_string(r->c, name, text, sizeof(text));
 	py_word(r->c, obj + L->cf_self, &self);
 	if (!self || py_is(r->c, self, r->c->t.module) || !py_type(r->c, self, &self_type)) {
-		py_out_puts(r->o, "<built-in function ");
-		py_out_puts(r->o, text);
-		py_out_puts(r->o, ">");
+		put_all(r->o, "<built-in function ", text, ">", NULL);
 		return;
 	}
-	py_out_puts(r->o, "<built-in method ");
-	py_out_puts(r->o, text);
-	py_out_puts(r->o, " of ");
+	put_all(r->o, "<built-in method ", text, " of ", NULL);
 	put_type_name(r, self_type);
-	py_out_puts(r->o, " object at ");
-	put_addr(r->o, self);
-	py_out_puts(r->o, ">");
+	put_all(r->o, " object at ", addr_text(self, addr), ">", NULL);
 }
 
 /* importlib's _module_repr through the module's loader: built-in and

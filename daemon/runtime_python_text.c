@@ -13,6 +13,8 @@
 #include "runtime_python_text.h"
 #include "utf8.h"
 
+#include "runtime_python_printable.h"
+
 #define SCAN_MAX (256 * 1024)	/* characters scanned for quotes */
 #define CHUNK 512		/* characters read at once */
 #define INT_DIGITS_MAX 1500	/* 30-bit digits of an int shown (~13,500 decimal) */
@@ -188,6 +190,24 @@ bool py_str(const struct py_ctx *c, uint64_t obj, char *out, size_t outlen)
 	}
 done:
 	out[len] = '\0';
+	return true;
+}
+
+bool py_printable(uint32_t ch)
+{
+	size_t lo = 0, hi = sizeof(py_non_printable) / sizeof(py_non_printable[0]);
+
+	if (ch < 0x80)
+		return ch >= 0x20 && ch < 0x7f;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ch < py_non_printable[mid][0])
+			hi = mid;
+		else if (ch > py_non_printable[mid][1])
+			lo = mid + 1;
+		else
+			return false;
+	}
 	return true;
 }
 
