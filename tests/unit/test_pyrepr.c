@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "inapp.h"
 #include "runtime_python.h"
 
 /* ---- line tables ------------------------------------------------------------------ */
@@ -300,11 +301,31 @@ static void cut_and_unreadable(void **state)
 	expect(list_obj(items, 2), "[7, ...");
 }
 
+/* ---- in_app by the Python SDK's rule --------------------------------------------------- */
+
+static void python_in_app(void **state)
+{
+	(void)state;
+	assert_false(inapp_python_file("/usr/lib/python3.11/ctypes/__init__.py"));
+	assert_false(inapp_python_file("/root/.pyenv/versions/3.11.7/lib/python3.11/json/decoder.py"));
+	assert_false(inapp_python_file("/usr/lib64/python3.13t/threading.py"));
+	assert_false(inapp_python_file("/srv/venv/lib/python3.11/site-packages/requests/api.py"));
+	assert_false(inapp_python_file("/usr/lib/python3/dist-packages/apt/package.py"));
+	assert_false(inapp_python_file("<frozen importlib._bootstrap>"));
+	assert_false(inapp_python_file(
+		"/usr/lib/python3.11/lib-dynload/_ctypes.cpython-311-x86_64-linux-gnu.so"));
+	assert_true(inapp_python_file("/srv/app/job.py"));
+	assert_true(inapp_python_file("/srv/lib/python3.11-tools/job.py"));
+	assert_true(inapp_python_file("/srv/python3.11/job.py"));
+	assert_true(inapp_python_file("<string>"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(line_table),
 		cmocka_unit_test(float_repr),
+		cmocka_unit_test(python_in_app),
 		cmocka_unit_test_setup(strings, setup),
 		cmocka_unit_test_setup(integers, setup),
 		cmocka_unit_test_setup(containers, setup),
