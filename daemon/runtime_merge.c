@@ -6,7 +6,7 @@
  * thread's C stack inside the native frame that ran it (runtime_python.c).
  * Native frame i owns the stack from its sp up to the next outer frame's:
  * the run replaces the frame whose range holds its anchor (all its inline
- * frames with it), oldest call last as the stack is kept here.  A run
+ * frames with it), in the stack's order here: innermost first.  A run
  * whose native frame was not captured is left out, never guessed into
  * another place; a run beyond the last native frame (the unwinder
  * stopped early) goes after it, where its address says it belongs.
