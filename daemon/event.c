@@ -612,6 +612,7 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 			 "the program's stderr)", crash_function(sym, true) ?: "?");
 	} else if (cap->abort_msg) {
 		snprintf(message, sizeof(message), "%s", cap->abort_msg);
+		add_python_where(sym, message, sizeof(message));
 	} else {
 		describe_message(&cap->rec, crash_function(sym, false),
 				 crash_function(sym, true), message, sizeof(message));

@@ -60,7 +60,7 @@ FH_THREAD = re.compile(r"^(Current thread|Thread) 0x[0-9a-f]+ \(most recent call
 FH_FRAME = re.compile(r'^  File "(.*)", line (\d+|\?\?\?) in (.*)$')
 
 
-def faulthandler(python, script, *args):
+def faulthandler(python, script, *args, status=-11):
     """Each thread's Python frames as faulthandler prints them, innermost
     first: {"current": [(file, line, function), ...], "others": [[...], ...]}."""
     py, ext = python
@@ -68,7 +68,7 @@ def faulthandler(python, script, *args):
     env.pop("LD_PRELOAD", None)
     p = subprocess.run([py, "-X", "faulthandler", os.path.join(PYDIR, script), *args],
                        capture_output=True, text=True, env=env, timeout=60)
-    assert p.returncode == -11, p.stderr
+    assert p.returncode == status, p.stderr
     stacks, cur = {"current": None, "others": []}, None
     for line in p.stderr.splitlines():
         m = FH_THREAD.match(line)
@@ -316,3 +316,19 @@ def test_stripped_interpreter(daemon, tmp_path, version, layout):
     else:
         assert frames == []
         assert "no layout of its structures" in ev["context"]["runtime_error"]
+
+
+def test_assert_in_extension(daemon, python):
+    """An assert() that fails in a C extension: glibc's text, then where
+    in Python."""
+    py, ext = python
+    res, pid = run_shim(py, os.path.join(PYDIR, "flows.py"), "assert", sock=daemon.socket,
+                        env=env_for(ext))
+    assert res.returncode == -6, res.stderr
+    ev = daemon.event_for_pid(pid)
+    fh = faulthandler(python, "flows.py", "assert", status=-6)["current"]
+    assert python_frames(ev["stacktrace"]) == fh
+    line = fh[0][1]
+    assert re.fullmatch(r".*crashext\.c:\d+: check: Assertion `x >= 0 && \"a negative count\"' "
+                        rf"failed\., called from validate \(flows\.py:{line}\)", ev["message"]), \
+        ev["message"]

@@ -2,7 +2,9 @@
  * kernel() reads address 0x10 like a NULL struct's member; np_reduce()
  * calls back into Python, as numpy's reductions call Python functions. */
 #define PY_SSIZE_T_CLEAN
+#undef NDEBUG
 #include <Python.h>
+#include <assert.h>
 
 struct node {
 	long pad[2];
@@ -21,6 +23,16 @@ static PyObject *kernel(PyObject *self, PyObject *arg)
 	return PyLong_FromLong(n->value + x);
 }
 
+/* check(x): a failed assert() when x is negative. */
+static PyObject *check(PyObject *self, PyObject *arg)
+{
+	long x = PyLong_AsLong(arg);
+
+	(void)self;
+	assert(x >= 0 && "a negative count");
+	return PyLong_FromLong(x);
+}
+
 /* np_reduce(fn, value): fn(value), from C. */
 static PyObject *np_reduce(PyObject *self, PyObject *args)
 {
@@ -35,6 +47,7 @@ static PyObject *np_reduce(PyObject *self, PyObject *args)
 static PyMethodDef methods[] = {
 	{ "kernel", kernel, METH_O, "fault when odd" },
 	{ "np_reduce", np_reduce, METH_VARARGS, "call back into Python" },
+	{ "check", check, METH_O, "assert when negative" },
 	{ NULL, NULL, 0, NULL },
 };
 

@@ -1,5 +1,5 @@
 """Generators, coroutines, classes and closures around a fault
-(test_python.py): flows.py gen|async|method|closure|ctypes|corrupt."""
+(test_python.py): flows.py gen|async|method|closure|ctypes|corrupt|assert."""
 import asyncio
 import ctypes
 import sys
@@ -49,6 +49,10 @@ def peek():
     return ctypes.string_at(address)
 
 
+def validate(count):
+    return crashext.check(count)
+
+
 def corrupt():
     victim = [1, 2, 3]
     # its items now live at 0x10: the interpreter itself faults on them
@@ -69,3 +73,5 @@ elif mode == "ctypes":
     peek()
 elif mode == "corrupt":
     corrupt()
+elif mode == "assert":
+    validate(-1)
