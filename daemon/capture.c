@@ -214,6 +214,8 @@ static int walk_frame(Dwfl_Frame *state, void *arg)
 			f->regs_known |= 1u << i;
 		}
 	}
+	if (w->seen == CAPTURE_HEAD_FRAMES + 1 && (f->regs_known & (1u << BB_REG_RSP)))
+		cap->omitted_sp = f->regs[BB_REG_RSP];	/* in case the middle is left out */
 	return DWARF_CB_OK;
 }
 

@@ -116,6 +116,8 @@ struct capture {
 	size_t n_frames;
 	bool frames_truncated;	/* the walk hit its limit or the hold's end */
 	size_t frames_omitted;	/* middle frames dropped after frames[CAPTURE_HEAD_FRAMES - 1] */
+	uint64_t omitted_sp;	/* the first one's stack pointer (0: unknown): where frame
+				 * CAPTURE_HEAD_FRAMES - 1's stack ends */
 	char unwind_error[128];	/* why the walk stopped early, if it did */
 	struct snapshot mem;	/* stack + what registers and stack point to */
 	bool mem_failed;	/* out of memory for the snapshot's ranges */

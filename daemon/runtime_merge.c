@@ -6,10 +6,12 @@
  * thread's C stack inside the native frame that ran it (runtime_python.c).
  * Native frame i owns the stack from its sp up to the next outer frame's:
  * the run replaces the frame whose range holds its anchor (all its inline
- * frames with it), in the stack's order here: innermost first.  A run
- * whose native frame was not captured is left out, never guessed into
- * another place; a run beyond the last native frame (the unwinder
- * stopped early) goes after it, where its address says it belongs.
+ * frames with it), in the stack's order here: innermost first.  A run in
+ * the middle of a deep stack, whose native frames were left out, goes
+ * between the frames kept on either side; one beyond the last native
+ * frame (the unwinder stopped early) after it, where its address says it
+ * belongs; one on no stack captured is left out, never guessed into
+ * another place.
  *
  * Then the interpreter's own call machinery (vectorcall, type calls,
  * main) is left out where it only carries calls between frames that are
@@ -27,15 +29,26 @@
 
 #define BEYOND ((size_t)-1)	/* anchored outside every captured frame */
 #define NOWHERE ((size_t)-2)
+#define GAP ((size_t)-3)	/* in frames left out of the middle of a deep stack */
 #define STACK_MAX (1ull << 30)	/* an anchor this far past the last frame is on no stack of it */
 
 /* The stack pointers of a stack's native frames, by capture index (0:
- * unknown), and whether frames were left out of its middle. */
+ * unknown), and where frames were left out of its middle. */
 struct stack_sps {
 	const uint64_t *sp;
 	size_t n;
 	size_t gap_after;	/* frames omitted after this index; n: none */
+	uint64_t gap_lo;	/* where the first omitted frame's stack starts (0: unknown) */
 };
+
+/* Of the stack from sp[i] to the next known sp: frame i, or the gap of
+ * omitted frames that follows frame gap_after. */
+static size_t owner(const struct stack_sps *s, size_t i, uint64_t addr)
+{
+	if (i != s->gap_after)
+		return i;
+	return s->gap_lo && addr < s->gap_lo ? i : GAP;
+}
 
 /* The capture index whose stack range holds addr: frame i owns
  * [sp[i], sp[j]) up to the next frame j whose sp is known.  Frames on a
@@ -51,8 +64,7 @@ static size_t frame_of(const struct stack_sps *s, uint64_t addr)
 		if (!s->sp[i])
 			continue;
 		if (last != NOWHERE && s->sp[last] <= addr && addr < s->sp[i])
-			/* the frames left out of a deep recursion lie right above this one */
-			return last == s->gap_after ? NOWHERE : last;
+			return owner(s, last, addr);
 		last = i;
 	}
 	/* past the outermost frame captured (the unwinder stopped early), on
@@ -60,6 +72,16 @@ static size_t frame_of(const struct stack_sps *s, uint64_t addr)
 	if (last != NOWHERE && addr >= s->sp[last] && addr - s->sp[last] < STACK_MAX)
 		return BEYOND;
 	return NOWHERE;
+}
+
+/* Does native frame ci come before (inner to) what the anchor names? */
+static bool inner_to(const struct stack_sps *s, size_t ci, size_t target)
+{
+	if (target == BEYOND)
+		return true;
+	if (target == GAP)
+		return ci <= s->gap_after;
+	return ci < target;
 }
 
 /* ---- building the merged stack ------------------------------------------------- */
@@ -135,14 +157,17 @@ static void merge(struct merge_in *in, struct merged *m)
 
 	while (k < t->n_frames) {
 		size_t end = run_end(t, k), target = frame_of(in->sps, t->frames[k].anchor);
-		if (target == NOWHERE) {	/* in frames left out, or none */
+		if (target == NOWHERE) {	/* on no stack captured */
 			in->unplaced += end - k;
 			k = end;
 			continue;
 		}
-		while (i < in->n_native && (target == BEYOND || in->native[i].capture_index < target))
+		while (i < in->n_native && inner_to(in->sps, in->native[i].capture_index, target))
 			put(m, &in->native[i++]);
-		if (target != BEYOND && (i == in->n_native || in->native[i].capture_index != target)) {
+		/* in the omitted middle, the run still goes where it belongs, between
+		 * the frames kept on either side */
+		if (target != BEYOND && target != GAP &&
+		    (i == in->n_native || in->native[i].capture_index != target)) {
 			in->unplaced += end - k;	/* its native frame was not kept */
 			k = end;
 			continue;
@@ -245,7 +270,8 @@ static size_t merge_crashed(struct symbolized *sym, const struct capture *cap,
 		if (cap->frames[i].regs_known & (1u << BB_REG_RSP))
 			sp[i] = cap->frames[i].regs[BB_REG_RSP];
 	struct stack_sps sps = { sp, cap->n_frames,
-				 cap->frames_omitted ? CAPTURE_HEAD_FRAMES - 1 : cap->n_frames };
+				 cap->frames_omitted ? CAPTURE_HEAD_FRAMES - 1 : cap->n_frames,
+				 cap->omitted_sp };
 	bool crashed = cap->rec.kind == BB_REC_CRASH && cap->n_frames && cap->frames[0].activation;
 	unplaced = merge_stack(&sym->frames, &sym->n_frames, &sps, crashed,
 			       thread_of(rt, cap->rec.tid), rt, cfg);
@@ -266,7 +292,7 @@ static size_t merge_others(struct symbolized *sym, const struct capture *cap,
 				ct = &cap->threads[k];
 		if (!ct)
 			continue;
-		struct stack_sps sps = { ct->sp, ct->n_frames, ct->n_frames };
+		struct stack_sps sps = { ct->sp, ct->n_frames, ct->n_frames, 0 };
 		unplaced += merge_stack(&st->frames, &st->n_frames, &sps, false,
 					thread_of(cap->runtime, st->tid), cap->runtime, cfg);
 	}

@@ -199,6 +199,29 @@ def test_deep_recursion(daemon, python):
     assert ev["context"]["thread"]["frames_omitted"] == 902 - 320
 
 
+def test_deep_recursion_through_c(daemon, python):
+    """Each level through the C extension: the native stack is cut in its
+    middle (192 innermost and 64 outermost frames kept), yet every Python
+    frame goes in its place, between the C frames kept around it."""
+    _, ev = run_py(daemon, python, "recursion.py", "60", "c")
+    fh = faulthandler(python, "recursion.py", "60", "c")
+    assert ev["context"]["thread"]["frames_omitted"] > 0
+    # (the ingest's 100 KB take the outer frames' locals and source, no frame)
+    assert ev["context"].get("truncation", {}).get("frames_removed", 0) == 0
+    assert python_frames(ev["stacktrace"]) == fh["current"]
+    assert "runtime_error" not in ev["context"], ev["context"]["runtime_error"]
+    shown = names(ev["stacktrace"])
+    shown = shown[shown.index("py <module>"):]
+    # oldest first: <module>, descend, np_reduce where its frame was kept
+    # (the middle ones were not), descend... and kernel
+    assert [n for n in shown if n != "C np_reduce"] == \
+        ["py <module>"] + ["py descend"] * 61 + ["C kernel"], shown
+    for i, n in enumerate(shown):
+        if n == "C np_reduce":
+            assert shown[i - 1] == shown[i + 1] == "py descend", shown
+    assert 0 < shown.count("C np_reduce") < 60
+
+
 def test_threads(daemon, python):
     _, ev = run_py(daemon, python, "threads.py")
     fh = faulthandler(python, "threads.py")
