@@ -20,6 +20,7 @@
 
 /* PyCodeObject.co_flags and co_localspluskinds, the same from 3.11 to 3.13 */
 #define CO_OPTIMIZED 0x1
+#define CO_FAST_HIDDEN 0x10		/* 3.12 on: an inlined comprehension's */
 #define CO_FAST_LOCAL 0x20
 #define CO_FAST_CELL 0x40
 #define CO_FAST_FREE 0x80
@@ -264,26 +265,59 @@ static uint64_t fast_value(const struct py_ctx *c, uint8_t kind, uint64_t v)
 	return kind & CO_FAST_FREE ? 0 : v;
 }
 
-static void fast_locals(const struct py_ctx *c, const struct py_code *k, uint64_t frame,
-		struct rt_frame *f)
-{
+/* A frame's fast locals: their values and names, n 0 when there are
+ * none yet. */
+struct fast {
 	uint64_t values[LOCALS_MAX], names[LOCALS_MAX];
+	size_t n;
+};
+
+static void read_fast(const struct py_ctx *c, const struct py_code *k, uint64_t frame,
+		struct fast *fl)
+{
 	size_t n = (size_t)k->nlocalsplus;
 	int32_t stacktop;
 
+	fl->n = 0;
 	/* stacktop is 0 until the frame's locals are set up, -1 while it runs
 	 * (saved when it calls Python code, not when it calls C) */
-	if (!n || !py_read(c, frame + c->L->fr_stacktop, &stacktop, 4) || stacktop == 0 ||
-	    !py_read(c, frame + c->L->fr_localsplus, values, n * 8) ||
-	    !py_is(c, k->names, c->t.tuple) ||
-	    !py_read(c, k->names + c->L->tu_items, names, n * 8))
-		return;
-	for (size_t i = 0; i < n && !f->vars_truncated; i++) {
+	if (n && py_read(c, frame + c->L->fr_stacktop, &stacktop, 4) && stacktop != 0 &&
+	    py_read(c, frame + c->L->fr_localsplus, fl->values, n * 8) &&
+	    py_is(c, k->names, c->t.tuple) && py_read(c, k->names + c->L->tu_items, fl->names, n * 8))
+		fl->n = n;
+}
+
+static bool shown(const struct rt_frame *f, const char *name)
+{
+	for (size_t i = 0; i < f->n_vars; i++)
+		if (strcmp(f->vars[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Bound fast locals in order.  In module and class code (namespace) they
+ * add to the namespace what it lacks, never free variables. */
+static void fast_locals(const struct py_ctx *c, const struct py_code *k, const struct fast *fl,
+		bool namespace, struct rt_frame *f)
+{
+	for (size_t i = 0; i < fl->n && !f->vars_truncated; i++) {
 		char name[256];
-		uint64_t v = fast_value(c, k->kinds[i], values[i]);
-		if (v && py_str(c, names[i], name, sizeof(name)))
+		if (namespace && (k->kinds[i] & CO_FAST_FREE))
+			continue;
+		uint64_t v = fast_value(c, k->kinds[i], fl->values[i]);
+		if (v && py_str(c, fl->names[i], name, sizeof(name)) && !(namespace && shown(f, name)))
 			add_var(c, f, name, v);
 	}
+}
+
+/* 3.12 on: a comprehension inlined in the code is running (its variables
+ * are bound, hidden among the fast locals). */
+static bool hidden_bound(const struct py_ctx *c, const struct py_code *k, const struct fast *fl)
+{
+	for (size_t i = 0; c->minor >= 12 && i < fl->n; i++)
+		if ((k->kinds[i] & CO_FAST_HIDDEN) && fl->values[i])
+			return true;
+	return false;
 }
 
 struct ns_walk {
@@ -333,9 +367,17 @@ bool py_frame_fill(const struct py_ctx *c, struct py_code_cache *cc, uint64_t fr
 		py_line_of(k->linetable, k->linetable_len, k->firstlineno, (int)offset) : -1;
 	f->lineno = line > 0 ? line : 0;
 	vc.work = &work;
-	if (k->flags & CO_OPTIMIZED)
-		fast_locals(&vc, k, frame, f);
-	else
+	struct fast *fl = malloc(sizeof(*fl));
+	if (!fl)
+		return true;
+	read_fast(&vc, k, frame, fl);
+	/* as frame.f_locals: a function's fast locals; module and class code's
+	 * namespace, with what only fast locals hold added, or (3.13, while an
+	 * inlined comprehension runs) those alone */
+	bool optimized = k->flags & CO_OPTIMIZED;
+	if (!optimized && !(c->minor >= 13 && hidden_bound(c, k, fl)))
 		namespace_locals(&vc, frame, f);
+	fast_locals(&vc, k, fl, !optimized, f);
+	free(fl);
 	return true;
 }

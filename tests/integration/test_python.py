@@ -166,7 +166,7 @@ def test_ctypes_fault(daemon, python):
     assert any(f.get("module", "").find("libffi") >= 0 for f in st)
 
 
-@pytest.mark.parametrize("mode", ["gen", "async", "method", "closure"])
+@pytest.mark.parametrize("mode", ["gen", "async", "method", "closure", "classbody"])
 def test_generators_coroutines_classes_closures(daemon, python, mode):
     _, ev = run_py(daemon, python, "flows.py", mode)
     fh = faulthandler(python, "flows.py", mode)
@@ -181,6 +181,15 @@ def test_generators_coroutines_classes_closures(daemon, python, mode):
         assert inner == {"x": "0", "offset": "10", "base": "1"}, inner
     if mode == "gen":
         assert inner["limit"] == "10" and inner["i"] == "3", inner
+    if mode == "classbody":
+        # as frame.f_locals shows them: a class body's namespace; the
+        # comprehension is a frame of its own in 3.11, inlined since, its
+        # variable among the body's (3.12), or alone while it runs (3.13)
+        minor = int(ev["context"]["runtime"]["version"].split(".")[1])
+        body = [f for f in frames if f["function"] == "Grid"][0]["vars"]
+        assert body == {11: {"rows": "3"}, 12: {"rows": "3", "r": "1"},
+                        13: {"r": "1"}}[minor], body
+        assert inner["r"] == "1", inner
 
 
 def test_deep_recursion(daemon, python):

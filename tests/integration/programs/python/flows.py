@@ -1,5 +1,5 @@
 """Generators, coroutines, classes and closures around a fault
-(test_python.py): flows.py gen|async|method|closure|ctypes|corrupt|assert."""
+(test_python.py): flows.py gen|async|method|closure|ctypes|corrupt|assert|classbody."""
 import asyncio
 import ctypes
 import sys
@@ -49,6 +49,13 @@ def peek():
     return ctypes.string_at(address)
 
 
+def build_class(size):
+    class Grid:
+        rows = size
+        cells = [crashext.kernel(r) for r in range(size) if r == 1]
+    return Grid
+
+
 def validate(count):
     return crashext.check(count)
 
@@ -75,3 +82,5 @@ elif mode == "corrupt":
     corrupt()
 elif mode == "assert":
     validate(-1)
+elif mode == "classbody":
+    build_class(3)
