@@ -55,6 +55,7 @@ struct frame_ctx {
 	uint64_t cfa;
 	bool has_cfa;
 	struct frame_budget *budget;
+	const struct bb_config *cfg;	/* the sensitive names and scrub_value rules */
 };
 
 static bool mem_read(void *arg, uint64_t addr, void *buf, size_t len)
@@ -211,7 +212,7 @@ static bool entry_value(void *arg, unsigned regno, int depth, uint64_t *out)
 	struct frame_ctx caller = { .cap = fc->cap, .dwfl = fc->dwfl, .sym = sym, .sym_index = gi,
 				    .cf = &fc->cap->frames[g->capture_index],
 				    .dwarf_pc = g->lookup_pc - g->bias, .bias = g->bias,
-				    .budget = fc->budget };
+				    .budget = fc->budget, .cfg = fc->cfg };
 	caller.has_cfa = frame_cfa(fc->cap, g, &caller.cfa);
 	caller.frame_base = owner_frame_base(sym, gi, &caller.fb_mem);
 	do {
@@ -254,10 +255,28 @@ static void const_value(Dwarf_Attribute *attr, struct render_value *v, unsigned 
 	}
 }
 
+/* Members, fields and string keys inside values are filtered by the
+ * names that filter variables. */
+static bool sensitive(void *arg, const char *name)
+{
+	const struct frame_ctx *fc = arg;
+
+	return scrub_name_is_sensitive(fc->cfg, name);
+}
+
+/* The scrub_value rules, on each string inside a value before it is cut. */
+static char *scrub(void *arg, const char *text)
+{
+	const struct frame_ctx *fc = arg;
+
+	return fc->cfg && fc->cfg->n_scrub_values ? scrub_string(fc->cfg, text) : NULL;
+}
+
 static struct render_ctx render_ctx_of(const struct frame_ctx *fc)
 {
-	return (struct render_ctx){ .read = mem_read, .symbol = symbol_name, .arg = (void *)fc,
-				    .work = &fc->budget->render_work };
+	return (struct render_ctx){ .read = mem_read, .symbol = symbol_name, .sensitive = sensitive,
+				    .scrub = fc->cfg && fc->cfg->n_scrub_values ? scrub : NULL,
+				    .arg = (void *)fc, .work = &fc->budget->render_work };
 }
 
 static void render_var(const struct frame_ctx *fc, Dwarf_Die *var, char *out, size_t outlen)
@@ -569,7 +588,7 @@ void locals_enrich(struct symbolized *sym, const struct capture *cap,
 		const struct frame_budget given = frame_share(&report);
 		struct frame_budget budget = given;
 		struct frame_ctx fc = { .cap = cap, .dwfl = sym->dwfl, .sym = sym, .sym_index = i,
-					.budget = &budget };
+					.budget = &budget, .cfg = cfg };
 		if (!f->has_scope || f->capture_index >= cap->n_frames)
 			continue;
 		fc.dwarf_pc = f->lookup_pc - f->bias;

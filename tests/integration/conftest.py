@@ -303,16 +303,17 @@ FRAME_NOFILE_RE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*\)(?: fro
 GDB_MARK = "==booboo-gdb-commands=="
 
 
-def gdb_frames(prog, *args, commands=("bt",), env=None, whole=False):
+def gdb_frames(prog, *args, commands=("bt",), env=None, whole=False, gdb="gdb"):
     """Run prog under gdb until it dies, take a core of the crash and run
     the commands on that core, as the issue's oracle is defined; return
     gdb's frames, innermost first, as dicts {function, file, line}
     (file/line None when gdb has none), and gdb's output.  whole=True also
     shows the frames past main and the entry point.  Never asks debuginfod:
-    the oracle must be quick and offline."""
+    the oracle must be quick and offline.  gdb names the debugger to run
+    (rust-gdb for Rust: gdb with that toolchain's pretty printers)."""
     fd, core = tempfile.mkstemp(prefix="booboo-gdb-", suffix=".core")
     os.close(fd)
-    cmd = ["gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off",
+    cmd = [gdb, "-batch", "-nx", "-iex", "set debuginfod enabled off",
            "-ex", "set pagination off", "-ex", "set width 0"]
     if whole:
         cmd += ["-ex", "set backtrace past-main on", "-ex", "set backtrace past-entry on"]
