@@ -120,6 +120,31 @@ bool render_sensitive(const struct render_ctx *ctx, const char *name)
 	return ctx->sensitive && name && ctx->sensitive(ctx->arg, name);
 }
 
+void render_report_secrets(const struct render_ctx *ctx, const char *text)
+{
+	for (const char *p = ctx->secret ? strchr(text, '"') : NULL; p; p = strchr(p + 1, '"')) {
+		const char *end = p + 1;
+		while (*end && *end != '"')
+			end += end[0] == '\\' && end[1] ? 2 : 1;
+		if (!*end)
+			break;
+		ctx->secret(ctx->arg, p + 1, (size_t)(end - p - 1));
+		p = end;
+	}
+}
+
+void render_filtered(const struct render_ctx *ctx, Dwarf_Die *type, const struct render_value *v,
+		int depth, struct out *o)
+{
+	if (ctx->secret && type) {
+		char buf[RENDER_MAX + 8];
+		struct out s = out_scratch(o, buf, sizeof(buf));
+		render_any(ctx, type, v, depth, &s);
+		render_report_secrets(ctx, buf);
+	}
+	out_put(o, RENDER_FILTERED);
+}
+
 /* ---- types ---------------------------------------------------------------- */
 
 Dwarf_Die *render_type_of(Dwarf_Die *die, Dwarf_Die *mem)
@@ -551,11 +576,11 @@ static void render_member(const struct render_ctx *ctx, Dwarf_Die *child, Dwarf_
 		out_putf(o, "<%s> = ", dwarf_diename(mt) ?: "?");
 	else if (name)
 		out_putf(o, "%s = ", name);
+	struct render_value mv = render_sub(v, (size_t)render_attr_u(child, DW_AT_data_member_location, 0));
 	if (name && dwarf_tag(child) != DW_TAG_inheritance && render_sensitive(ctx, name)) {
-		out_put(o, RENDER_FILTERED);
+		render_filtered(ctx, mt, &mv, depth + 1, o);
 		return;
 	}
-	struct render_value mv = render_sub(v, (size_t)render_attr_u(child, DW_AT_data_member_location, 0));
 	uint64_t bits = render_attr_u(child, DW_AT_bit_size, 0);
 	if (bits && bits < 64)
 		render_bitfield_member(ctx, child, v, bits, o);

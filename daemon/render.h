@@ -47,11 +47,16 @@ typedef bool (*render_sensitive_fn)(void *arg, const char *name);
  * when there are no rules or no memory (the text then stays). */
 typedef char *(*render_scrub_fn)(void *arg, const char *text);
 
+/* A string that a filtered member, field or key held (as quoted, without
+ * its quotes): the report then hides it wherever else it shows. */
+typedef void (*render_secret_fn)(void *arg, const char *text, size_t len);
+
 struct render_ctx {
 	render_read_fn read;
 	render_symbol_fn symbol;	/* may be NULL */
 	render_sensitive_fn sensitive;	/* may be NULL: nothing is */
 	render_scrub_fn scrub;		/* may be NULL: no rules */
+	render_secret_fn secret;	/* may be NULL */
 	void *arg;
 	unsigned long *work;	/* the frame's budget left, spent by render_value; NULL: none */
 };
@@ -66,6 +71,9 @@ void render_value(const struct render_ctx *ctx, Dwarf_Die *type, const struct re
  * the bits go beyond len. */
 bool render_bitfield(const unsigned char *buf, size_t len, unsigned shift, unsigned bits,
 		uint64_t *out);
+
+/* Call ctx->secret for every quoted string in text (a rendered value). */
+void render_report_secrets(const struct render_ctx *ctx, const char *text);
 
 /* gdb's quoting of a run of chars: "text", 'c' <repeats N times>, ... */
 void render_chars(const unsigned char *s, size_t n, bool more, char *out, size_t outlen);

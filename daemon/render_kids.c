@@ -349,7 +349,7 @@ void kid_value(struct kids *k, const char *name, Dwarf_Die *type, const struct r
 	kid_prefix(k, name);
 	bool key = k->hint == KIDS_MAP && !(k->n & 1);
 	if (!key && k->filter_value) {
-		out_put(k->o, RENDER_FILTERED);
+		render_filtered(k->ctx, type, v, k->depth, k->o);
 	} else if (key) {
 		/* a string key that names a secret hides its value */
 		size_t at = k->o->len;

@@ -79,6 +79,9 @@ void render_any(const struct render_ctx *ctx, Dwarf_Die *type, const struct rend
  * and 200 elements. */
 void render_array_in(const struct render_ctx *ctx, Dwarf_Die *t, const struct render_value *v,
 		int depth, struct out *o, const char *brackets);
+/* [filtered] in place of a value, whose strings go to ctx->secret. */
+void render_filtered(const struct render_ctx *ctx, Dwarf_Die *type, const struct render_value *v,
+		int depth, struct out *o);
 /* Is `name` a sensitive member, field or key? */
 bool render_sensitive(const struct render_ctx *ctx, const char *name);
 

@@ -255,7 +255,7 @@ static void fields(const struct render_ctx *ctx, Dwarf_Die *t, const struct rend
 			struct render_value fv = render_sub(v, (size_t)render_attr_u(&child,
 						DW_AT_data_member_location, 0));
 			if (!tuple && render_sensitive(ctx, name))
-				out_put(o, RENDER_FILTERED);
+				render_filtered(ctx, ft, &fv, depth + 1, o);
 			else
 				render_any(ctx, ft, &fv, depth + 1, o);
 		} while (!o->full && dwarf_siblingof(&child, &child) == 0);

@@ -424,10 +424,12 @@ static bool pp_pair(const struct pp *p)
 	kids_begin(&k, p->ctx, p->o, p->depth + 1, KIDS_NAMED, false);
 	for (int i = 0; i < 2 && kids_room(&k); i++) {
 		struct render_value mv = render_sub(p->v, off[i]);
-		if (render_sensitive(p->ctx, names[i]))
-			kid_text(&k, names[i], RENDER_FILTERED);
-		else
+		if (render_sensitive(p->ctx, names[i])) {
+			kid_text(&k, names[i], "");
+			render_filtered(p->ctx, mt[i], &mv, k.depth, p->o);
+		} else {
 			kid_value(&k, names[i], mt[i], &mv);
+		}
 	}
 	kids_end(&k);
 	return true;

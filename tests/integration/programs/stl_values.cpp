@@ -32,6 +32,11 @@ struct Point {
 
 __attribute__((noinline)) int crash(const std::map<std::string, int> &prices, int *bad)
 {
+	// secrets first: the source lines around the crash show only the
+	// ones hidden there on purpose (login)
+	std::map<std::string, std::string> cfg{{"api_token", "tok-abcdef-123"}, {"host", "db1"}};
+	std::vector<Login> logins{{"a", "pw-one-xyz", 1}};
+	std::map<std::string, Login> accounts{{"ops", {"ops", "deep-secret-42", 1}}};
 	std::map<int, std::string> names{{1, "one"}, {2, "two"}, {3, "three"}};
 	std::multimap<int, int> mm{{1, 10}, {1, 11}, {2, 20}};
 	std::set<int> primes{2, 3, 5, 7, 11};
@@ -61,14 +66,14 @@ __attribute__((noinline)) int crash(const std::map<std::string, int> &prices, in
 	std::vector<int>::iterator vit = vec.begin();
 	std::atomic<int> counter{12};
 	std::atomic<bool> ready{true};
-	Login login{"ops", "hunter2-secret-value", 5432};
-	std::map<std::string, std::string> cfg{{"api_token", "tok-abcdef-123"}, {"host", "db1"}};
-	std::vector<Login> logins{{"a", "pw-one-xyz", 1}};
 	std::optional<std::string> ostr = std::string("maybe");
 	int &ref = arr[1];
 	const std::string &sref = pr.second;
+	Login login{"ops", "hunter2-secret-value", 5432};
 
-	return *bad + (int)prices.size() + (int)names.size() + ref + (int)sref.size();
+	volatile size_t keep = login.password.size() + cfg.size() + logins.size() + accounts.size() +
+			       prices.size() + names.size() + (size_t)ref + sref.size();
+	return *bad + (int)keep;
 }
 
 int main(int argc, char **argv)
