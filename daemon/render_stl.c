@@ -177,17 +177,24 @@ bool pp_set(const struct pp *p)
 	return rb_container(p, false);
 }
 
-bool pp_rb_iterator(const struct pp *p)
+/* An iterator holding its node (_M_node), whose value follows the node's
+ * base of `known` bytes (when the DWARF only declares the base). */
+static bool node_iterator(const struct pp *p, size_t known, const char *what)
 {
 	uint64_t node;
 	Dwarf_Die elem;
-	size_t base = pointee_size(p, p->t, "_M_node", 4 * 8);
+	size_t base = pointee_size(p, p->t, "_M_node", known);
 
 	if (!base || !render_value_type(p->o, p->t, &elem) ||
 	    !render_member_u64(p->ctx, p->o, p->t, p->v, "_M_node", &node))
 		return false;
-	pp_deref(p, node ? node + base : 0, &elem, "associative container");
+	pp_deref(p, node ? node + base : 0, &elem, what);
 	return true;
+}
+
+bool pp_rb_iterator(const struct pp *p)
+{
+	return node_iterator(p, 4 * 8, "associative container");
 }
 
 /* ---- lists ------------------------------------------------------------------------------ */
@@ -244,15 +251,7 @@ bool pp_forward_list(const struct pp *p)
 
 bool pp_list_iterator(const struct pp *p)
 {
-	uint64_t node;
-	Dwarf_Die elem;
-	size_t base = pointee_size(p, p->t, "_M_node", 2 * 8);
-
-	if (!base || !render_value_type(p->o, p->t, &elem) ||
-	    !render_member_u64(p->ctx, p->o, p->t, p->v, "_M_node", &node))
-		return false;
-	pp_deref(p, node ? node + base : 0, &elem, "std::list");
-	return true;
+	return node_iterator(p, 2 * 8, "std::list");
 }
 
 /* ---- unordered containers ------------------------------------------------------------------ */

@@ -350,6 +350,34 @@ def gdb_frames(prog, *args, commands=("bt",), env=None, whole=False, gdb="gdb"):
     return frames, out
 
 
+def split_params(s):
+    """gdb's 'a=1, s=0x1 "x, y", p={...}' -> {'a': '1', ...}: commas inside
+    quotes and brackets kept."""
+    out, depth, quote, cur = {}, 0, None, ""
+    for i, ch in enumerate(s):
+        if quote:
+            cur += ch
+            if ch == quote and s[i - 1] != "\\":
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "{([<":
+            depth += 1
+        elif ch in "})]>":
+            depth -= 1
+        if ch == "," and depth == 0:
+            name, _, val = cur.strip().partition("=")
+            out[name] = val
+            cur = ""
+            continue
+        cur += ch
+    if cur.strip():
+        name, _, val = cur.strip().partition("=")
+        out[name] = val
+    return out
+
+
 def gdb_top_app_frame(frames, source_basename):
     """gdb's innermost frame in our test program's source (not a libc file
     that happens to share the name, like glibc's abort.c)."""

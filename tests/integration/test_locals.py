@@ -8,40 +8,13 @@ import subprocess
 
 import pytest
 
-from conftest import base_function, run_shim
+from conftest import base_function, run_shim, split_params
 
 ADDR = re.compile(r"0x[0-9a-f]{5,}")
 
 
 def norm(value):
     return ADDR.sub("0xADDR", value)
-
-
-def split_params(s):
-    """'a=1, s=0x1 "x, y", p=...' -> {'a': '1', ...}, commas inside quotes/braces kept."""
-    out, depth, quote, cur = {}, 0, None, ""
-    for i, ch in enumerate(s):
-        if quote:
-            cur += ch
-            if ch == quote and s[i - 1] != "\\":
-                quote = None
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "{(<":
-            depth += 1
-        elif ch in "})>":
-            depth -= 1
-        if ch == "," and depth == 0:
-            name, _, val = cur.strip().partition("=")
-            out[name] = val
-            cur = ""
-            continue
-        cur += ch
-    if cur.strip():
-        name, _, val = cur.strip().partition("=")
-        out[name] = val
-    return out
 
 
 FRAME = re.compile(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(.+?) \((.*)\) at (\S+):(\d+)$")

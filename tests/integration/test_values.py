@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import PROGRAMS, base_function, gdb_frames, run_shim
+from conftest import PROGRAMS, base_function, gdb_frames, run_shim, split_params
 
 ADDR = re.compile(r"0x[0-9a-f]{5,}")
 FRAME = re.compile(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(.+?) \((.*)\) at (\S+):(\d+)$")
@@ -29,34 +29,6 @@ RUST_SECRETS = ("s3cr3t-pass", "tok-xyz-987", "nested-secret-77")
 
 def norm(value):
     return ADDR.sub("0xADDR", value)
-
-
-def split_params(s):
-    """'a=1, s=0x1 "x, y", p={...}' -> {'a': '1', ...}: commas inside quotes
-    and brackets kept."""
-    out, depth, quote, cur = {}, 0, None, ""
-    for i, ch in enumerate(s):
-        if quote:
-            cur += ch
-            if ch == quote and s[i - 1] != "\\":
-                quote = None
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "{([":
-            depth += 1
-        elif ch in "})]":
-            depth -= 1
-        if ch == "," and depth == 0:
-            name, _, val = cur.strip().partition("=")
-            out[name] = val
-            cur = ""
-            continue
-        cur += ch
-    if cur.strip():
-        name, _, val = cur.strip().partition("=")
-        out[name] = val
-    return out
 
 
 def gdb_vars(prog, source, gdb="gdb"):
@@ -136,6 +108,16 @@ def no_secrets(ev, secrets):
             assert part not in text, f"{part!r} of a secret is in the event"
 
 
+def check(ev, prog, source, label, minimum, secrets, **how):
+    """Every variable against gdb's, at least `minimum` of them, and no
+    secret anywhere in the event."""
+    compared, mismatches, excluded = compare(ev, prog, source, **how)
+    print(f"{label}: {compared} compared, {compared - len(mismatches)} equal, {excluded} excluded")
+    assert compared >= minimum
+    assert not mismatches, "\n".join(mismatches)
+    no_secrets(ev, secrets)
+
+
 def crash(daemon, prog):
     res, pid = run_shim(prog, sock=daemon.socket)
     assert res.returncode == -signal.SIGSEGV, res.stderr
@@ -147,11 +129,7 @@ def crash(daemon, prog):
 def test_cpp_library_values_equal_gdb_at_O0(programs, daemon):
     prog = programs.build("stl_values.cpp", ("-O0",))
     ev = crash(daemon, prog)
-    compared, mismatches, _ = compare(ev, prog, "stl_values.cpp")
-    print(f"C++ -O0: {compared} compared, {compared - len(mismatches)} equal")
-    assert compared >= 40
-    assert not mismatches, "\n".join(mismatches)
-    no_secrets(ev, CPP_SECRETS)
+    check(ev, prog, "stl_values.cpp", "C++ -O0", 40, CPP_SECRETS)
     top = [f for f in ev["stacktrace"] if base_function(f["function"]) == "crash"][0]["vars"]
     assert top["login"] == '{name = "ops", password = [filtered], port = 5432}'
     assert top["cfg"] == ('std::map with 2 elements = {["api_token"] = [filtered], '
@@ -163,11 +141,7 @@ def test_cpp_library_values_at_O2_never_differ(programs, daemon):
     is <optimized out>."""
     prog = programs.build("stl_values.cpp", ("-O2",))
     ev = crash(daemon, prog)
-    compared, mismatches, _ = compare(ev, prog, "stl_values.cpp", unknown_ok=True)
-    print(f"C++ -O2: {compared} compared, {compared - len(mismatches)} equal")
-    assert compared >= 20
-    assert not mismatches, "\n".join(mismatches)
-    no_secrets(ev, CPP_SECRETS)
+    check(ev, prog, "stl_values.cpp", "C++ -O2", 20, CPP_SECRETS, unknown_ok=True)
 
 
 # ---- Rust ------------------------------------------------------------------------
@@ -188,10 +162,6 @@ def test_rust_values_equal_rust_gdb(tmp_path, daemon, rustc, rust_gdb):
     subprocess.run([rustc, "-g", "-C", "opt-level=0", "-C", "debug-assertions=off", "-o", prog,
                     os.path.join(PROGRAMS, "rust_values.rs")], check=True, capture_output=True)
     ev = crash(daemon, prog)
-    compared, mismatches, _ = compare(ev, prog, "rust_values.rs", gdb=rust_gdb)
-    print(f"Rust ({rustc}): {compared} compared, {compared - len(mismatches)} equal")
-    assert compared >= 20
-    assert not mismatches, "\n".join(mismatches)
-    no_secrets(ev, RUST_SECRETS)
+    check(ev, prog, "rust_values.rs", f"Rust ({rustc})", 20, RUST_SECRETS, gdb=rust_gdb)
     top = [f for f in ev["stacktrace"] if f["function"] == "rust_values::crash"][0]["vars"]
     assert top["login"] == 'rust_values::Login {user: "ops", secret: [filtered], port: 5432}'
