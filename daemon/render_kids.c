@@ -227,6 +227,27 @@ static const struct {
 	{ "std::basic_string_view<char, std::char_traits<char> >", "std::string_view" },
 };
 
+/* gcc's names of the integer types, as gdb names them. */
+static const char *base_name(Dwarf_Die *t)
+{
+	static const struct {
+		const char *dwarf, *gdb;
+	} names[] = {
+		{ "long int", "long" },
+		{ "long unsigned int", "unsigned long" },
+		{ "short int", "short" },
+		{ "short unsigned int", "unsigned short" },
+		{ "long long int", "long long" },
+		{ "long long unsigned int", "unsigned long long" },
+	};
+	const char *name = dwarf_diename(t);
+
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i].dwarf) == 0)
+			return names[i].gdb;
+	return name ?: "?";
+}
+
 static void recognize(struct out *o, Dwarf_Die *t, const char *q, char *buf, size_t size)
 {
 	for (size_t i = 0; i < sizeof(typedef_names) / sizeof(typedef_names[0]); i++)
@@ -291,7 +312,7 @@ const char *render_type_name(struct out *o, Dwarf_Die *type, bool recognized, ch
 			 target ? render_type_name(o, target, recognized, sub, sizeof(sub)) : "void");
 		return buf;
 	case DW_TAG_base_type:
-		snprintf(buf, size, "%s", dwarf_diename(type) ?: "?");
+		snprintf(buf, size, "%s", base_name(type));
 		return buf;
 	}
 	const char *q = render_qualified(o, type);

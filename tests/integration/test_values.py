@@ -31,10 +31,10 @@ def norm(value):
     return ADDR.sub("0xADDR", value)
 
 
-def gdb_vars(prog, source, gdb="gdb"):
+def gdb_vars(prog, source, gdb="gdb", args=()):
     """gdb's frames in source, innermost first: (function, {name: value}),
     parameters printed in full (print frame-arguments all)."""
-    _, out = gdb_frames(prog, commands=("set print frame-arguments all", "bt full"), gdb=gdb)
+    _, out = gdb_frames(prog, *args, commands=("set print frame-arguments all", "bt full"), gdb=gdb)
     frames = []
     for line in out.splitlines():
         if line.startswith("#"):
@@ -73,12 +73,12 @@ def cut(value):
     return value[:VALUE_MAX - 3] + "..."
 
 
-def compare(ev, prog, source, gdb="gdb", skip=None, unknown_ok=False):
+def compare(ev, prog, source, gdb="gdb", skip=None, unknown_ok=False, args=()):
     """Every variable of our frames in source against gdb's: returns
     (compared, mismatches, excluded).  skip: {name: why} for what gdb
     prints and we deliberately do not; unknown_ok: a value either side
     cannot know (optimized code) is not compared."""
-    theirs, out = gdb_vars(prog, source, gdb)
+    theirs, out = gdb_vars(prog, source, gdb, args)
     ours = [f for f in reversed(ev["stacktrace"]) if f.get("filename", "").endswith(source)]
     assert [base_function(f["function"]) for f in ours] == \
            [base_function(f[0]) for f in theirs], out
@@ -118,8 +118,8 @@ def check(ev, prog, source, label, minimum, secrets, **how):
     no_secrets(ev, secrets)
 
 
-def crash(daemon, prog):
-    res, pid = run_shim(prog, sock=daemon.socket)
+def crash(daemon, prog, *args):
+    res, pid = run_shim(prog, *args, sock=daemon.socket)
     assert res.returncode == -signal.SIGSEGV, res.stderr
     return daemon.event_for_pid(pid)
 
@@ -134,6 +134,17 @@ def test_cpp_library_values_equal_gdb_at_O0(programs, daemon):
     assert top["login"] == '{name = "ops", password = [filtered], port = 5432}'
     assert top["cfg"] == ('std::map with 2 elements = {["api_token"] = [filtered], '
                           '["host"] = "db1"}')
+
+
+@pytest.mark.parametrize("opt", ["-O0", "-O2"])
+def test_cpp_edge_values_equal_gdb(programs, daemon, opt):
+    """Empty, long (past gdb's 200 elements, past our 200 characters) and
+    nested containers, iterators at the end, optional and variant holding
+    containers."""
+    prog = programs.build("stl_values.cpp", (opt,))
+    ev = crash(daemon, prog, "edges")
+    check(ev, prog, "stl_values.cpp", f"C++ {opt} edges", 20 if opt == "-O0" else 10, (),
+          unknown_ok=opt != "-O0", args=("edges",))
 
 
 def test_cpp_library_values_at_O2_never_differ(programs, daemon):

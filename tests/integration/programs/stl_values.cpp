@@ -76,10 +76,55 @@ __attribute__((noinline)) int crash(const std::map<std::string, int> &prices, in
 	return *bad + (int)keep;
 }
 
+// Edge cases in a frame of their own: empty and long containers, nesting,
+// iterators at the end, values inside optional and variant.
+__attribute__((noinline)) int edges(int *bad)
+{
+	std::vector<int> zeros(20), big(300);
+	for (int i = 0; i < 300; i++)
+		big[i] = i;
+	std::map<int, int> wide;
+	for (int i = 0; i < 150; i++)
+		wide[i] = i;
+	std::map<int, int> mempty;
+	std::list<int> lempty;
+	std::set<int> sempty;
+	std::deque<int> dempty;
+	std::forward_list<int> fempty;
+	std::unordered_map<int, int> uempty;
+	std::deque<int> dbig(300, 1);
+	std::list<Point> points{{1, 2}, {3, 4}};
+	std::map<int, int>::iterator mend = mempty.end();
+	std::optional<std::vector<int>> ovec = std::vector<int>{1, 2};
+	std::optional<std::string> onone;
+	std::variant<int, std::string> vint = 4;
+	std::shared_ptr<int> spempty;
+	std::unique_ptr<std::string> upstr = std::make_unique<std::string>("u");
+	std::atomic<long> along{5};
+	std::tuple<> t0;
+	std::tuple<std::string, int> ts{"x", 1};
+	std::string_view svlong = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+	std::vector<std::vector<int>> vv{{1}, {}};
+	std::map<int, std::vector<int>> mv{{1, {2, 3}}};
+	std::vector<bool> bits(70, true);
+	std::vector<bool>::iterator bit = bits.begin();
+	std::deque<int>::iterator dit = dbig.begin();
+	std::pair<const char *, int> pc{"k", 1};
+	std::unordered_map<std::string, int> ustr{{"a", 1}, {"b", 2}, {"c", 3}};
+	volatile size_t keep = zeros.size() + big.size() + wide.size() + mempty.size() + lempty.size() +
+			       sempty.size() + dempty.size() + uempty.size() + dbig.size() + points.size() +
+			       (mend == mempty.end()) + ovec->size() + onone.has_value() + vint.index() +
+			       (spempty == nullptr) + upstr->size() + (size_t)along.load() + std::get<1>(ts) +
+			       svlong.size() + vv.size() + mv.size() + bits.size() + *bit + *dit +
+			       (size_t)pc.second + ustr.size() + fempty.empty() + std::tuple_size_v<decltype(t0)>;
+	return *bad + (int)keep;
+}
+
 int main(int argc, char **argv)
 {
 	std::map<std::string, int> prices{{"apple", 3}, {"pear", 5}};
 	int *bad = argc > 5 ? &argc : nullptr;
-	(void)argv;
+	if (argc > 1 && argv[1][0] == 'e')
+		return edges(bad);
 	return crash(prices, bad);
 }
