@@ -345,9 +345,8 @@ static void rust_struct(const struct render_ctx *ctx, Dwarf_Die *t, const struct
 	out_put(o, render_qualified(o, t));
 	if (!has_members(t))
 		return;		/* a unit struct */
-	bool tuple = tuple_fields(t);
-	out_put(o, tuple ? "" : " ");
-	fields(ctx, t, v, depth, o, tuple);
+	out_put(o, " ");	/* gdb: "Name {f: 1}", "Name (1, 2)"; a variant has none */
+	fields(ctx, t, v, depth, o, tuple_fields(t));
 }
 
 /* char: its number and the character, as gdb's Rust escapes it. */

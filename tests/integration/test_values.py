@@ -165,13 +165,26 @@ def toolchains():
     return pairs
 
 
-@pytest.mark.parametrize("rustc,rust_gdb", toolchains(), ids=["debian", "rustup"])
-def test_rust_values_equal_rust_gdb(tmp_path, daemon, rustc, rust_gdb):
+def rust_program(tmp_path, rustc, rust_gdb):
     if not (shutil.which(rustc) and shutil.which(rust_gdb)):
         pytest.skip(f"no {rustc} with {rust_gdb} here (.ci/deps.sh installs Debian's)")
     prog = str(tmp_path / "rust_values")
     subprocess.run([rustc, "-g", "-C", "opt-level=0", "-C", "debug-assertions=off", "-o", prog,
                     os.path.join(PROGRAMS, "rust_values.rs")], check=True, capture_output=True)
+    return prog
+
+
+@pytest.mark.parametrize("rustc,rust_gdb", toolchains(), ids=["debian", "rustup"])
+def test_rust_edge_values_equal_rust_gdb(tmp_path, daemon, rustc, rust_gdb):
+    prog = rust_program(tmp_path, rustc, rust_gdb)
+    ev = crash(daemon, prog, "edges")
+    check(ev, prog, "rust_values.rs", f"Rust ({rustc}) edges", 15, RUST_SECRETS, gdb=rust_gdb,
+          args=("edges",))
+
+
+@pytest.mark.parametrize("rustc,rust_gdb", toolchains(), ids=["debian", "rustup"])
+def test_rust_values_equal_rust_gdb(tmp_path, daemon, rustc, rust_gdb):
+    prog = rust_program(tmp_path, rustc, rust_gdb)
     ev = crash(daemon, prog)
     check(ev, prog, "rust_values.rs", f"Rust ({rustc})", 20, RUST_SECRETS, gdb=rust_gdb)
     top = [f for f in ev["stacktrace"] if f["function"] == "rust_values::crash"][0]["vars"]

@@ -19,6 +19,54 @@ enum Shape {
     Empty,
 }
 
+#[allow(dead_code)]
+struct Pair(i32, String);
+#[allow(dead_code)]
+struct Unit;
+#[allow(dead_code)]
+struct Vault {
+    owner: String,
+    logins: Vec<Login>,
+}
+#[allow(dead_code)]
+enum Event {
+    Message(String),
+    Failed { code: i32, reason: String },
+}
+
+// Edge cases in a frame of their own: nested values, long ones, Option of
+// owned values, sets, a secret deep inside.
+#[inline(never)]
+fn edges(p: *mut i64) -> i64 {
+    let maybe: Option<String> = Some(String::from("inside"));
+    let boxed_opt: Option<Box<i32>> = Some(Box::new(3));
+    let none_box: Option<Box<i32>> = None;
+    let words: Vec<String> = vec![String::from("a"), String::from("bc")];
+    let mut set: std::collections::HashSet<i32> = std::collections::HashSet::new();
+    set.insert(4);
+    let vault = Vault {
+        owner: String::from("ops"),
+        logins: vec![Login { user: String::from("x"), secret: String::from("nested-secret-77"), port: 1 }],
+    };
+    let msg = Event::Message(String::from("hello"));
+    let failed = Event::Failed { code: 2, reason: String::from("disk") };
+    let bytes: &[u8] = b"raw";
+    let long_vec: Vec<u32> = (0..300).collect();
+    let long_text: String = "y".repeat(250);
+    let pair = Pair(1, String::from("two"));
+    let unit = Unit;
+    let err: Result<i32, Pair> = Err(Pair(5, String::from("bad")));
+    unsafe {
+        *p = maybe.as_ref().map_or(0, |s| s.len()) as i64 + boxed_opt.as_ref().map_or(0, |b| **b) as i64
+            + none_box.is_some() as i64 + words.len() as i64 + set.len() as i64
+            + vault.logins.len() as i64 + vault.owner.len() as i64 + bytes.len() as i64
+            + long_vec.len() as i64 + long_text.len() as i64 + pair.0 as i64
+            + err.is_err() as i64 + std::mem::size_of_val(&unit) as i64
+            + matches!(msg, Event::Message(_)) as i64 + matches!(failed, Event::Failed { .. }) as i64;
+        *p
+    }
+}
+
 #[inline(never)]
 fn crash(p: *mut i64, label: &str) -> i64 {
     let owned: String = String::from("owned text");
@@ -66,5 +114,8 @@ fn shape_size(s: &Shape) -> i64 {
 
 fn main() {
     let addr: usize = std::env::args().nth(1).map_or(0, |a| a.parse().unwrap_or(0));
+    if std::env::args().nth(1).as_deref() == Some("edges") {
+        println!("{}", edges(0 as *mut i64));
+    }
     println!("{}", crash(addr as *mut i64, "label"));
 }
