@@ -147,6 +147,19 @@ def test_cpp_edge_values_equal_gdb(programs, daemon, opt):
           unknown_ok=opt != "-O0", args=("edges",))
 
 
+def test_scrub_value_inside_values_leaves_no_half(programs, make_daemon):
+    """A scrub_value rule applies to each string inside a value before the
+    200-character cut: an account number the cut would halve is replaced
+    whole, not left in halves."""
+    daemon = make_daemon("scrub_value = DE[0-9]{20} => [iban]")
+    prog = programs.build("stl_values.cpp", ("-O0",))
+    ev = crash(daemon, prog, "edges")
+    edges = [f for f in ev["stacktrace"] if base_function(f["function"]) == "edges"][0]["vars"]
+    # gdb's 200 elements of what the rule left: 190 dashes, "[iban] pai"
+    assert edges["note"] == "'-' <repeats 190 times>, \"[iban] pai\"...", edges["note"]
+    no_secrets(ev, ("DE89370400440532013000",))
+
+
 def test_cpp_library_values_at_O2_never_differ(programs, daemon):
     """Optimized code: what both sides know is equal; what we cannot know
     is <optimized out>."""

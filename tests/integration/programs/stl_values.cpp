@@ -111,7 +111,9 @@ __attribute__((noinline)) int edges(int *bad)
 	std::deque<int>::iterator dit = dbig.begin();
 	std::pair<const char *, int> pc{"k", 1};
 	std::unordered_map<std::string, int> ustr{{"a", 1}, {"b", 2}, {"c", 3}};
-	volatile size_t keep = zeros.size() + big.size() + wide.size() + mempty.size() + lempty.size() +
+	// an account number across the 200-character cut, for scrub_value
+	std::string note = std::string(190, '-') + "DE89370400440532013000 paid";
+	volatile size_t keep = note.size() + zeros.size() + big.size() + wide.size() + mempty.size() + lempty.size() +
 			       sempty.size() + dempty.size() + uempty.size() + dbig.size() + points.size() +
 			       (mend == mempty.end()) + ovec->size() + onone.has_value() + vint.index() +
 			       (spempty == nullptr) + upstr->size() + (size_t)along.load() + std::get<1>(ts) +
