@@ -33,8 +33,9 @@ int snapshot_init(struct snapshot *s, const char *maps)
 		size_t linelen = eol ? (size_t)(eol - p) : strlen(p);
 		/* [vvar] is not readable through /proc/PID/mem */
 		bool vvar = memmem(p, linelen, "[vvar]", 6) != NULL;
-		if (sscanf(p, "%llx-%llx %7s", &lo, &hi, perms) == 3 && perms[0] == 'r' &&
-		    !vvar && hi > lo) {
+		int path_at = 0;
+		if (sscanf(p, "%llx-%llx %7s %*s %*s %*s %n", &lo, &hi, perms, &path_at) == 3 &&
+		    perms[0] == 'r' && !vvar && hi > lo) {
 			if (s->n_ranges == cap) {
 				cap = cap ? cap * 2 : 64;
 				struct snapshot_range *r = realloc(s->ranges, cap * sizeof(*r));
@@ -42,7 +43,10 @@ int snapshot_init(struct snapshot *s, const char *maps)
 					return -1;
 				s->ranges = r;
 			}
-			s->ranges[s->n_ranges++] = (struct snapshot_range){ lo, hi };
+			/* anonymous (no path) or [heap], and writable */
+			const char *path = path_at > 0 && (size_t)path_at <= linelen ? p + path_at : "";
+			bool anon = *path == '\n' || *path == '\0' || strncmp(path, "[heap]", 6) == 0;
+			s->ranges[s->n_ranges++] = (struct snapshot_range){ lo, hi, perms[1] == 'w' && anon };
 		}
 		p = strchr(p, '\n');
 		if (p)
@@ -220,14 +224,17 @@ static void follow_once(struct snapshot *s, int memfd, uint64_t *cand, size_t n,
 {
 	size_t kept = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (cand[i] >= 4096 && range_of(s, cand[i]))
+	for (size_t i = 0; i < n; i++) {
+		const struct snapshot_range *m = cand[i] >= 4096 ? range_of(s, cand[i]) : NULL;
+		if (m && (level <= 2 || m->heap))
 			cand[kept++] = cand[i];
+	}
 	qsort(cand, kept, sizeof(*cand), cmp_u64);
 	size_t targets = 0;
 	for (size_t i = 0; i < kept && targets < SNAPSHOT_MAX_TARGETS; i++) {
 		const struct snapshot_range *m = range_of(s, cand[i]);
-		uint64_t start = cand[i] - m->lo > SNAPSHOT_BACK ? cand[i] - SNAPSHOT_BACK : m->lo;
+		uint64_t back = m->heap ? SNAPSHOT_BACK : 0;
+		uint64_t start = cand[i] - m->lo > back ? cand[i] - back : m->lo;
 		uint64_t end = cand[i] + SNAPSHOT_CHUNK;
 		/* Neighbouring targets become one read, small gaps included:
 		 * a system call costs more than copying a few hundred bytes. */

@@ -15,9 +15,10 @@
 #include <stdint.h>
 
 #define SNAPSHOT_CHUNK 256		/* bytes copied at each pointer's target */
-#define SNAPSHOT_BACK 256		/* and before it: a hashbrown table's buckets
-					 * lie below the pointer to its control bytes */
-#define SNAPSHOT_LEVELS 12		/* pointers followed from the stack, at most */
+#define SNAPSHOT_BACK 256		/* and before a heap target: a hashbrown table's
+					 * buckets lie below the pointer to its control bytes */
+#define SNAPSHOT_LEVELS 12		/* pointers followed from the stack, at most;
+					 * past the second, into the heap only */
 #define SNAPSHOT_GAP 1024		/* targets closer than this share one read */
 #define SNAPSHOT_MAX_BYTES (4u << 20)	/* whole copy */
 #define SNAPSHOT_MAX_TARGETS 16384
@@ -31,6 +32,7 @@ struct snapshot_region {
 
 struct snapshot_range {		/* a readable mapping of the process */
 	uint64_t lo, hi;
+	bool heap;		/* writable and no file's: where containers keep nodes */
 };
 
 struct snapshot {
