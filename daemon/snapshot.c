@@ -122,33 +122,53 @@ static int insert_region(struct snapshot *s, size_t at, uint64_t addr,
 	return 0;
 }
 
-void snapshot_copy(struct snapshot *s, int memfd, uint64_t addr, size_t len)
+/* How much of [addr, addr + len) may be copied: clipped to its mapping,
+ * the budget and the next region (regions never overlap); 0 for none.
+ * *at gets where the region goes. */
+static size_t clip(const struct snapshot *s, uint64_t addr, size_t len, size_t *at)
 {
 	const struct snapshot_range *m = range_of(s, addr);
 
 	if (!m || s->bytes >= SNAPSHOT_MAX_BYTES)
-		return;
-	/* Clip to the mapping, the budget and the next region (no overlap). */
+		return 0;
 	uint64_t end = addr + len;
 	if (end > m->hi || end < addr)
 		end = m->hi;
 	if (end - addr > SNAPSHOT_MAX_BYTES - s->bytes)
 		end = addr + (SNAPSHOT_MAX_BYTES - s->bytes);
-	size_t at = region_after(s, addr);
-	if (at < s->n_regions) {
-		if (s->regions[at].addr <= addr)
-			return;	/* already copied */
-		if (s->regions[at].addr < end)
-			end = s->regions[at].addr;
+	*at = region_after(s, addr);
+	if (*at < s->n_regions) {
+		if (s->regions[*at].addr <= addr)
+			return 0;	/* already copied */
+		if (s->regions[*at].addr < end)
+			end = s->regions[*at].addr;
 	}
-	unsigned char *data = malloc(end - addr);
+	return (size_t)(end - addr);
+}
+
+void snapshot_copy(struct snapshot *s, int memfd, uint64_t addr, size_t len)
+{
+	size_t at, n = clip(s, addr, len, &at);
+	unsigned char *data = n ? malloc(n) : NULL;
+
 	if (!data)
 		return;
 	/* One read: the kernel stops at the first page it cannot read and
 	 * returns what came before it. */
-	ssize_t n = pread(memfd, data, end - addr, (off_t)addr);
-	size_t got = n > 0 ? (size_t)n : 0;
-	if (got == 0 || insert_region(s, at, addr, data, got) != 0)
+	ssize_t got = pread(memfd, data, n, (off_t)addr);
+	if (got <= 0 || insert_region(s, at, addr, data, (size_t)got) != 0)
+		free(data);
+}
+
+void snapshot_add(struct snapshot *s, uint64_t addr, const void *bytes, size_t len)
+{
+	size_t at, n = clip(s, addr, len, &at);
+	unsigned char *data = n ? malloc(n) : NULL;
+
+	if (!data)
+		return;
+	memcpy(data, bytes, n);
+	if (insert_region(s, at, addr, data, n) != 0)
 		free(data);
 }
 
