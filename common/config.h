@@ -70,6 +70,8 @@ struct bb_config {
 	unsigned worker_timeout_ms;	/* a report taking longer is killed and sent degraded */
 	unsigned worker_memory_mb;	/* RLIMIT_AS of a worker */
 	char *cache_dir;	/* per-user debuginfod caches: CACHE_DIR/UID */
+	char *drop_dir;		/* crashes written while no daemon answered (drop.h) */
+	unsigned uid_max_drops;	/* drops of one user kept waiting */
 
 	char *text;		/* the file as read (bb_config_load), NULL if none */
 	size_t text_len;

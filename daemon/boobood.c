@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "config.h"
 #include "delivery.h"
+#include "drops.h"
 #include "event.h"
 #include "intake.h"
 #include "log.h"
@@ -55,7 +56,8 @@ struct daemon {
 	struct quota *quota;
 	struct delivery *delivery;
 	struct workers *workers;
-	int epfd, lfd, sigfd;
+	struct drops *drops;
+	int epfd, lfd, sigfd, drop_dirfd;
 	struct loop_watch listen_watch, signal_watch;
 	struct conn *oldest, *newest;
 	size_t n_conns;
@@ -181,7 +183,7 @@ static void on_message(struct daemon *d, int fd, struct intake_msg *m)
 	if (quota_message(d->quota, m->who.uid, bb_now_ms())) {
 		snprintf(what, sizeof(what), "message from pid %d", (int)m->who.pid);
 		delivery_event(d->delivery, m->who.uid, event_from_message(&d->cfg, &m->rec,
-			       m->who.pid, m->who.uid, m->who.exe), what, 0);
+			       m->who.pid, m->who.uid, m->who.exe), what, 0, "");
 	} else {
 		bb_log_limited("message rate", 60, BB_LOG_WARN, "uid %u: more than "
 			       "uid_messages_per_minute messages; dropped", (unsigned)m->who.uid);
@@ -255,6 +257,9 @@ static void on_watch(struct daemon *d, struct loop_watch *w)
 	case LOOP_WORKER_EXIT:
 		workers_on_watch(d->workers, w);
 		break;
+	case LOOP_DROPS:
+		drops_on_watch(d->drops);
+		break;
 	}
 }
 
@@ -270,6 +275,8 @@ static int serve(struct daemon *d)
 	for (;;) {
 		uint64_t now = bb_now_ms();
 		int timeout = sooner(expire_conns(d, now), workers_tick(d->workers, now));
+		if (d->drops && !d->stopping)
+			timeout = sooner(timeout, drops_tick(d->drops, now));
 		if (d->stopping) {
 			if (workers_stopping(d->workers, now, d->give_up_ms))
 				return 0;
@@ -403,6 +410,18 @@ static int listen_and_watch(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* No drop directory is not fatal: crashes while the daemon is away are
+ * then lost, and the log says so once. */
+static void open_drops(struct daemon *d)
+{
+	char err[512];
+
+	d->drop_dirfd = drops_open_dir(&d->cfg, err, sizeof(err));
+	if (d->drop_dirfd < 0)
+		bb_log(BB_LOG_WARN, "drop directory %s; crashes while no daemon runs are not "
+		       "reported", err);
+}
+
 static int setup(struct daemon *d, bool foreground, bool debug, char *err, size_t errlen)
 {
 	int ready = -1;
@@ -426,7 +445,10 @@ static int setup(struct daemon *d, bool foreground, bool debug, char *err, size_
 	}
 	if (rc == 0 && d->cfg.has_dsn)
 		d->up = upload_start(&d->cfg, &d->spool);
-	if (rc == 0 && !(d->delivery = delivery_start(&d->cfg, &d->spool, d->up, d->quota))) {
+	if (rc == 0)
+		open_drops(d);
+	if (rc == 0 && !(d->delivery = delivery_start(&d->cfg, &d->spool, d->up, d->quota,
+						      d->drop_dirfd))) {
 		snprintf(err, errlen, "cannot start the delivery thread");
 		rc = -1;
 	}
@@ -435,6 +457,8 @@ static int setup(struct daemon *d, bool foreground, bool debug, char *err, size_
 					 err, errlen);
 	if (rc == 0 && !d->workers)
 		rc = -1;
+	if (rc == 0 && d->drop_dirfd >= 0)
+		d->drops = drops_start(&d->cfg, d->drop_dirfd, d->workers, d->quota, d->epfd);
 	if (ready >= 0) {
 		if (rc != 0 && write(ready, err, strnlen(err, errlen)) < 0)
 			rc = -1;
@@ -494,6 +518,7 @@ static int run(struct daemon *d, const char *config, const char *socket_path,
  * remove the first one's socket. */
 static void shut_down(struct daemon *d)
 {
+	drops_free(d->drops);
 	workers_free(d->workers);
 	if (d->delivery)
 		delivery_stop(d->delivery);	/* spools what is queued first */
@@ -506,6 +531,8 @@ static void shut_down(struct daemon *d)
 		close(d->sigfd);
 	if (d->epfd >= 0)
 		close(d->epfd);
+	if (d->drop_dirfd >= 0)
+		close(d->drop_dirfd);
 	if (d->lfd >= 0) {
 		close(d->lfd);
 		unlink(d->cfg.socket_path);
@@ -528,7 +555,8 @@ int main(int argc, char **argv)
 	};
 	const char *config = NULL, *socket_path = NULL, *spool_dir = NULL;
 	bool foreground = false, debug = false;
-	struct daemon d = { .spool = { .dirfd = -1 }, .lfd = -1, .sigfd = -1, .epfd = -1 };
+	struct daemon d = { .spool = { .dirfd = -1 }, .lfd = -1, .sigfd = -1, .epfd = -1,
+			    .drop_dirfd = -1 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:fdhV", opts, NULL)) != -1) {

@@ -7,6 +7,7 @@
  * event is send that user an odd report, never reach another user's
  * quota or skip the administrator's scrubbing, which is applied here.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "shrink.h"
 #include "stats.h"
 #include "utf8.h"
+#include "wire.h"
 
 #define QUEUE_MAX 256
 #define JSON_DEPTH 64
@@ -36,6 +38,7 @@ struct item {
 	struct json_object *ev;	/* built by the root part */
 	char what[128];
 	uint64_t t0_us;
+	char drop[WIRE_DROP_NAME_MAX];	/* "" or the drop file it came from */
 };
 
 struct delivery {
@@ -51,6 +54,7 @@ struct delivery {
 	struct item *head, *tail;
 	size_t queued;
 	size_t pending_estimate;	/* events in pending/, recounted now and then */
+	int drop_dirfd;
 	unsigned since_count;
 	bool stop;
 };
@@ -93,17 +97,20 @@ static char *spool_text(struct json_object *ev, const struct item *raw, size_t *
 	return event_serialize(ev, len);
 }
 
-static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev,
+/* False when the event could not be written (out of memory, disk): a
+ * drop it came from is then kept for another try. */
+static bool spool_event(struct delivery *d, uid_t uid, struct json_object *ev,
 		const struct item *raw, const char *what, uint64_t t0_us)
 {
 	size_t len;
 	char id[SPOOL_ID_MAX];
 	char *json = spool_text(ev, raw, &len, what);
+	bool done = true;
 
 	if (!json) {
 		bb_log(BB_LOG_ERR, "%s: out of memory: the event is lost", what);
 		counted(d, &d->stats.spool_failures);
-		return;
+		return false;
 	}
 	if (!spool_has_room(d)) {
 		bb_log_limited("spool full", 60, BB_LOG_ERR, "%s: dropped: %zu events are waiting in "
@@ -128,32 +135,36 @@ static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev,
 			bb_log(BB_LOG_ERR, "%s: cannot spool the event in %s: %s; it is lost",
 			       what, d->cfg->spool_dir, spool_strerror(err));
 			counted(d, &d->stats.spool_failures);
+			done = false;
 		}
 	}
 	free(json);
+	return done;
 }
 
 /* ignore_errors, scrubbing, before_send, then the spool.  Takes ev;
- * raw, when not NULL, is the worker's text ev was parsed from. */
-static void deliver(struct delivery *d, uid_t uid, struct json_object *ev,
+ * raw, when not NULL, is the worker's text ev was parsed from.  False
+ * when the event could not be written. */
+static bool deliver(struct delivery *d, uid_t uid, struct json_object *ev,
 		const struct item *raw, const char *what, uint64_t t0_us)
 {
 	const struct bb_config *cfg = d->cfg;
 	const char *ignored = filter_ignored(cfg, ev);
 	char reason[512];
+	bool done = true;
 
 	if (ignored) {
 		bb_log(BB_LOG_INFO, "%s: ignored (ignore_errors: %s)", what, ignored);
 		counted(d, &d->stats.ignored);
 		json_object_put(ev);
-		return;
+		return true;
 	}
 	if (scrub_event(cfg, ev) || cfg->before_send)
 		raw = NULL;	/* changed here, or may be: written anew */
 	switch (cfg->before_send ? filter_before_send(cfg, &ev, reason, sizeof(reason))
 				 : BEFORE_SEND_KEEP) {
 	case BEFORE_SEND_KEEP:
-		spool_event(d, uid, ev, raw, what, t0_us);
+		done = spool_event(d, uid, ev, raw, what, t0_us);
 		break;
 	case BEFORE_SEND_DROP:
 		bb_log(BB_LOG_INFO, "%s: dropped by before_send", what);
@@ -166,6 +177,7 @@ static void deliver(struct delivery *d, uid_t uid, struct json_object *ev,
 		break;
 	}
 	json_object_put(ev);
+	return done;
 }
 
 /* A worker's text: one JSON object, nothing after it, bounded depth. */
@@ -188,6 +200,14 @@ out:
 	return ev;
 }
 
+/* A drop's event is in the spool (or was filtered out): the drop goes. */
+static void remove_drop(struct delivery *d, const struct item *it)
+{
+	if (it->drop[0] && d->drop_dirfd >= 0 && unlinkat(d->drop_dirfd, it->drop, 0) != 0)
+		bb_log(BB_LOG_WARN, "%s: cannot remove drop %s: %s", it->what, it->drop,
+		       strerror(errno));
+}
+
 static void process(struct delivery *d, struct item *it)
 {
 	struct json_object *ev = it->ev;
@@ -198,10 +218,12 @@ static void process(struct delivery *d, struct item *it)
 			bb_log(BB_LOG_ERR, "%s: the worker's event is not one JSON object; dropped",
 			       it->what);
 			quota_count(d->quota, it->uid, QUOTA_WORKER_FAILURES);
+			remove_drop(d, it);
 			return;
 		}
 	}
-	deliver(d, it->uid, ev, it->ev ? NULL : it, it->what, it->t0_us);
+	if (deliver(d, it->uid, ev, it->ev ? NULL : it, it->what, it->t0_us))
+		remove_drop(d, it);
 }
 
 /* ---- status.json -------------------------------------------------------------- */
@@ -298,7 +320,7 @@ static void enqueue(struct delivery *d, struct item *it)
 	}
 }
 
-static struct item *new_item(uid_t uid, const char *what, uint64_t t0_us)
+static struct item *new_item(uid_t uid, const char *what, uint64_t t0_us, const char *drop)
 {
 	struct item *it = calloc(1, sizeof(*it));
 
@@ -309,13 +331,14 @@ static struct item *new_item(uid_t uid, const char *what, uint64_t t0_us)
 	it->uid = uid;
 	it->t0_us = t0_us;
 	snprintf(it->what, sizeof(it->what), "%s", what);
+	snprintf(it->drop, sizeof(it->drop), "%s", drop ? drop : "");
 	return it;
 }
 
 void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const char *what,
-		uint64_t t0_us)
+		uint64_t t0_us, const char *drop)
 {
-	struct item *it = new_item(uid, what, t0_us);
+	struct item *it = new_item(uid, what, t0_us, drop);
 
 	if (!it) {
 		free(json);
@@ -327,9 +350,9 @@ void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const 
 }
 
 void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what,
-		uint64_t t0_us)
+		uint64_t t0_us, const char *drop)
 {
-	struct item *it = ev ? new_item(uid, what, t0_us) : NULL;
+	struct item *it = ev ? new_item(uid, what, t0_us, drop) : NULL;
 
 	if (!it) {
 		json_object_put(ev);
@@ -340,7 +363,7 @@ void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const
 }
 
 struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
-		struct uploader *up, struct quota *q)
+		struct uploader *up, struct quota *q, int drop_dirfd)
 {
 	struct delivery *d = calloc(1, sizeof(*d));
 
@@ -350,6 +373,7 @@ struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
 	d->sp = sp;
 	d->up = up;
 	d->quota = q;
+	d->drop_dirfd = drop_dirfd;
 	stats_load(&d->stats, cfg->spool_dir);
 	d->started = (long)time(NULL);
 	d->stats.dirty = true;

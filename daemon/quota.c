@@ -30,6 +30,7 @@ static const char *const counter_names[QUOTA_N_COUNTERS] = {
 	[QUOTA_REPORTS] = "reports",
 	[QUOTA_DEGRADED] = "degraded_reports",
 	[QUOTA_WORKER_FAILURES] = "worker_failures",
+	[QUOTA_DROPS_REMOVED] = "drops_removed",
 };
 
 struct quota_user {

@@ -29,6 +29,7 @@ enum quota_counter {
 	QUOTA_REPORTS,			/* events spooled */
 	QUOTA_DEGRADED,			/* reported from what the root part had */
 	QUOTA_WORKER_FAILURES,		/* workers killed, crashed or out of limits */
+	QUOTA_DROPS_REMOVED,		/* over uid_max_drops */
 	QUOTA_N_COUNTERS
 };
 

@@ -128,27 +128,36 @@ static int insert_region(struct snapshot *s, size_t at, uint64_t addr,
 	return 0;
 }
 
-/* Copy the part of [addr, end) before the next region that was copied
- * already (no overlap); *next: where the rest begins, past that region. */
-static void copy_gap(struct snapshot *s, int memfd, uint64_t addr, uint64_t end, unsigned level,
+/* How far a copy from addr may go towards end: not into the next region
+ * (regions never overlap), not past the budget.  *at: where its region
+ * goes; *next: where the rest of [addr, end) resumes.  Returns addr when
+ * addr is inside a region already. */
+static uint64_t gap_end(const struct snapshot *s, uint64_t addr, uint64_t end, size_t *at,
 		uint64_t *next)
 {
-	size_t at = region_after(s, addr);
-
+	*at = region_after(s, addr);
 	*next = end;
-	if (at < s->n_regions) {
-		const struct snapshot_region *r = &s->regions[at];
-		if (r->addr <= addr) {		/* inside one: skip to its end */
+	if (*at < s->n_regions) {
+		const struct snapshot_region *r = &s->regions[*at];
+		if (r->addr <= addr) {		/* inside one: resume at its end */
 			*next = r->addr + r->len;
-			return;
+			return addr;
 		}
-		if (r->addr < end) {
-			*next = r->addr;
-			end = r->addr;
-		}
+		if (r->addr < end)
+			*next = end = r->addr;
 	}
 	if (end - addr > SNAPSHOT_MAX_BYTES - s->bytes)
 		end = addr + (SNAPSHOT_MAX_BYTES - s->bytes);
+	return end;
+}
+
+/* Copy the part of [addr, end) up to the next region copied already. */
+static void copy_gap(struct snapshot *s, int memfd, uint64_t addr, uint64_t end, unsigned level,
+		uint64_t *next)
+{
+	size_t at;
+
+	end = gap_end(s, addr, end, &at, next);
 	unsigned char *data = end > addr ? malloc(end - addr) : NULL;
 	if (!data)
 		return;
@@ -160,6 +169,25 @@ static void copy_gap(struct snapshot *s, int memfd, uint64_t addr, uint64_t end,
 		free(data);
 	if (got < end - addr)
 		*next = UINT64_MAX;	/* unreadable from here on */
+}
+
+void snapshot_add(struct snapshot *s, uint64_t addr, const void *bytes, size_t len)
+{
+	const struct snapshot_range *m = range_of(s, addr);
+	uint64_t end = addr + len, next;
+	size_t at;
+
+	if (!m || s->bytes >= SNAPSHOT_MAX_BYTES)
+		return;
+	if (end > m->hi || end < addr)
+		end = m->hi;
+	end = gap_end(s, addr, end, &at, &next);
+	unsigned char *data = end > addr ? malloc(end - addr) : NULL;
+	if (!data)
+		return;
+	memcpy(data, bytes, end - addr);
+	if (insert_region(s, at, addr, data, end - addr, 0) != 0)
+		free(data);
 }
 
 static void copy_level(struct snapshot *s, int memfd, uint64_t addr, size_t len, unsigned level)

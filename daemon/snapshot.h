@@ -50,6 +50,9 @@ void snapshot_free(struct snapshot *s);
 /* Copy [addr, addr+len) (clipped to its mapping, page by page). */
 void snapshot_copy(struct snapshot *s, int memfd, uint64_t addr, size_t len);
 
+/* The same from bytes already copied (a drop's stack). */
+void snapshot_add(struct snapshot *s, uint64_t addr, const void *bytes, size_t len);
+
 /* Copy SNAPSHOT_BACK bytes before and SNAPSHOT_CHUNK bytes at every value
  * in seeds[] that points into a readable mapping, then the same for every
  * pointer found in what that copied, SNAPSHOT_LEVELS deep.  Stops at the
