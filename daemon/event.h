@@ -20,6 +20,9 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 struct json_object *event_from_message(const struct bb_config *cfg,
 		const struct bb_record *rec, pid_t pid, uid_t uid, const char *exe);
 
+/* o.key = the time as the event's timestamp is written (ISO 8601, UTC). */
+void event_add_time(struct json_object *o, const char *key, uint64_t sec, uint64_t nsec);
+
 /* Cached once at start: uname and /etc/os-release. */
 void event_init_host(void);
 

@@ -159,16 +159,23 @@ static enum intake_err pin(int conn, struct intake_msg *m)
 	who->pidfd = peer_pidfd(conn, who->pid);
 	snprintf(dir, sizeof(dir), "/proc/%d", (int)who->pid);
 	who->procfd = who->pidfd >= 0 ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (who->procfd < 0 || pidfd_send_signal(who->pidfd, 0, NULL, 0) != 0)
+	if (who->procfd < 0 || pidfd_send_signal(who->pidfd, 0, NULL, 0) != 0) {
+		/* A message's sender does not wait for us: one that already
+		 * exited is still its user's (SO_PEERCRED), its program unknown */
+		if (m->rec.kind == BB_REC_MESSAGE)
+			return INTAKE_OK;
 		return INTAKE_EGONE;
+	}
 	ssize_t n = readlinkat(who->procfd, "exe", who->exe, sizeof(who->exe) - 1);
 	who->exe[n > 0 ? n : 0] = '\0';
 	if (n > 0 && fstatat(who->procfd, "exe", &st, 0) == 0) {
 		who->exe_dev = st.st_dev;
 		who->exe_ino = st.st_ino;
 	}
+	/* A crashing thread is held: it must be one of the sender's (a
+	 * message's may have ended since, and its tid is never acted on). */
 	snprintf(task, sizeof(task), "task/%d", (int)m->rec.tid);
-	if (fstatat(who->procfd, task, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	if (m->rec.kind != BB_REC_MESSAGE && fstatat(who->procfd, task, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return INTAKE_ETID;
 	return INTAKE_OK;
 }
