@@ -1,6 +1,7 @@
 /*
  * event.h - stage 5: the booboo event, in exactly the shape the ingest
- * reads (see shared/reference/ingest-protocol.md), built with json-c.
+ * reads (the Python SDK's; tests/integration/event_schema.json is its
+ * whole shape), built with json-c.
  */
 #ifndef BB_EVENT_H
 #define BB_EVENT_H

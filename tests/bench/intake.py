@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Benchmark (issue 8): no client can stall the intake.
+"""Benchmark: no client can stall the intake.
 
 Crashes a small program N times and reads the daemon's own measure of each
 hold ("held N us", record to release), first alone, then while `nobody`

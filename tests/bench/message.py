@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Benchmark (issue 8): what a handled error costs the program.
+"""Benchmark: what a handled error costs the program.
 
 booboo_capture_message() in a loop against a running daemon (p50/p99 of
 one call, and how many events reach the spool for N identical messages),

@@ -1,4 +1,4 @@
-"""Issue 4, the parts test_options.py leaves thin: ignore_errors through a
+"""The parts test_options.py leaves thin: ignore_errors through a
 user's own type hierarchy, scrubbing of argv and the environment, the
 request per thread, linking through pkg-config, the API against a daemon
 that never answers, `booboo status`/`booboo list` after every outcome, and

@@ -1,4 +1,4 @@
-"""Issue 4: the SDK's options and API for native programs, with the real
+"""The SDK's options and API for native programs, with the real
 daemon and ingest: environment/release/tags, the C API (linked and
 preloaded), ignore_errors with C++ subclasses, before_send, value
 scrubbing, and `booboo status`."""
