@@ -438,7 +438,7 @@ def test_a_storm_of_one_users_crashes_is_all_reported(make_daemon, programs):
     """48 processes of one user crash at the same instant: one worker takes
     them one capture at a time, and every one is reported, none twice
     (not grouped here: each report is looked at)."""
-    d = make_daemon("group_burst = 100\n")
+    d = make_daemon("group_burst = 100\nhold_timeout_ms = 10000\n")
     prog = programs.build("storm.c")
     res = run_shim(prog, "48", sock=d.socket, timeout=60)[0]
     assert res.stdout.strip() == "48", res.stderr
