@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/pidfd.h>
@@ -125,11 +126,20 @@ static void peer_groups(int conn, struct intake_identity *who)
 	socklen_t len = sizeof(who->groups);
 
 	who->n_groups = 0;
-	if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, who->groups, &len) == 0)
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, who->groups, &len) == 0) {
 		who->n_groups = len / sizeof(gid_t);
-	/* more than fit (ERANGE): the first ones, never someone else's */
-	else if (errno == ERANGE)
-		who->n_groups = SANDBOX_MAX_GROUPS;
+		return;
+	}
+	if (errno != ERANGE || len > (1u << 20))
+		return;	/* none: the worker reads with fewer rights, never more */
+	/* more than fit: len is what they need; the first ones are kept */
+	gid_t *all = malloc(len);
+	if (all && getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, all, &len) == 0) {
+		who->n_groups = len / sizeof(gid_t) < SANDBOX_MAX_GROUPS ?
+				len / sizeof(gid_t) : SANDBOX_MAX_GROUPS;
+		memcpy(who->groups, all, who->n_groups * sizeof(gid_t));
+	}
+	free(all);
 }
 
 /* A pidfd for the sender: the kernel's own (SO_PEERPIDFD, taken at
