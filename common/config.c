@@ -236,6 +236,16 @@ static int key_uid_messages(struct ctx *c, const char *v)
 			   &c->cfg->uid_messages_per_minute);
 }
 
+static int key_group_window(struct ctx *c, const char *v)
+{
+	return parse_count(c, "group_window_s", v, 1, 86400, &c->cfg->group_window_s);
+}
+
+static int key_group_burst(struct ctx *c, const char *v)
+{
+	return parse_count(c, "group_burst", v, 1, 100000, &c->cfg->group_burst);
+}
+
 static int key_worker_timeout(struct ctx *c, const char *v)
 {
 	return parse_count(c, "worker_timeout_ms", v, 100, 3600000, &c->cfg->worker_timeout_ms);
@@ -366,6 +376,8 @@ static const struct key {
 	{ "uid_spool_max_events", false, key_uid_spool_events },
 	{ "uid_spool_max_mb", false, key_uid_spool_mb },
 	{ "uid_messages_per_minute", false, key_uid_messages },
+	{ "group_window_s", false, key_group_window },
+	{ "group_burst", false, key_group_burst },
 	{ "worker_timeout_ms", false, key_worker_timeout },
 	{ "worker_memory_mb", false, key_worker_memory },
 	{ "cache_dir", false, key_cache_dir },
@@ -468,6 +480,8 @@ void bb_config_init(struct bb_config *cfg)
 	cfg->uid_spool_max_events = 2000;
 	cfg->uid_spool_max_mb = 256;
 	cfg->uid_messages_per_minute = 600;
+	cfg->group_window_s = 60;
+	cfg->group_burst = 10;
 	cfg->worker_timeout_ms = 60000;
 	cfg->worker_memory_mb = 4096;
 }

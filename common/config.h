@@ -65,6 +65,8 @@ struct bb_config {
 	unsigned uid_spool_max_events;	/* pending events */
 	unsigned uid_spool_max_mb;	/* pending bytes, in MiB */
 	unsigned uid_messages_per_minute;
+	unsigned group_window_s;	/* identical events: a window ... */
+	unsigned group_burst;		/* ... in which this many are sent */
 
 	/* workers: one per user, with that user's rights */
 	unsigned worker_timeout_ms;	/* a report taking longer is killed and sent degraded */

@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -26,6 +27,7 @@
 #include "delivery.h"
 #include "drops.h"
 #include "event.h"
+#include "group.h"
 #include "intake.h"
 #include "log.h"
 #include "loop.h"
@@ -57,6 +59,7 @@ struct daemon {
 	struct delivery *delivery;
 	struct workers *workers;
 	struct drops *drops;
+	struct groups *msg_groups;	/* identical messages (group.h) */
 	int epfd, lfd, sigfd, drop_dirfd;
 	struct loop_watch listen_watch, signal_watch;
 	struct conn *oldest, *newest;
@@ -173,20 +176,60 @@ static int expire_conns(struct daemon *d, uint64_t now)
 
 /* ---- records -------------------------------------------------------------------------- */
 
-static void on_message(struct daemon *d, int fd, struct intake_msg *m)
+/* A message held back as a repeat (group.h): what its event is made of. */
+struct held_message {
+	struct bb_record rec;
+	pid_t pid;
+	uid_t uid;
+	char exe[WIRE_EXE_MAX];
+};
+
+static void send_message(struct daemon *d, const struct held_message *h,
+		const struct group_repeats *rep)
 {
 	char what[64];
+	struct json_object *ev = event_from_message(&d->cfg, &h->rec, h->pid, h->uid, h->exe);
 
-	/* The sender waits only for the record to be taken, not for filters. */
+	snprintf(what, sizeof(what), "message from pid %d", (int)h->pid);
+	group_add_repeats(ev, rep);
+	if (rep)
+		quota_add(d->quota, h->uid, QUOTA_GROUPED, rep->count);
+	delivery_event(d->delivery, h->uid, ev, what, 0, "");
+}
+
+/* A window ended with messages held back: the newest goes, with the
+ * count (or, rep NULL, an older one is let go). */
+static void flush_message(void *arg, uid_t uid, void *item, const struct group_repeats *rep)
+{
+	(void)uid;
+	if (rep)
+		send_message(arg, item, rep);
+	free(item);
+}
+
+static void on_message(struct daemon *d, int fd, struct intake_msg *m)
+{
+	struct held_message *h = malloc(sizeof(*h));
+	struct group_repeats rep;
+
+	/* The sender does not wait: the shim closes at once. */
 	intake_ack(fd, 0);
 	close(fd);
-	if (quota_message(d->quota, m->who.uid, bb_now_ms())) {
-		snprintf(what, sizeof(what), "message from pid %d", (int)m->who.pid);
-		delivery_event(d->delivery, m->who.uid, event_from_message(&d->cfg, &m->rec,
-			       m->who.pid, m->who.uid, m->who.exe), what, 0, "");
+	if (h) {
+		*h = (struct held_message){ .rec = m->rec, .pid = m->who.pid, .uid = m->who.uid };
+		memcpy(h->exe, m->who.exe, sizeof(h->exe));
+	}
+	uint64_t key = group_key_of_record(m->who.uid, m->who.exe, &m->rec);
+	if (!h || !groups_admit(d->msg_groups, key, m->who.uid, (uint64_t)time(NULL), h, &rep)) {
+		/* held back: its count goes out with the group's next event */
+	} else if (quota_message(d->quota, m->who.uid, bb_now_ms())) {
+		send_message(d, h, &rep);
+		free(h);
 	} else {
 		bb_log_limited("message rate", 60, BB_LOG_WARN, "uid %u: more than "
-			       "uid_messages_per_minute messages; dropped", (unsigned)m->who.uid);
+			       "uid_messages_per_minute different messages; dropped",
+			       (unsigned)m->who.uid);
+		free(h);
 	}
 	intake_msg_close(m);
 }
@@ -277,6 +320,8 @@ static int serve(struct daemon *d)
 		int timeout = sooner(expire_conns(d, now), workers_tick(d->workers, now));
 		if (d->drops && !d->stopping)
 			timeout = sooner(timeout, drops_tick(d->drops, now));
+		groups_flush(d->msg_groups, (uint64_t)time(NULL));
+		timeout = sooner(timeout, 1000);	/* windows end on the second */
 		if (d->stopping) {
 			if (workers_stopping(d->workers, now, d->give_up_ms))
 				return 0;
@@ -459,6 +504,10 @@ static int setup(struct daemon *d, bool foreground, bool debug, char *err, size_
 		rc = -1;
 	if (rc == 0 && d->drop_dirfd >= 0)
 		d->drops = drops_start(&d->cfg, d->drop_dirfd, d->workers, d->quota, d->epfd);
+	if (rc == 0 && !(d->msg_groups = groups_new(&d->cfg, flush_message, d))) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
 	if (ready >= 0) {
 		if (rc != 0 && write(ready, err, strnlen(err, errlen)) < 0)
 			rc = -1;
@@ -520,6 +569,7 @@ static void shut_down(struct daemon *d)
 {
 	drops_free(d->drops);
 	workers_free(d->workers);
+	groups_free(d->msg_groups);	/* what it holds goes to the spool, counted */
 	if (d->delivery)
 		delivery_stop(d->delivery);	/* spools what is queued first */
 	if (d->up)

@@ -20,6 +20,7 @@
 #include "delivery.h"
 #include "event.h"
 #include "filter.h"
+#include "group.h"
 #include "log.h"
 #include "scrub.h"
 #include "shrink.h"
@@ -55,6 +56,7 @@ struct delivery {
 	size_t queued;
 	size_t pending_estimate;	/* events in pending/, recounted now and then */
 	int drop_dirfd;
+	struct groups *groups;		/* identical reports (group.h) */
 	unsigned since_count;
 	bool stop;
 };
@@ -142,29 +144,20 @@ static bool spool_event(struct delivery *d, uid_t uid, struct json_object *ev,
 	return done;
 }
 
-/* ignore_errors, scrubbing, before_send, then the spool.  Takes ev;
- * raw, when not NULL, is the worker's text ev was parsed from.  False
- * when the event could not be written. */
-static bool deliver(struct delivery *d, uid_t uid, struct json_object *ev,
+/* before_send, then the spool.  Takes ev; raw, when not NULL, is the
+ * worker's text ev was parsed from.  False when the event could not be
+ * written. */
+static bool send_on(struct delivery *d, uid_t uid, struct json_object *ev,
 		const struct item *raw, const char *what, uint64_t t0_us)
 {
 	const struct bb_config *cfg = d->cfg;
-	const char *ignored = filter_ignored(cfg, ev);
 	char reason[512];
 	bool done = true;
 
-	if (ignored) {
-		bb_log(BB_LOG_INFO, "%s: ignored (ignore_errors: %s)", what, ignored);
-		counted(d, &d->stats.ignored);
-		json_object_put(ev);
-		return true;
-	}
-	if (scrub_event(cfg, ev) || cfg->before_send)
-		raw = NULL;	/* changed here, or may be: written anew */
 	switch (cfg->before_send ? filter_before_send(cfg, &ev, reason, sizeof(reason))
 				 : BEFORE_SEND_KEEP) {
 	case BEFORE_SEND_KEEP:
-		done = spool_event(d, uid, ev, raw, what, t0_us);
+		done = spool_event(d, uid, ev, cfg->before_send ? NULL : raw, what, t0_us);
 		break;
 	case BEFORE_SEND_DROP:
 		bb_log(BB_LOG_INFO, "%s: dropped by before_send", what);
@@ -178,6 +171,66 @@ static bool deliver(struct delivery *d, uid_t uid, struct json_object *ev,
 	}
 	json_object_put(ev);
 	return done;
+}
+
+/* A window ended with reports held back (group.h): the newest goes with
+ * the count; or, rep NULL, an older held one is let go. */
+static void flush_report(void *arg, uid_t uid, void *item, const struct group_repeats *rep)
+{
+	if (!rep) {
+		json_object_put(item);
+		return;
+	}
+	struct delivery *d = arg;
+
+	group_add_repeats(item, rep);
+	quota_add(d->quota, uid, QUOTA_GROUPED, rep->count);
+	send_on(d, uid, item, NULL, "repeated report", 0);
+}
+
+/* Reports are grouped here; messages were in the main loop already, and
+ * a drop is sent as it is (its file goes once it is spooled). */
+static bool held_back(struct delivery *d, uid_t uid, struct json_object **ev,
+		const struct item *raw, bool *changed)
+{
+	struct json_object *type;
+	struct group_repeats rep;
+
+	if ((raw && raw->drop[0]) || !json_object_object_get_ex(*ev, "exception_type", &type) ||
+	    !*json_object_get_string(type))
+		return false;
+	if (!groups_admit(d->groups, group_key_of_event(uid, *ev), uid, (uint64_t)time(NULL),
+			  *ev, &rep)) {
+		*ev = NULL;	/* the table has it */
+		return true;
+	}
+	if (rep.count) {
+		group_add_repeats(*ev, &rep);
+		quota_add(d->quota, uid, QUOTA_GROUPED, rep.count);
+		*changed = true;
+	}
+	return false;
+}
+
+/* ignore_errors, scrubbing, grouping, before_send, then the spool.
+ * Takes ev; raw, when not NULL, is the worker's text ev was parsed from.
+ * False when the event could not be written. */
+static bool deliver(struct delivery *d, uid_t uid, struct json_object *ev,
+		const struct item *raw, const char *what, uint64_t t0_us)
+{
+	const char *ignored = filter_ignored(d->cfg, ev);
+	bool changed;
+
+	if (ignored) {
+		bb_log(BB_LOG_INFO, "%s: ignored (ignore_errors: %s)", what, ignored);
+		counted(d, &d->stats.ignored);
+		json_object_put(ev);
+		return true;
+	}
+	changed = scrub_event(d->cfg, ev);
+	if (held_back(d, uid, &ev, raw, &changed))
+		return true;
+	return send_on(d, uid, ev, changed ? NULL : raw, what, t0_us);
 }
 
 /* A worker's text: one JSON object, nothing after it, bounded depth. */
@@ -284,14 +337,19 @@ static void *delivery_main(void *arg)
 			free(it->json);
 			free(it);
 		}
+		groups_flush(d->groups, (uint64_t)time(NULL));
 		/* per-user gauges change in the main loop: written each round */
 		d->stats.dirty = true;
 		save_status(d);
 		pthread_mutex_lock(&d->lock);
 		bool done = d->stop && !d->head;
 		pthread_mutex_unlock(&d->lock);
-		if (done)
+		if (done) {
+			groups_free(d->groups);	/* what it holds is spooled, counted */
+			d->groups = NULL;
+			save_status(d);
 			return NULL;
+		}
 	}
 }
 
@@ -374,6 +432,11 @@ struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
 	d->up = up;
 	d->quota = q;
 	d->drop_dirfd = drop_dirfd;
+	d->groups = groups_new(cfg, flush_report, d);
+	if (!d->groups) {
+		free(d);
+		return NULL;
+	}
 	stats_load(&d->stats, cfg->spool_dir);
 	d->started = (long)time(NULL);
 	d->stats.dirty = true;
@@ -382,6 +445,7 @@ struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
 	if (pthread_create(&d->thread, NULL, delivery_main, d) != 0) {
 		pthread_mutex_destroy(&d->lock);
 		pthread_cond_destroy(&d->cond);
+		groups_free(d->groups);
 		free(d);
 		return NULL;
 	}

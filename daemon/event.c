@@ -76,7 +76,7 @@ static void tag_daemon_time(struct json_object *ev, uint64_t program_sec)
 	add_str(tags, "program_time", sec);
 }
 
-static void add_time(struct json_object *o, const char *key, uint64_t sec, uint64_t nsec)
+void event_add_time(struct json_object *o, const char *key, uint64_t sec, uint64_t nsec)
 {
 	time_t t = (time_t)sec;
 	struct tm tm;
@@ -106,7 +106,7 @@ static void add_timestamp(struct json_object *ev, uint64_t sec, uint64_t nsec, u
 		sec = written ? written : (uint64_t)now.tv_sec;
 		nsec = written ? 0 : (uint64_t)now.tv_nsec;
 	}
-	add_time(ev, "timestamp", sec, nsec);
+	event_add_time(ev, "timestamp", sec, nsec);
 }
 
 static int add_tag(const char *k, size_t kl, const char *v, size_t vl, void *arg)
@@ -592,7 +592,7 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	add_common(ev, cfg, &cap->rec, "error", cap->written_at);
 	if (cap->written_at) {	/* from a drop: no daemon was there at the crash */
 		struct json_object *drop = json_object_new_object();
-		add_time(drop, "written", cap->written_at, 0);
+		event_add_time(drop, "written", cap->written_at, 0);
 		json_object_object_add(drop, "reported_late", json_object_new_boolean(1));
 		json_object_object_add(ctx, "drop", drop);
 	}

@@ -41,12 +41,10 @@
 #define RETIRE_AFTER_JOBS 1000	/* so RLIMIT_CPU (spawn.c), a backstop, is never reached */
 #define MAX_WORKERS 64
 
-enum job_state { JOB_QUEUED, JOB_CAPTURING, JOB_REPORTING };
-
+/* A job is in one of its worker's lists: queue, capturing, reporting. */
 struct job {
 	struct job *next;
 	uint64_t id;
-	enum job_state state;
 	int conn;		/* the shim waiting for our answer; -1 once answered */
 	struct intake_msg m;
 	uint64_t t0_us, hold_deadline_ms, report_deadline_ms;
@@ -254,27 +252,13 @@ static int send_drop(struct worker *w, struct job *j)
 	return wire_send(w->chan, &m, sizeof(m), &j->dropfd, 1);
 }
 
-static void send_job(struct workers *ws, struct worker *w, struct job *j)
+static int send_live(struct worker *w, struct job *j)
 {
-	if (j->dropfd >= 0) {
-		if (send_drop(w, j) != 0) {
-			degrade(ws, j, "the worker does not take jobs");
-			return;
-		}
-		close(j->dropfd);
-		j->dropfd = -1;
-		j->state = JOB_CAPTURING;
-		w->capturing = j;
-		w->jobs++;
-		return;
-	}
 	struct wire_job *m = calloc(1, sizeof(*m));
 	int fds[3] = { j->m.memfd, j->m.mapsfd, j->m.who.procfd };
 
-	if (!m) {
-		degrade(ws, j, "out of memory in the root part");
-		return;
-	}
+	if (!m)
+		return -1;
 	wire_init_hdr(&m->h, WIRE_JOB, j->id);
 	m->rec = j->m.rec;
 	m->pid = j->m.who.pid;
@@ -286,15 +270,25 @@ static void send_job(struct workers *ws, struct worker *w, struct job *j)
 	memcpy(m->exe, j->m.who.exe, sizeof(m->exe));
 	int rc = wire_send(w->chan, m, sizeof(*m), fds, 3);
 	free(m);
-	if (rc != 0) {
+	if (rc == 0) {
+		/* The worker reads the memory now; we keep /proc/PID for map_files. */
+		close(j->m.memfd);
+		close(j->m.mapsfd);
+		j->m.memfd = j->m.mapsfd = -1;
+	}
+	return rc;
+}
+
+static void send_job(struct workers *ws, struct worker *w, struct job *j)
+{
+	if ((j->dropfd >= 0 ? send_drop(w, j) : send_live(w, j)) != 0) {
 		degrade(ws, j, "the worker does not take jobs");
 		return;
 	}
-	/* The worker reads the memory now; we keep /proc/PID for map_files. */
-	close(j->m.memfd);
-	close(j->m.mapsfd);
-	j->m.memfd = j->m.mapsfd = -1;
-	j->state = JOB_CAPTURING;
+	if (j->dropfd >= 0) {
+		close(j->dropfd);
+		j->dropfd = -1;
+	}
 	w->capturing = j;
 	w->jobs++;
 }
@@ -310,17 +304,19 @@ static void pump(struct workers *ws, struct worker *w)
 	}
 }
 
+/* A held crashing process first, then a handled error (its thread
+ * waits), then a drop (no one waits for it). */
+static int urgency(const struct job *j)
+{
+	return j->conn < 0 ? 2 : j->m.rec.kind == BB_REC_CRASH ? 0 : 1;
+}
+
 static void enqueue(struct worker *w, struct job *j)
 {
 	struct job **at = &w->queue;
 
-	/* a crashing process before a handled error: it is the one held */
-	if (j->m.rec.kind == BB_REC_CRASH)
-		while (*at && (*at)->m.rec.kind == BB_REC_CRASH)
-			at = &(*at)->next;
-	else
-		while (*at)
-			at = &(*at)->next;
+	while (*at && urgency(*at) <= urgency(j))
+		at = &(*at)->next;
 	j->next = *at;
 	*at = j;
 }
@@ -457,7 +453,6 @@ static void on_captured(struct workers *ws, struct worker *w, const struct wire_
 		       "(it exec'd %s after sending its record): not reported", what, j->m.who.exe);
 		job_free(ws, j);
 	} else {
-		j->state = JOB_REPORTING;
 		j->report_deadline_ms = bb_now_ms() + ws->cfg->worker_timeout_ms;
 		j->next = w->reporting;
 		w->reporting = j;

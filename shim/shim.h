@@ -54,6 +54,9 @@ int shim_drop_write(const struct bb_record *rec);
  * to a listener running as root or as our effective uid: to any other,
  * nothing is sent.  Returns 0 when the daemon acknowledged, -1 otherwise. */
 int shim_transport_send(const struct bb_record *rec, bool pass_fds);
+/* A message: sent, and not waited for (0 when the daemon took it into
+ * its socket). */
+int shim_transport_post(const struct bb_record *rec);
 long shim_now_ms(void);
 
 /* api.c: pid, tid, time, thread name, exe, user, tags and the thread's

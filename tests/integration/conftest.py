@@ -155,6 +155,8 @@ class Daemon:
         # a fresh debuginfod cache per daemon (failed look-ups are cached)
         lines = [f"socket = {self.socket}", f"spool_dir = {self.spool}",
                  f"cache_dir = {os.path.join(self.tmp, 'cache')}"]
+        if "drop_dir" not in config_extra:     # its own, or one no one else's crashes reach
+            lines.append(f"drop_dir = {os.path.join(self.tmp, 'drops')}")
         if dsn:
             lines.append(f"dsn = {dsn}")
         lines.append(config_extra)
@@ -260,15 +262,33 @@ def daemon(make_daemon):
 
 # ---- running programs -------------------------------------------------------
 
+# Where a crash with no daemon answering goes unless a test says: a
+# directory no daemon watches, so a test's leftovers never reach another's.
+UNWATCHED_DROPS = tempfile.mkdtemp(prefix="booboo-unwatched-drops-")
+os.chmod(UNWATCHED_DROPS, 0o1777)
+
+
 def shim_env(sock, extra=None):
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     env["LD_PRELOAD"] = SHIM
     env["BOOBOO_SOCKET"] = sock
+    env["BOOBOO_DROP_DIR"] = UNWATCHED_DROPS
     # an ASan-built daemon's options must not leak into test programs
     env.pop("ASAN_OPTIONS", None)
     env.update(extra or {})
     return env
+
+
+def linked(programs, source):
+    """A program linked with the shim (-lbooboo-shim), not preloaded."""
+    shim_dir = os.path.dirname(SHIM)
+    return programs.build(source, ("-O0",), libs=(SHIM, "-Wl,-rpath," + shim_dir))
+
+
+def events_of(daemon, pid):
+    """The events of one process, in the order spooled."""
+    return [e for e in daemon.events() if e["context"]["process"]["pid"] == pid]
 
 
 def run_plain(prog, *args, timeout=30, env=None):

@@ -1,4 +1,4 @@
-"""Issue 3: local variables and parameters, compared with gdb's `bt full`
+"""Local variables and parameters, compared with gdb's `bt full`
 on the same crash.  Pointers are compared as pointers (gdb runs the
 program without ASLR), everything else character for character."""
 import os
