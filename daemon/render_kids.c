@@ -391,10 +391,7 @@ void kid_text(struct kids *k, const char *name, const char *text)
 
 void kids_end(struct kids *k)
 {
-	if (k->opened && !k->stopped)
-		out_put(k->o, "}");
-	else if (k->opened)
-		out_put(k->o, "}");
-	else if (!k->has_text)
-		out_put(k->o, "{}");
+	/* no children: the printer's text alone, or gdb's {} without one */
+	if (k->opened || !k->has_text)
+		out_put(k->o, k->opened ? "}" : "{}");
 }

@@ -146,7 +146,7 @@ static bool hash_table(const struct pp *p, struct table *t)
 	       render_member_u64(p->ctx, p->o, p->t, p->v, "pointer", &t->ctrl);
 }
 
-static void bucket(const struct pp *p, struct kids *k, const struct table *t, uint64_t at,
+static void bucket(const struct pp *p, struct kids *k, struct table *t, uint64_t at,
 		bool is_map)
 {
 	size_t off[2];
@@ -154,7 +154,7 @@ static void bucket(const struct pp *p, struct kids *k, const struct table *t, ui
 	static const char *const fields[] = { "__0", "__1" };
 
 	for (int i = 0; i < (is_map ? 2 : 1); i++) {
-		if (!render_find_member(p->o, (Dwarf_Die *)&t->pair, fields[i], &off[i], &m[i]) ||
+		if (!render_find_member(p->o, &t->pair, fields[i], &off[i], &m[i]) ||
 		    !(mt[i] = render_type_of(&m[i], &mem[i])))
 			return;
 		struct render_value fv = render_at(at + off[i]);
