@@ -71,11 +71,12 @@ struct daemon {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: boobood [-c FILE] [-f] [--socket PATH] [--spool DIR] [--debug]\n"
+		"usage: boobood [-c FILE] [-f] [--socket PATH] [--spool DIR] [--drop-dir DIR] [--debug]\n"
 		"  -c, --config FILE   configuration (default %s)\n"
 		"  -f, --foreground    stay in the foreground, log to stderr\n"
 		"      --socket PATH   listen here instead of the config's socket\n"
 		"      --spool DIR     spool here instead of the config's spool_dir\n"
+		"      --drop-dir DIR  take drops from here instead of the config's drop_dir\n"
 		"  -d, --debug         log debug messages\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n",
@@ -531,8 +532,13 @@ static void log_start(const struct daemon *d)
 
 /* Everything between the command line and the exit; every failure returns
  * here so that main has a single way out (shut_down) whatever happened. */
-static int run(struct daemon *d, const char *config, const char *socket_path,
-		const char *spool_dir, bool foreground, bool debug)
+/* The command line's paths, over the configuration's. */
+struct overrides {
+	const char *socket_path, *spool_dir, *drop_dir;
+};
+
+static int run(struct daemon *d, const char *config, const struct overrides *o,
+		bool foreground, bool debug)
 {
 	char err[1024];
 
@@ -541,8 +547,9 @@ static int run(struct daemon *d, const char *config, const char *socket_path,
 		fprintf(stderr, "boobood: %s\n", err);
 		return 1;
 	}
-	if ((socket_path && bb_config_set_str(&d->cfg.socket_path, socket_path) != 0) ||
-	    (spool_dir && bb_config_set_str(&d->cfg.spool_dir, spool_dir) != 0)) {
+	if ((o->socket_path && bb_config_set_str(&d->cfg.socket_path, o->socket_path) != 0) ||
+	    (o->spool_dir && bb_config_set_str(&d->cfg.spool_dir, o->spool_dir) != 0) ||
+	    (o->drop_dir && bb_config_set_str(&d->cfg.drop_dir, o->drop_dir) != 0)) {
 		fprintf(stderr, "boobood: out of memory\n");
 		return 1;
 	}
@@ -598,12 +605,14 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "spool", required_argument, NULL, 'S' },
+		{ "drop-dir", required_argument, NULL, 'D' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	const char *config = NULL, *socket_path = NULL, *spool_dir = NULL;
+	const char *config = NULL;
+	struct overrides o = { NULL, NULL, NULL };
 	bool foreground = false, debug = false;
 	struct daemon d = { .spool = { .dirfd = -1 }, .lfd = -1, .sigfd = -1, .epfd = -1,
 			    .drop_dirfd = -1 };
@@ -613,8 +622,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'f': foreground = true; break;
-		case 's': socket_path = optarg; break;
-		case 'S': spool_dir = optarg; break;
+		case 's': o.socket_path = optarg; break;
+		case 'S': o.spool_dir = optarg; break;
+		case 'D': o.drop_dir = optarg; break;
 		case 'd': debug = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("boobood %s\n", BB_VERSION); return 0;
@@ -626,7 +636,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bb_config_init(&d.cfg);
-	int rc = run(&d, config, socket_path, spool_dir, foreground, debug);
+	int rc = run(&d, config, &o, foreground, debug);
 	shut_down(&d);
 	return rc;
 }
