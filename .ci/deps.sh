@@ -6,7 +6,7 @@ PACKAGES=(build-essential g++ meson ninja-build pkg-config
 	libdw-dev libelf-dev libcurl4-openssl-dev libjson-c-dev
 	libcmocka-dev libiberty-dev libc6-dbg python3 python3-pytest python3-jsonschema gdb elfutils debuginfod procps iproute2
 	python3.11-dev	# the struct layout of Debian's python3.11 (Python frames), the test extension
-	rustc
+	rustc rust-gdb
 	util-linux
 	ca-certificates)
 SUDO=""
