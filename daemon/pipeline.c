@@ -72,11 +72,11 @@ static void process_crash(struct pipeline *p, struct job *j)
 	if (symbolize_capture(cap, &sym) != 0)
 		bb_log(BB_LOG_WARN, "%s: cannot symbolize: out of memory or no libdwfl", what);
 	uint64_t symbolized = bb_now_us();
-	/* native locals first: they look at each frame's native caller, which
-	 * the interpreter's frames may take the place of */
-	locals_enrich(&sym, cap, p->cfg);
-	runtime_merge(&sym, cap, p->cfg);
 	source_enrich(&sym, p->cfg);
+	locals_enrich(&sym, cap, p->cfg);
+	/* then an interpreter's frames (with their source) take the place of
+	 * the C frames that ran them: native locals looked at those */
+	runtime_merge(&sym, cap, p->cfg);
 	uint64_t enriched = bb_now_us();
 	emit_event(p, j->id, event_from_crash(p->cfg, cap, &sym));
 	uint64_t end = bb_now_us();

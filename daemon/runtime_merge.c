@@ -25,6 +25,7 @@
 #include "inapp.h"
 #include "runtime.h"
 #include "scrub.h"
+#include "source.h"
 #include "symbolize.h"
 
 #define BEYOND ((size_t)-1)	/* anchored outside every captured frame */
@@ -276,6 +277,10 @@ static size_t merge_crashed(struct symbolized *sym, const struct capture *cap,
 	unplaced = merge_stack(&sym->frames, &sym->n_frames, &sps, crashed,
 			       thread_of(rt, cap->rec.tid), rt, cfg);
 	free(sp);
+	/* source context for the Python frames, the native ones have theirs */
+	for (size_t i = 0; i < sym->n_frames; i++)
+		if (sym->frames[i].python)
+			source_enrich(&(struct symbolized){ .frames = &sym->frames[i], .n_frames = 1 }, cfg);
 	return unplaced;
 }
 
