@@ -238,6 +238,22 @@ static void on_message(struct daemon *d, int fd, struct intake_msg *m)
 	intake_msg_close(m);
 }
 
+/* A count of panics (shim/panic.c): the sender does not wait.  A shim
+ * sends one a second per site at most; more is someone else's doing, and
+ * each costs the delivery thread a copy of an event: they count against
+ * uid_messages_per_minute as messages do. */
+static void on_panic_count(struct daemon *d, int fd, struct intake_msg *m)
+{
+	intake_ack(fd, 0);
+	close(fd);
+	if (quota_message(d->quota, m->who.uid, bb_now_ms()))
+		delivery_panic_count(d->delivery, m->who.uid, m->who.pid, &m->rec);
+	else
+		bb_log_limited("panic count rate", 60, BB_LOG_WARN, "uid %u: panic counts over "
+			       "uid_messages_per_minute; dropped", (unsigned)m->who.uid);
+	intake_msg_close(m);
+}
+
 static void on_record(struct daemon *d, int fd, uint64_t t0, enum intake_err err,
 		struct intake_msg *m)
 {
@@ -256,11 +272,7 @@ static void on_record(struct daemon *d, int fd, uint64_t t0, enum intake_err err
 	if (bb_record_held(&m->rec)) {
 		workers_submit(d->workers, fd, m, t0);	/* takes fd and m */
 	} else if (m->rec.kind == BB_REC_PANIC) {
-		/* a count of panics: the sender does not wait, nor ask for work */
-		intake_ack(fd, 0);
-		close(fd);
-		delivery_panic_count(d->delivery, m->who.uid, m->who.pid, &m->rec);
-		intake_msg_close(m);
+		on_panic_count(d, fd, m);
 	} else {
 		on_message(d, fd, m);
 	}

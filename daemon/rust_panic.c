@@ -65,8 +65,8 @@ void rust_panic_message(const struct bb_record *rec, const struct symbolized *sy
 		snprintf(out, len, "panic resumed by std::panic::resume_unwind in %s (it was "
 			 "reported where it was raised)", app_function ? app_function : "?");
 	else
-		snprintf(out, len, "panic in %s (the program's panic hook printed no message)",
-			 app_function ? app_function : "?");
+		snprintf(out, len, "panic in %s (its message unknown: the program's own panic "
+			 "hook did not print Rust's words)", app_function ? app_function : "?");
 }
 
 void rust_panic_abort_message(const struct bb_record *rec, const char *app_function,

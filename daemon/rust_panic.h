@@ -20,7 +20,8 @@ bool rust_panic_on_stack(const struct symbolized *sym);
 
 /* A BB_REC_PANIC's message: "MESSAGE (at src/main.rs:14:9)" as the hook
  * printed it; without words, what the stack says (a resumed panic, or
- * one whose hook printed nothing) in app_function. */
+ * one whose hook is the program's own and said nothing in Rust's words)
+ * in app_function. */
 void rust_panic_message(const struct bb_record *rec, const struct symbolized *sym,
 		const char *app_function, char *out, size_t len);
 

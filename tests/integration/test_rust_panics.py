@@ -186,8 +186,8 @@ def test_a_hook_that_prints_nothing(build, daemon, rustc):
     same_behaviour(plain, res)
     ev = daemon.event_for_pid(pid)
     assert ev["exception_type"] == "RustPanic"
-    assert ev["message"] == ("panic in rust_unwind::pick (the program's panic hook printed no "
-                             "message)"), ev["message"]
+    assert ev["message"] == ("panic in rust_unwind::pick (its message unknown: the program's own "
+                             "panic hook did not print Rust's words)"), ev["message"]
     top = top_in_app(ev)
     assert (top["function"], top["lineno"]) == ("rust_unwind::pick", panics_line("thread"))
 
@@ -253,3 +253,25 @@ def test_ignore_errors_rust_panic(build, make_daemon):
     assert res.returncode == 101
     assert wait_for(lambda: d.log().count("ignored (ignore_errors: RustPanic)") >= 3, 20), d.log()
     assert d.events() == []
+
+
+def test_forged_panic_records(daemon):
+    """The daemon checks a panic record as any other: a count with
+    registers, a site's first panic without the process's descriptors, a
+    count of a site it never saw (it waits for a first report that never
+    comes) make no event; the daemon goes on."""
+    from test_intake import CONSTS, record, send
+    panic = CONSTS["BB_REC_PANIC"]
+    now = int(time.time())
+    bad = [record(kind=panic, level=b"error", panic_count=3, panic_first_sec=now, has_regs=1),
+           record(kind=panic, level=b"error", panic_site=7),
+           record(kind=panic, level=b"error", panic_count=1, panic_first_sec=now + 10),
+           record(kind=CONSTS["BB_REC_ERROR"], level=b"error", panic_site=7)]
+    for data in bad:
+        assert send(daemon.socket, data)[4:] == b"\x01\x00\x00\x00"     # refused
+    ok = record(kind=panic, level=b"error", panic_site=9, panic_count=5, panic_first_sec=now,
+                message=b"never seen")
+    assert send(daemon.socket, ok)[4:] == b"\x00\x00\x00\x00"
+    assert "a panic count with registers" in daemon.log()      # logged once a while
+    time.sleep(1)
+    assert daemon.events() == [] and daemon.alive()
