@@ -584,7 +584,8 @@ static const char *what_happened(const struct capture *cap, const struct symboli
 	const struct bb_record *rec = &cap->rec;
 
 	if (rec->kind == BB_REC_PANIC) {
-		rust_panic_message(rec, sym, crash_function(sym, true), message, len);
+		rust_panic_message(rec, cap->panic_payload, sym, crash_function(sym, true), message,
+				   len);
 		return RUST_PANIC_TYPE;
 	}
 	if (rec->kind == BB_REC_ERROR) {

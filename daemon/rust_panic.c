@@ -56,17 +56,23 @@ static bool hook_words(const struct bb_record *rec, char *out, size_t len)
 	return rec->message[0] || rec->panic_where[0];
 }
 
-void rust_panic_message(const struct bb_record *rec, const struct symbolized *sym,
-		const char *app_function, char *out, size_t len)
+void rust_panic_message(const struct bb_record *rec, const char *payload,
+		const struct symbolized *sym, const char *app_function, char *out, size_t len)
 {
+	const char *where = app_function ? app_function : "?";
+
 	if (hook_words(rec, out, len))
 		return;
-	if (resumed(sym))
-		snprintf(out, len, "panic resumed by std::panic::resume_unwind in %s (it was "
-			 "reported where it was raised)", app_function ? app_function : "?");
+	if (resumed(sym) && payload)
+		snprintf(out, len, "panic resumed by std::panic::resume_unwind in %s: %s", where,
+			 payload);
+	else if (resumed(sym))
+		snprintf(out, len, "panic resumed by std::panic::resume_unwind in %s", where);
+	else if (payload)
+		snprintf(out, len, "%s (in %s)", payload, where);
 	else
-		snprintf(out, len, "panic in %s (its message unknown: the program's own panic "
-			 "hook did not print Rust's words)", app_function ? app_function : "?");
+		snprintf(out, len, "panic in %s (its message unknown: the program's own panic hook "
+			 "did not print Rust's words, and it is no string)", where);
 }
 
 void rust_panic_abort_message(const struct bb_record *rec, const char *app_function,

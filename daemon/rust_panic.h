@@ -19,11 +19,11 @@
 bool rust_panic_on_stack(const struct symbolized *sym);
 
 /* A BB_REC_PANIC's message: "MESSAGE (at src/main.rs:14:9)" as the hook
- * printed it; without words, what the stack says (a resumed panic, or
- * one whose hook is the program's own and said nothing in Rust's words)
- * in app_function. */
-void rust_panic_message(const struct bb_record *rec, const struct symbolized *sym,
-		const char *app_function, char *out, size_t len);
+ * printed it; without its words (a panic resumed, or a hook of the
+ * program's own), the payload's text when it was read ("MESSAGE (in
+ * FUNCTION)"; payload may be NULL), and what the stack says. */
+void rust_panic_message(const struct bb_record *rec, const char *payload,
+		const struct symbolized *sym, const char *app_function, char *out, size_t len);
 
 /* panic = "abort": "SIGABRT: Rust panic in FUNCTION: MESSAGE (at ...)",
  * or without the hook's words "... (its message went to the program's

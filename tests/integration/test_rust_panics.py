@@ -179,17 +179,24 @@ def test_a_caught_panic_costs_little(build, daemon):
 @TOOLCHAINS
 def test_a_hook_that_prints_nothing(build, daemon, rustc):
     """A program's own panic hook that prints nothing: still reported, at
-    the panicking line, its message said to be unknown."""
+    the panicking line, with the message read from the panic's payload."""
     prog = build(rustc)
     plain = run_plain(prog, "silent", env=NO_BACKTRACE)
     res, pid = run_shim(prog, "silent", sock=daemon.socket, env=NO_BACKTRACE)
     same_behaviour(plain, res)
     ev = daemon.event_for_pid(pid)
     assert ev["exception_type"] == "RustPanic"
-    assert ev["message"] == ("panic in rust_unwind::pick (its message unknown: the program's own "
-                             "panic hook did not print Rust's words)"), ev["message"]
+    assert ev["message"] == ("index out of bounds: the len is 1 but the index is 3 (in "
+                             "rust_unwind::pick)"), ev["message"]
     top = top_in_app(ev)
     assert (top["function"], top["lineno"]) == ("rust_unwind::pick", panics_line("thread"))
+    res, pid = run_shim(prog, "silent_any", sock=daemon.socket, env=NO_BACKTRACE)
+    assert res.returncode == 101
+    ev = daemon.event_for_pid(pid)
+    assert ev["message"] == ("panic in rust_unwind::main (its message unknown: the program's "
+                             "own panic hook did not print Rust's words, and it is no string)")
+    top = top_in_app(ev)
+    assert (top["function"], top["lineno"]) == ("rust_unwind::main", panics_line("any"))
 
 
 @TOOLCHAINS
@@ -205,8 +212,8 @@ def test_a_resumed_panic(build, daemon, rustc):
     by_thread = {e["context"]["thread"]["tid"]: e for e in evs}
     assert len(evs) == 2 and pid in by_thread, [e["message"] for e in evs]
     main = by_thread.pop(pid)
-    assert main["message"].startswith("panic resumed by std::panic::resume_unwind in "
-                                      "rust_unwind::main"), main["message"]
+    assert main["message"] == ("panic resumed by std::panic::resume_unwind in rust_unwind::main: "
+                               "index out of bounds: the len is 1 but the index is 7"), main["message"]
     worker = list(by_thread.values())[0]
     assert worker["message"].startswith("index out of bounds: the len is 1 but the index is 7")
 

@@ -56,6 +56,10 @@ fn main() {
             panic::set_hook(Box::new(|_| {}));
             pick(&[1], 3);
         }
+        "silent_any" => {
+            panic::set_hook(Box::new(|_| {}));
+            panic::panic_any(42u32); // PANICS: any
+        }
         "resume" => {
             let r = thread::spawn(|| pick(&[1], 7)).join();
             if let Err(payload) = r {
