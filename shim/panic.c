@@ -26,6 +26,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -153,36 +154,53 @@ static void start_panic_record(struct bb_record *rec, uint64_t key, const struct
 	shim_panic_fill_words(rec, w);
 }
 
-/* The site's first panic: held while the daemon reads the stack, as
- * booboo_capture_error is.  The record is on the stack: several threads
- * may panic at once. */
-static void send_held(struct _Unwind_Exception *exc, uint64_t key, const struct panic_words *w)
-{
+/* A record is big (~9 KiB): mapped for the send, not put on a stack the
+ * program may have made small (a Rust thread's may be 16 KiB). */
+struct send_space {
 	struct bb_record rec;
 	ucontext_t uc;
+};
 
-	start_panic_record(&rec, key, w);
-	rec.exc_object = (uintptr_t)exc;
-	if (getcontext(&uc) != 0)
+static struct send_space *space_map(void)
+{
+	void *m = mmap(NULL, sizeof(struct send_space), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* The site's first panic: held while the daemon reads the stack, as
+ * booboo_capture_error is. */
+static void send_held(struct _Unwind_Exception *exc, uint64_t key, const struct panic_words *w)
+{
+	struct send_space *sp = space_map();
+
+	if (!sp)
 		return;
-	shim_fill_registers(&rec, &uc);
-	shim_transport_send(&rec, true);
+	start_panic_record(&sp->rec, key, w);
+	sp->rec.exc_object = (uintptr_t)exc;
+	if (getcontext(&sp->uc) == 0) {
+		shim_fill_registers(&sp->rec, &sp->uc);
+		shim_transport_send(&sp->rec, true);
+	}
+	munmap(sp, sizeof(*sp));
 }
 
 /* The panics counted at a site since its last count: posted, not held. */
 static void send_count(struct site *s, const struct panic_words *w)
 {
-	struct bb_record rec;
+	struct send_space *sp;
 	unsigned n = atomic_exchange(&s->pending, 0);
 
-	if (!n)
+	if (!n || !(sp = space_map()))
 		return;
-	start_panic_record(&rec, atomic_load(&s->key), w);
-	rec.panic_count = n;
-	rec.panic_first_sec = atomic_load(&s->first_sec);
-	if (rec.panic_first_sec > rec.time_sec || rec.panic_first_sec == 0)
-		rec.panic_first_sec = rec.time_sec;
-	shim_transport_post(&rec);
+	start_panic_record(&sp->rec, atomic_load(&s->key), w);
+	sp->rec.panic_count = n;
+	sp->rec.panic_first_sec = atomic_load(&s->first_sec);
+	if (sp->rec.panic_first_sec > sp->rec.time_sec || sp->rec.panic_first_sec == 0)
+		sp->rec.panic_first_sec = sp->rec.time_sec;
+	shim_transport_post(&sp->rec);
+	munmap(sp, sizeof(*sp));
 }
 
 static void count_repeat(struct site *s, const struct panic_words *w)

@@ -115,11 +115,13 @@ def test_main_thread_panic(build, daemon, rustc):
 
 @TOOLCHAINS
 @pytest.mark.parametrize("mode,thread", [("thread", "<unnamed>"),
-                                         ("named", "ledger-writer-thread")])
+                                         ("named", "ledger-writer-thread"),
+                                         ("small", "<unnamed>")])
 def test_worker_thread_panic(build, daemon, rustc, mode, thread):
     """A spawned thread indexes past the end of a Vec: it dies, the
     program goes on (exit 0); one event, named by Rust's name for the
-    thread, whole (the kernel keeps 15 characters)."""
+    thread, whole (the kernel keeps 15 characters); on the smallest stack
+    Rust gives a thread, too (the shim's record is not on it)."""
     prog = build(rustc)
     plain = run_plain(prog, mode, env=NO_BACKTRACE)
     res, pid = run_shim(prog, mode, sock=daemon.socket, env=NO_BACKTRACE)
@@ -282,3 +284,15 @@ def test_forged_panic_records(daemon):
     assert "a panic count with registers" in daemon.log()      # logged once a while
     time.sleep(1)
     assert daemon.events() == [] and daemon.alive()
+
+
+@TOOLCHAINS
+@pytest.mark.parametrize("backtrace", ["1", "full"])
+def test_with_rust_backtrace(build, daemon, rustc, backtrace):
+    """RUST_BACKTRACE: the hook prints a backtrace after its words; the
+    words are still the message."""
+    prog = build(rustc)
+    res, pid = run_shim(prog, "thread", sock=daemon.socket, env={"RUST_BACKTRACE": backtrace})
+    assert res.returncode == 0 and "stack backtrace:" in res.stderr
+    check_panic(daemon.event_for_pid(pid), "index out of bounds: the len is 2 but the index is 5",
+                "thread", "rust_unwind::pick", "<unnamed>")

@@ -23,10 +23,14 @@ fn pick(items: &[u32], index: usize) -> u32 {
 }
 
 // A worker that indexes past the end of its Vec: the thread dies, the
-// program goes on.
+// program goes on.  "small": on the smallest stack Rust allows.
 fn worker_dies(name: Option<&str>) {
     let spawn = |b: thread::Builder| b.spawn(|| pick(&vec![1, 2], 5)).unwrap();
-    let builder = name.map_or(thread::Builder::new(), |n| thread::Builder::new().name(n.into()));
+    let builder = match name {
+        Some("small") => thread::Builder::new().stack_size(16 * 1024),
+        Some(n) => thread::Builder::new().name(n.into()),
+        None => thread::Builder::new(),
+    };
     let result = spawn(builder).join();
     println!("worker ended: {}", if result.is_err() { "panicked" } else { "ok" });
 }
@@ -51,6 +55,7 @@ fn main() {
     match mode.as_str() {
         "thread" => worker_dies(None),
         "named" => worker_dies(Some("ledger-writer-thread")),
+        "small" => worker_dies(Some("small")),
         "loop" => catch_loop(n),
         "silent" => {
             panic::set_hook(Box::new(|_| {}));
