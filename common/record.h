@@ -75,7 +75,8 @@ struct bb_record {
 	uint64_t fs_base;
 	uint64_t err;		/* REG_ERR: page-fault error code on SIGSEGV */
 	uint64_t trapno;
-	uint64_t exc_object;	/* last C++ exception thrown by this thread */
+	uint64_t exc_object;	/* last C++ exception thrown by this thread; a
+				 * panic's: its _Unwind_Exception */
 	uint64_t exc_tinfo;	/* its std::type_info *, 0 if none */
 
 	/* Every string field is NUL-terminated within its array; the daemon
