@@ -210,7 +210,8 @@ static void per_user_keys(void **state)
 static void text_for_workers(void **state)
 {
 	static const char file[] = "# the project\n  dsn\t= https://tok3n@h/o/p\ndsnx = 1\n"
-				   "environment = prod\ndsn=https://again@h/o/p";
+				   "environment = prod\ndsn=https://again@h/o/p\n"
+				   "dsn\r\t = crlf-t0ken\n";	/* the parser's "dsn" too (fuzz_config) */
 	char path[] = "/tmp/booboo-test-XXXXXX", err[256];
 	struct bb_config cfg;
 	size_t len;
@@ -225,10 +226,11 @@ static void text_for_workers(void **state)
 	assert_int_equal(bb_config_load(&cfg, path, true, err, sizeof(err)), -1);
 	char *text = bb_config_text_without_dsn(&cfg, &len);
 	assert_non_null(text);
-	assert_string_equal(text, "# the project\n\ndsnx = 1\nenvironment = prod\n\n");
+	assert_string_equal(text, "# the project\n\ndsnx = 1\nenvironment = prod\n\n\n");
 	assert_int_equal(len, strlen(text));
 	assert_null(strstr(text, "tok3n"));
 	assert_null(strstr(text, "again"));
+	assert_null(strstr(text, "t0ken"));
 	free(text);
 	bb_config_free(&cfg);
 	unlink(path);
