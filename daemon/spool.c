@@ -481,7 +481,7 @@ static enum spool_err read_at(int dirfd, const char *name, char **buf, size_t *l
 
 	if (fd < 0)
 		return from_errno(errno);
-	if (fstat(fd, &s) == 0 && S_ISREG(s.st_mode) && s.st_size <= 64 * 1024 * 1024)
+	if (fstat(fd, &s) == 0 && S_ISREG(s.st_mode) && s.st_size <= SPOOL_EVENT_MAX)
 		b = malloc((size_t)s.st_size + 1);
 	while (b && got < (size_t)s.st_size) {
 		ssize_t n = read(fd, b + got, (size_t)s.st_size - got);
@@ -528,6 +528,30 @@ enum spool_err spool_read(struct spool *sp, enum spool_state st, const char *id,
 		return SPOOL_EID;
 	snprintf(name, sizeof(name), "%s.json", id);
 	return read_in(sp, state_dir[st], name, buf, len);
+}
+
+int spool_open_event(struct spool *sp, enum spool_state st, const char *id)
+{
+	char name[64];
+	struct stat s;
+
+	if (!id_valid(id) || st > SPOOL_REJECTED) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%s.json", id);
+	int dir = sub_open(sp, state_dir[st]);
+	int fd = dir >= 0 ? openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	int e = errno;
+	if (dir >= 0)
+		close(dir);
+	if (fd >= 0 && (fstat(fd, &s) != 0 || !S_ISREG(s.st_mode) || s.st_size > SPOOL_EVENT_MAX)) {
+		close(fd);
+		fd = -1;
+		e = EINVAL;
+	}
+	errno = e;
+	return fd;
 }
 
 enum spool_err spool_read_reason(struct spool *sp, const char *id, char **buf, size_t *len)

@@ -1,10 +1,15 @@
 """Issue 8: the shim leaves a program alone when told to, and the service
 runs with the least it needs."""
 import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
 
 import pytest
 
-from conftest import run_shim
+from conftest import DAEMON, listening, run_shim, wait_for
 
 
 @pytest.mark.parametrize("disabled", [False, True])
@@ -21,3 +26,136 @@ def test_booboo_disable_leaves_the_programs_state_alone(programs, tmp_path, disa
     if disabled:
         assert lines[0] == "key 0 kept"
     assert lines[1] == "thread altstack " + ("none" if disabled else "yes")
+
+
+# ---- the uploader: a process of its own, without privileges -------------------------
+
+def uploader_of(daemon):
+    """The pid of the daemon's boobood-uploader, or None."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        if stat[stat.index("(") + 1:stat.rindex(")")].startswith("boobood-upload") and \
+                ppid == daemon.proc.pid:
+            return int(name)
+    return None
+
+
+def status_of(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def uploader_user():
+    for name in ("booboo", "nobody"):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise AssertionError("no user for the uploader")
+
+
+def test_uploader_has_no_privileges_and_the_spool_stays_roots(programs, make_daemon, ingest):
+    d = make_daemon(dsn=f"http://tok12345@127.0.0.1:{ingest.port}/p")
+    _, pid = run_shim(programs.build("crash_null.c"), sock=d.socket)
+    assert wait_for(lambda: ingest.events, 15), d.log()
+    up = uploader_of(d)
+    assert up, d.log()
+    st, pw = status_of(up), uploader_user()
+    assert st["Uid"].split() == [str(pw.pw_uid)] * 4
+    assert st["Gid"].split() == [str(pw.pw_gid)] * 4
+    assert st["Groups"].strip() == ""
+    for caps in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(st[caps], 16) == 0, (caps, st[caps])
+    assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2"
+    assert os.stat(f"/proc/{up}/mem").st_uid == 0  # not dumpable: its own user cannot attach
+    # what it sent was read through a descriptor: the spool is root's alone
+    sent = d.event_files("sent")
+    assert sent, d.log()
+    for path in sent + [os.path.join(d.spool, "sent")]:
+        s = os.stat(path)
+        assert s.st_uid == 0 and s.st_mode & 0o077 == 0, (path, oct(s.st_mode))
+    assert "handshake with" in d.log() and "connected" in d.log()
+
+
+def test_an_uploader_that_dies_is_started_again(programs, make_daemon, ingest):
+    d = make_daemon(dsn=f"http://tok12345@127.0.0.1:{ingest.port}/p")
+    first = wait_for(lambda: uploader_of(d), 10)
+    assert first, d.log()
+    os.kill(first, signal.SIGKILL)
+    assert wait_for(lambda: "the uploader (pid %d) " % first in d.log(), 10), d.log()
+    assert wait_for(lambda: (uploader_of(d) or first) != first, 10), d.log()
+    _, pid = run_shim(programs.build("crash_null.c"), sock=d.socket)
+    assert wait_for(lambda: any(e["context"]["process"]["pid"] == pid for e in ingest.events),
+                    15), d.log()
+
+
+FAKE_UPLOADER = r'''#!/usr/bin/python3
+# A compromised uploader: it tries the spool itself, then claims another
+# event than the one it was given was sent.
+import os, socket, struct
+FMT = "<IIii48s512s256s"
+report = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "report"), "a")
+s = socket.socket(fileno=3)
+def send(t, id=b"", outcome=0):
+    s.send(struct.pack(FMT, 0x55424242, t, outcome, 200, id, b"", b"ok"))
+def recv():
+    msg, anc, _, _ = s.recvmsg(struct.calcsize(FMT), socket.CMSG_SPACE(4))
+    fds = [struct.unpack("i", data[:4])[0] for _, _, data in anc]
+    return struct.unpack(FMT, msg), fds
+recv()                                          # the configuration
+while True:
+    send(2)                                     # NEXT
+    msg, fds = recv()
+    if msg[1] == 3:                             # EVENT
+        break
+    while recv()[0][1] != 5:                    # NONE: until WAKE
+        pass
+report.write("given %s fds %d\n" % (msg[4].rstrip(b"\0").decode(), len(fds)))
+try:
+    os.listdir(SPOOL + "/pending")
+    report.write("spool readable\n")
+except OSError as e:
+    report.write("spool: %s\n" % e.strerror)
+report.flush()
+send(7, b"20200101-000000-000000-00000000-00000000")   # RESULT for another event: SENT
+s.recv(4096)                                    # until the root part hangs up
+'''
+
+
+def test_an_uploader_can_only_settle_the_event_it_was_given(programs, make_daemon, ingest,
+                                                            tmp_path):
+    """The root part trusts the uploader with one event at a time: a
+    result for any other is refused, the uploader ended and started again,
+    the event stays pending; and the spool itself is closed to it."""
+    bindir = tempfile.mkdtemp(prefix="booboo-fake-")
+    os.chmod(bindir, 0o777)
+    shutil.copy(DAEMON, os.path.join(bindir, "boobood"))
+    os.symlink(os.path.join(os.path.dirname(DAEMON), "boobood-worker"),
+               os.path.join(bindir, "boobood-worker"))
+    d = make_daemon(dsn=f"http://tok12345@127.0.0.1:{ingest.port}/p", start=False)
+    fake = os.path.join(bindir, "boobood-uploader")
+    with open(fake, "w") as f:
+        f.write(FAKE_UPLOADER.replace("SPOOL", repr(d.spool)))
+    os.chmod(fake, 0o755)
+    d.logf = open(d.log_path, "ab")
+    try:
+        d.proc = subprocess.Popen([os.path.join(bindir, "boobood"), "--foreground", "--debug",
+                                   "--config", d.config], stdout=d.logf, stderr=d.logf)
+        assert wait_for(lambda: listening(d.socket), 10), d.log()
+        _, pid = run_shim(programs.build("crash_null.c"), sock=d.socket)
+        report = os.path.join(bindir, "report")
+        assert wait_for(lambda: "answered for an event it was not given" in d.log(), 15), d.log()
+        text = open(report).read()
+        assert "fds 1" in text and "spool: Permission denied" in text, text
+        assert len(d.event_files("pending")) == 1 and not d.event_files("sent")
+        assert not ingest.events
+    finally:
+        d.stop()
+        shutil.rmtree(bindir, ignore_errors=True)
