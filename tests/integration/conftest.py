@@ -22,6 +22,11 @@ SHIM = os.path.abspath(os.environ.get("BOOBOO_SHIM_PATH",
 DAEMON = os.path.join(BUILD, "daemon", "boobood")
 CLI = os.path.join(BUILD, "daemon", "booboo")
 PROGRAMS = os.path.join(HERE, "programs")
+# A command the daemon is run under, one that execs it (the same pid):
+# "setpriv --bounding-set=..." runs the suite with the capabilities of
+# boobood.service alone (test_hardening.py does so for some tests, with
+# make_daemon's wrap).
+DAEMON_WRAP = os.environ.get("BOOBOO_DAEMON_WRAP", "").split()
 
 sys.path.insert(0, HERE)
 from event_check import check_event, check_spools  # noqa: E402
@@ -163,12 +168,13 @@ class Daemon:
         self.proc = None
         self.stopped_rc = None
 
-    def start(self, env=None):
+    def start(self, env=None, wrap=()):
         self.stopped_rc = None
         self.logf = open(self.log_path, "ab")
         e = dict(os.environ)
         e.update(env or {})
-        self.proc = subprocess.Popen([DAEMON, "--foreground", "--debug", "--config", self.config],
+        cmd = [DAEMON, "--foreground", "--debug", "--config", self.config]
+        self.proc = subprocess.Popen(list(wrap or DAEMON_WRAP) + cmd,
                                      stdout=self.logf, stderr=self.logf, env=e)
         # ready when the socket exists and accepts connections
         ok = wait_for(lambda: listening(self.socket) or self.proc.poll() is not None, 10)
@@ -233,12 +239,13 @@ class Daemon:
 def make_daemon(tmp_path):
     daemons = []
 
-    def make(config_extra="", dsn=None, start=True, env=None, subdir=None, socket_path=None):
+    def make(config_extra="", dsn=None, start=True, env=None, subdir=None, socket_path=None,
+             wrap=()):
         where = tmp_path / subdir if subdir else tmp_path
         os.makedirs(where, exist_ok=True)       # Daemon() writes its config there
         d = Daemon(where, config_extra, dsn, socket_path)
         daemons.append(d)
-        return d.start(env) if start else d
+        return d.start(env, wrap) if start else d
 
     yield make
     for d in daemons:

@@ -2,6 +2,7 @@
 runs with the least it needs."""
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -9,7 +10,8 @@ import tempfile
 
 import pytest
 
-from conftest import DAEMON, listening, run_shim, wait_for
+from conftest import BUILD, DAEMON, listening, run_shim, shim_env, wait_for
+from test_privilege_separation import NOBODY, public  # noqa: F401 (a fixture)
 
 
 @pytest.mark.parametrize("disabled", [False, True])
@@ -159,3 +161,103 @@ def test_an_uploader_can_only_settle_the_event_it_was_given(programs, make_daemo
     finally:
         d.stop()
         shutil.rmtree(bindir, ignore_errors=True)
+
+
+# ---- boobood.service ------------------------------------------------------------------
+
+UNIT = os.path.join(BUILD, "daemon", "boobood.service")
+
+
+def unit_setting(key):
+    with open(UNIT) as f:
+        return [l.split("=", 1)[1].strip() for l in f if l.startswith(key + "=")]
+
+
+def test_service_exposure_is_at_most_4():
+    p = subprocess.run(["systemd-analyze", "security", "--offline=yes", UNIT],
+                       capture_output=True, text=True)
+    m = re.search(r"Overall exposure level for boobood.service: (\d+\.\d+)", p.stdout)
+    assert m, p.stdout + p.stderr
+    assert float(m.group(1)) <= 4.0, p.stdout
+
+
+def service_caps():
+    (caps,) = unit_setting("CapabilityBoundingSet")
+    return [c[len("CAP_"):].lower() for c in caps.split()]
+
+
+def under_caps(caps):
+    """What runs the daemon with only these capabilities, as the unit does."""
+    return ["setpriv", "--bounding-set=" + ",".join(["-all"] + ["+" + c for c in caps]),
+            "--inh-caps=-all", "--no-new-privs"]
+
+
+UPGRADED = r'''
+#include <signal.h>
+#include <unistd.h>
+static volatile sig_atomic_t go;
+static void on_usr1(int s) { (void)s; go = 1; }
+__attribute__((noinline)) static void NAME(volatile int *p) { *p = 1; }
+int main(void) { signal(SIGUSR1, on_usr1); write(1, "ready\n", 6); while (!go) pause(); NAME(0); return 0; }
+'''
+
+
+def nobodys_upgraded_crash(make_daemon, public, wrap):
+    """nobody's program, upgraded on disk while it runs, crashes: what of
+    a full report the daemon under `wrap` could make."""
+    d = make_daemon(socket_path=os.path.join(public, "booboo.sock"), wrap=wrap)
+    prog, src = os.path.join(public, "app"), os.path.join(public, "app.c")
+    for name, out in (("version_one_crash", prog), ("version_two_other", prog + ".new")):
+        with open(src, "w") as f:
+            f.write(UPGRADED.replace("NAME", name))
+        subprocess.run(["gcc", "-g", "-O0", "-o", out, src], check=True)
+        os.chmod(out, 0o755)
+    env = shim_env(d.socket, {"LD_PRELOAD": os.path.join(public, "libbooboo-shim.so")})
+    shutil.copy(prog, prog + ".run")
+    os.chmod(prog + ".run", 0o755)
+    p = subprocess.Popen(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                          prog + ".run"], env=env, stdout=subprocess.PIPE)
+    assert p.stdout.readline() == b"ready\n"
+    os.rename(prog + ".new", prog + ".run")          # the upgrade
+    p.send_signal(signal.SIGUSR1)
+    assert p.wait(10) == -signal.SIGSEGV
+    ev = wait_for(lambda: next((e for e in d.events() if e["context"]["process"]["pid"] == p.pid),
+                               None), 10)
+    cache = os.path.join(d.tmp, "cache", str(NOBODY))
+    return {
+        "reported": ev is not None,
+        "full": ev is not None and "degraded" not in ev["context"],
+        "as_mapped": ev is not None and "version_one_crash" in
+        [f["function"] for f in ev["stacktrace"]],
+        "cache": os.path.isdir(cache) and os.stat(cache).st_uid == NOBODY,
+    }
+
+
+def test_the_services_capabilities_are_enough(make_daemon, public):
+    """With exactly the unit's bounding set and no_new_privs, another
+    user's crash gets its full report: its worker started as that user,
+    its program named by the kernel, the file it had mapped read through
+    map_files, that user's debuginfod cache made theirs."""
+    facts = nobodys_upgraded_crash(make_daemon, public, under_caps(service_caps()))
+    assert facts == {"reported": True, "full": True, "as_mapped": True, "cache": True}, facts
+
+
+# What each capability of the unit is for: without it, what is lost.
+NEEDED_FOR = {
+    "setuid": "full",                   # the worker cannot become the user
+    "setgid": "full",
+    "setpcap": "full",                  # nor drop its bounding set and securebits
+    "sys_ptrace": "full",               # nor root read another user's /proc/PID/exe
+    "kill": "reported",                 # a signal (even 0) to another user's process
+    "checkpoint_restore": "as_mapped",  # /proc/PID/map_files
+    "dac_read_search": "as_mapped",     # which is another user's, mode 0500
+    "chown": "cache",                   # cache_dir/UID given to its user
+}
+
+
+@pytest.mark.parametrize("cap", sorted(NEEDED_FOR))
+def test_each_capability_of_the_service_is_needed(make_daemon, public, cap):
+    assert sorted(NEEDED_FOR) == sorted(service_caps())
+    facts = nobodys_upgraded_crash(make_daemon, public,
+                                   under_caps([c for c in service_caps() if c != cap]))
+    assert not facts[NEEDED_FOR[cap]], facts
