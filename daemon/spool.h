@@ -73,6 +73,10 @@ enum spool_err spool_read(struct spool *sp, enum spool_state st, const char *id,
  * descriptor, or -1 with errno. */
 int spool_open_event(struct spool *sp, enum spool_state st, const char *id);
 
+/* All of the regular file fd (SPOOL_EVENT_MAX bytes at most), malloc'd
+ * and NUL-terminated; NULL when it is none or too big, or out of memory. */
+char *spool_read_fd(int fd, size_t *len);
+
 /* The server's reason for a rejected event (rejected/ID.reason), and the
  * daemon's counters (status.json), read like spool_read reads events. */
 enum spool_err spool_read_reason(struct spool *sp, const char *id, char **buf, size_t *len);

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -71,27 +70,6 @@ static int await(struct upload_msg *m, int *fd, unsigned wanted, long seconds)
 	}
 }
 
-/* The event behind fd, malloc'd. */
-static char *read_event(int fd, size_t *len)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= SPOOL_EVENT_MAX)
-		buf = malloc((size_t)st.st_size + 1);
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	*len = got;
-	return buf;
-}
-
 static int say(enum upload_type t, const char *id, const struct ingest_result *r)
 {
 	struct upload_msg m = { .outcome = (int32_t)r->outcome, .code = (int32_t)r->code };
@@ -108,7 +86,7 @@ static long deliver(const struct upload_msg *cfg, const struct upload_msg *ev, i
 {
 	struct ingest_result r = { .outcome = INGEST_RETRY, .retry_after = -1 };
 	size_t len;
-	char *body = read_event(fd, &len);
+	char *body = spool_read_fd(fd, &len);
 
 	if (body)
 		ingest_post(cfg->endpoint, cfg->text, body, len, &r);

@@ -235,6 +235,26 @@ class Daemon:
                                timeout)
 
 
+def children_of(daemon, comm):
+    """{pid: uid} of the daemon's child processes named comm (its first
+    15 characters, as the kernel keeps it)."""
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{name}/status") as f:
+                uid = int(next(l for l in f if l.startswith("Uid:")).split()[1])
+        except (OSError, StopIteration):
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        if stat[stat.index("(") + 1:stat.rindex(")")] == comm[:15] and ppid == daemon.proc.pid:
+            out[int(name)] = uid
+    return out
+
+
 @pytest.fixture
 def make_daemon(tmp_path):
     daemons = []

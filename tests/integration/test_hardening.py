@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from conftest import BUILD, DAEMON, listening, run_shim, shim_env, wait_for
+from conftest import BUILD, DAEMON, children_of, listening, run_shim, shim_env, wait_for
 from test_privilege_separation import NOBODY, public  # noqa: F401 (a fixture)
 
 
@@ -34,19 +34,7 @@ def test_booboo_disable_leaves_the_programs_state_alone(programs, tmp_path, disa
 
 def uploader_of(daemon):
     """The pid of the daemon's boobood-uploader, or None."""
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        if stat[stat.index("(") + 1:stat.rindex(")")].startswith("boobood-upload") and \
-                ppid == daemon.proc.pid:
-            return int(name)
-    return None
+    return next(iter(children_of(daemon, "boobood-uploader")), None)
 
 
 def status_of(pid):
