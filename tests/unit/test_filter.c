@@ -86,10 +86,11 @@ static enum before_send_result run(const char *prog, char *reason, size_t len,
 	struct json_object *ev = an_event();
 
 	bb_config_init(&cfg);
-	cfg.before_send = (char *)prog;
+	cfg.before_send = strdup(prog);
 	cfg.before_send_timeout_ms = 5000;
 	reason[0] = '\0';
 	enum before_send_result r = filter_before_send(&cfg, &ev, reason, len);
+	bb_config_free(&cfg);
 	if (out)
 		*out = ev;
 	else
