@@ -30,7 +30,7 @@
 
 #define RESTART_MIN_MS 1000	/* an uploader that died is started again after this, */
 #define RESTART_MAX_MS 60000	/* doubling up to this while it keeps dying */
-#define STOP_WAIT_MS 2000	/* for the uploader to end at SIGTERM */
+#define STOP_WAIT_MS 2000	/* for the uploader to end when we stop */
 #define UNREADABLE_MAX 16	/* events moved aside in one go */
 
 struct uploader {
@@ -141,14 +141,16 @@ static void on_result(struct uploader *up, struct upload_msg *m)
 
 /* ---- the uploader process --------------------------------------------------------- */
 
-static void end_uploader(struct uploader *up, int sig)
+/* The channel closed, the uploader ends by itself when it next waits on
+ * it (gently: at once; else within STOP_WAIT_MS), or is killed. */
+static void end_uploader(struct uploader *up, bool gently)
 {
+	struct pollfd p = { .fd = up->pidfd, .events = POLLIN };
+
 	if (up->pid <= 0)
 		return;
 	close(up->chan);
-	pidfd_send_signal(up->pidfd, sig, NULL, 0);
-	struct pollfd p = { .fd = up->pidfd, .events = POLLIN };
-	if (sig != SIGKILL && poll(&p, 1, STOP_WAIT_MS) == 0)
+	if (!gently || poll(&p, 1, STOP_WAIT_MS) == 0)
 		pidfd_send_signal(up->pidfd, SIGKILL, NULL, 0);
 	waitpid(up->pid, NULL, 0);
 	close(up->pidfd);
@@ -163,7 +165,7 @@ static void lost_uploader(struct uploader *up, const char *why)
 {
 	bb_log(BB_LOG_WARN, "the uploader (pid %d) %s; starting it again in %u s", (int)up->pid,
 	       why, up->restart_ms / 1000);
-	end_uploader(up, SIGKILL);
+	end_uploader(up, false);
 	up->restart_at = bb_now_ms() + up->restart_ms;
 	up->restart_ms = up->restart_ms * 2 > RESTART_MAX_MS ? RESTART_MAX_MS : up->restart_ms * 2;
 }
@@ -177,7 +179,7 @@ static void start_uploader(struct uploader *up)
 		bb_log_limited("uploader start", 60, BB_LOG_ERR, "cannot start the uploader: %s",
 			       strerror(errno));
 		if (up->pid > 0)
-			end_uploader(up, SIGKILL);
+			end_uploader(up, false);
 		up->pid = -1;
 		up->restart_at = bb_now_ms() + RESTART_MAX_MS;
 		return;
@@ -303,7 +305,7 @@ static void *upload_main(void *arg)
 		else if (up->pid > 0 && (p[2].revents & POLLIN))
 			lost_uploader(up, "exited");
 	}
-	end_uploader(up, SIGTERM);
+	end_uploader(up, true);
 	return NULL;
 }
 
