@@ -160,6 +160,7 @@ class Daemon:
         # a fresh debuginfod cache per daemon (failed look-ups are cached)
         lines = [f"socket = {self.socket}", f"spool_dir = {self.spool}",
                  f"cache_dir = {os.path.join(self.tmp, 'cache')}"]
+        self.dsn = dsn
         if dsn:
             lines.append(f"dsn = {dsn}")
         lines.append(config_extra)
@@ -170,6 +171,7 @@ class Daemon:
 
     def start(self, env=None, wrap=()):
         self.stopped_rc = None
+        handshakes = self.log().count("handshake with")
         self.logf = open(self.log_path, "ab")
         e = dict(os.environ)
         e.update(env or {})
@@ -179,6 +181,10 @@ class Daemon:
         # ready when the socket exists and accepts connections
         ok = wait_for(lambda: listening(self.socket) or self.proc.poll() is not None, 10)
         assert ok and self.proc.poll() is None, f"boobood did not start:\n{self.log()}"
+        if self.dsn:
+            # the uploader's handshake (a process of its own, started after
+            # the socket listens) is past: it takes no answer a test scripts
+            wait_for(lambda: self.log().count("handshake with") > handshakes, 10)
         return self
 
     def stop(self):
