@@ -100,10 +100,13 @@ static void child_exec(const char *prog, const struct run_as *who, const int fds
 		if (dup2(high[i], i) != i)
 			_exit(126);
 	close_range(3, ~0u, 0);
-	/* the daemon's blocked and ignored signals are not the program's */
+	/* the daemon's blocked and ignored signals (SIGPIPE, and whatever it
+	 * was started with) are not the program's: an exec keeps both */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
 	setpgid(0, 0);
 	if (who->drop && (syscall(SYS_setgroups, 0, NULL) != 0 ||
 			  syscall(SYS_setresgid, who->gid, who->gid, who->gid) != 0 ||

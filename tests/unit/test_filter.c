@@ -146,10 +146,12 @@ static void only_three_pipes_and_a_clean_signal_state(void **state)
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term, NULL);	/* as the daemon's threads have them */
-	signal(SIGPIPE, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);		/* as the daemon does */
+	signal(SIGHUP, SIG_IGN);		/* as nohup would have started it */
 	assert_int_equal(run(prog, reason, sizeof(reason), NULL), BEFORE_SEND_FAILED);
 	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	close(leaky);
 	/* 3 is ls's own directory */
 	assert_non_null(strstr(reason, "exit status 1: 0\n1\n2\n3\nSig"));
