@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(build-essential g++ meson ninja-build pkg-config
 	libdw-dev libelf-dev libcurl4-openssl-dev libjson-c-dev
 	libcmocka-dev libiberty-dev libc6-dbg python3 python3-pytest python3-jsonschema gdb elfutils debuginfod procps iproute2
-	rustc
+	rustc rust-gdb
 	clang libclang-rt-14-dev
 	systemd
 	util-linux

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "drop.h"
 #include "record.h"
 
 #define LINE_MAX_LEN 8192
@@ -235,6 +236,16 @@ static int key_uid_messages(struct ctx *c, const char *v)
 			   &c->cfg->uid_messages_per_minute);
 }
 
+static int key_group_window(struct ctx *c, const char *v)
+{
+	return parse_count(c, "group_window_s", v, 1, 86400, &c->cfg->group_window_s);
+}
+
+static int key_group_burst(struct ctx *c, const char *v)
+{
+	return parse_count(c, "group_burst", v, 1, 100000, &c->cfg->group_burst);
+}
+
 static int key_worker_timeout(struct ctx *c, const char *v)
 {
 	return parse_count(c, "worker_timeout_ms", v, 100, 3600000, &c->cfg->worker_timeout_ms);
@@ -243,6 +254,16 @@ static int key_worker_timeout(struct ctx *c, const char *v)
 static int key_worker_memory(struct ctx *c, const char *v)
 {
 	return parse_count(c, "worker_memory_mb", v, 64, 1048576, &c->cfg->worker_memory_mb);
+}
+
+static int key_drop_dir(struct ctx *c, const char *v)
+{
+	return parse_abs_path(c, "drop_dir", v, 200, &c->cfg->drop_dir);
+}
+
+static int key_uid_drops(struct ctx *c, const char *v)
+{
+	return parse_count(c, "uid_max_drops", v, 1, 100000, &c->cfg->uid_max_drops);
 }
 
 static int key_cache_dir(struct ctx *c, const char *v)
@@ -355,9 +376,13 @@ static const struct key {
 	{ "uid_spool_max_events", false, key_uid_spool_events },
 	{ "uid_spool_max_mb", false, key_uid_spool_mb },
 	{ "uid_messages_per_minute", false, key_uid_messages },
+	{ "group_window_s", false, key_group_window },
+	{ "group_burst", false, key_group_burst },
 	{ "worker_timeout_ms", false, key_worker_timeout },
 	{ "worker_memory_mb", false, key_worker_memory },
 	{ "cache_dir", false, key_cache_dir },
+	{ "drop_dir", false, key_drop_dir },
+	{ "uid_max_drops", false, key_uid_drops },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -463,11 +488,15 @@ void bb_config_init(struct bb_config *cfg)
 	cfg->spool_max_events = BB_DEFAULT_SPOOL_MAX;
 	cfg->before_send_timeout_ms = BB_DEFAULT_BEFORE_SEND_MS;
 	cfg->cache_dir = strdup(BB_DEFAULT_CACHE);
+	cfg->drop_dir = strdup(BB_DROP_DEFAULT_DIR);
+	cfg->uid_max_drops = 100;
 	cfg->uid_max_connections = 16;
 	cfg->uid_max_queued = 128;
 	cfg->uid_spool_max_events = 2000;
 	cfg->uid_spool_max_mb = 256;
 	cfg->uid_messages_per_minute = 600;
+	cfg->group_window_s = 60;
+	cfg->group_burst = 10;
 	cfg->worker_timeout_ms = 60000;
 	cfg->worker_memory_mb = 4096;
 }
@@ -608,6 +637,7 @@ void bb_config_free(struct bb_config *cfg)
 	free(cfg->scrub_values);
 	free_list(cfg->scrub_names, cfg->n_scrub_names);
 	free(cfg->cache_dir);
+	free(cfg->drop_dir);
 	free(cfg->text);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -65,11 +65,15 @@ struct bb_config {
 	unsigned uid_spool_max_events;	/* pending events */
 	unsigned uid_spool_max_mb;	/* pending bytes, in MiB */
 	unsigned uid_messages_per_minute;
+	unsigned group_window_s;	/* identical events: a window ... */
+	unsigned group_burst;		/* ... in which this many are sent */
 
 	/* workers: one per user, with that user's rights */
 	unsigned worker_timeout_ms;	/* a report taking longer is killed and sent degraded */
 	unsigned worker_memory_mb;	/* RLIMIT_AS of a worker */
 	char *cache_dir;	/* per-user debuginfod caches: CACHE_DIR/UID */
+	char *drop_dir;		/* crashes written while no daemon answered (drop.h) */
+	unsigned uid_max_drops;	/* drops of one user kept waiting */
 
 	char *text;		/* the file as read (bb_config_load), NULL if none */
 	size_t text_len;

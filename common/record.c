@@ -1,7 +1,7 @@
 /*
- * record.c - validation of the wire record, shared by the daemon (which
- * trusts nothing it receives) and, for bb_signal_name, the shim.  Nothing
- * here allocates or locks, so the shim may link it.
+ * record.c - validation of the wire record, for the daemon (which trusts
+ * nothing it receives: from the socket, and inside drops).  Nothing here
+ * allocates or locks, so the shim may link it too.
  */
 #include <signal.h>
 #include <string.h>

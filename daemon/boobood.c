@@ -19,12 +19,15 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
 #include "delivery.h"
+#include "drops.h"
 #include "event.h"
+#include "group.h"
 #include "intake.h"
 #include "log.h"
 #include "loop.h"
@@ -55,7 +58,9 @@ struct daemon {
 	struct quota *quota;
 	struct delivery *delivery;
 	struct workers *workers;
-	int epfd, lfd, sigfd;
+	struct drops *drops;
+	struct groups *msg_groups;	/* identical messages (group.h) */
+	int epfd, lfd, sigfd, drop_dirfd;
 	struct loop_watch listen_watch, signal_watch;
 	struct conn *oldest, *newest;
 	size_t n_conns;
@@ -66,11 +71,12 @@ struct daemon {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: boobood [-c FILE] [-f] [--socket PATH] [--spool DIR] [--debug]\n"
+		"usage: boobood [-c FILE] [-f] [--socket PATH] [--spool DIR] [--drop-dir DIR] [--debug]\n"
 		"  -c, --config FILE   configuration (default %s)\n"
 		"  -f, --foreground    stay in the foreground, log to stderr\n"
 		"      --socket PATH   listen here instead of the config's socket\n"
 		"      --spool DIR     spool here instead of the config's spool_dir\n"
+		"      --drop-dir DIR  take drops from here instead of the config's drop_dir\n"
 		"  -d, --debug         log debug messages\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n",
@@ -171,20 +177,60 @@ static int expire_conns(struct daemon *d, uint64_t now)
 
 /* ---- records -------------------------------------------------------------------------- */
 
-static void on_message(struct daemon *d, int fd, struct intake_msg *m)
+/* A message held back as a repeat (group.h): what its event is made of. */
+struct held_message {
+	struct bb_record rec;
+	pid_t pid;
+	uid_t uid;
+	char exe[WIRE_EXE_MAX];
+};
+
+static void send_message(struct daemon *d, const struct held_message *h,
+		const struct group_repeats *rep)
 {
 	char what[64];
+	struct json_object *ev = event_from_message(&d->cfg, &h->rec, h->pid, h->uid, h->exe);
 
-	/* The sender waits only for the record to be taken, not for filters. */
+	snprintf(what, sizeof(what), "message from pid %d", (int)h->pid);
+	group_add_repeats(ev, rep);
+	if (rep)
+		quota_add(d->quota, h->uid, QUOTA_GROUPED, rep->count);
+	delivery_event(d->delivery, h->uid, ev, what, 0, "");
+}
+
+/* A window ended with messages held back: the newest goes, with the
+ * count (or, rep NULL, an older one is let go). */
+static void flush_message(void *arg, uid_t uid, void *item, const struct group_repeats *rep)
+{
+	(void)uid;
+	if (rep)
+		send_message(arg, item, rep);
+	free(item);
+}
+
+static void on_message(struct daemon *d, int fd, struct intake_msg *m)
+{
+	struct held_message *h = malloc(sizeof(*h));
+	struct group_repeats rep;
+
+	/* The sender does not wait: the shim closes at once. */
 	intake_ack(fd, 0);
 	close(fd);
-	if (quota_message(d->quota, m->who.uid, bb_now_ms())) {
-		snprintf(what, sizeof(what), "message from pid %d", (int)m->who.pid);
-		delivery_event(d->delivery, m->who.uid, event_from_message(&d->cfg, &m->rec,
-			       m->who.pid, m->who.uid, m->who.exe), what, 0);
+	if (h) {
+		*h = (struct held_message){ .rec = m->rec, .pid = m->who.pid, .uid = m->who.uid };
+		memcpy(h->exe, m->who.exe, sizeof(h->exe));
+	}
+	uint64_t key = group_key_of_record(m->who.uid, m->who.exe, &m->rec);
+	if (!h || !groups_admit(d->msg_groups, key, m->who.uid, (uint64_t)time(NULL), h, &rep)) {
+		/* held back: its count goes out with the group's next event */
+	} else if (quota_message(d->quota, m->who.uid, bb_now_ms())) {
+		send_message(d, h, &rep);
+		free(h);
 	} else {
 		bb_log_limited("message rate", 60, BB_LOG_WARN, "uid %u: more than "
-			       "uid_messages_per_minute messages; dropped", (unsigned)m->who.uid);
+			       "uid_messages_per_minute different messages; dropped",
+			       (unsigned)m->who.uid);
+		free(h);
 	}
 	intake_msg_close(m);
 }
@@ -255,6 +301,9 @@ static void on_watch(struct daemon *d, struct loop_watch *w)
 	case LOOP_WORKER_EXIT:
 		workers_on_watch(d->workers, w);
 		break;
+	case LOOP_DROPS:
+		drops_on_watch(d->drops);
+		break;
 	}
 }
 
@@ -270,6 +319,10 @@ static int serve(struct daemon *d)
 	for (;;) {
 		uint64_t now = bb_now_ms();
 		int timeout = sooner(expire_conns(d, now), workers_tick(d->workers, now));
+		if (d->drops && !d->stopping)
+			timeout = sooner(timeout, drops_tick(d->drops, now));
+		groups_flush(d->msg_groups, (uint64_t)time(NULL));
+		timeout = sooner(timeout, 1000);	/* windows end on the second */
 		if (d->stopping) {
 			if (workers_stopping(d->workers, now, d->give_up_ms))
 				return 0;
@@ -403,6 +456,18 @@ static int listen_and_watch(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* No drop directory is not fatal: crashes while the daemon is away are
+ * then lost, and the log says so once. */
+static void open_drops(struct daemon *d)
+{
+	char err[512];
+
+	d->drop_dirfd = drops_open_dir(&d->cfg, err, sizeof(err));
+	if (d->drop_dirfd < 0)
+		bb_log(BB_LOG_WARN, "drop directory %s; crashes while no daemon runs are not "
+		       "reported", err);
+}
+
 static int setup(struct daemon *d, bool foreground, bool debug, char *err, size_t errlen)
 {
 	int ready = -1;
@@ -426,7 +491,10 @@ static int setup(struct daemon *d, bool foreground, bool debug, char *err, size_
 	}
 	if (rc == 0 && d->cfg.has_dsn)
 		d->up = upload_start(&d->cfg, &d->spool);
-	if (rc == 0 && !(d->delivery = delivery_start(&d->cfg, &d->spool, d->up, d->quota))) {
+	if (rc == 0)
+		open_drops(d);
+	if (rc == 0 && !(d->delivery = delivery_start(&d->cfg, &d->spool, d->up, d->quota,
+						      d->drop_dirfd))) {
 		snprintf(err, errlen, "cannot start the delivery thread");
 		rc = -1;
 	}
@@ -435,6 +503,12 @@ static int setup(struct daemon *d, bool foreground, bool debug, char *err, size_
 					 err, errlen);
 	if (rc == 0 && !d->workers)
 		rc = -1;
+	if (rc == 0 && d->drop_dirfd >= 0)
+		d->drops = drops_start(&d->cfg, d->drop_dirfd, d->workers, d->quota, d->epfd);
+	if (rc == 0 && !(d->msg_groups = groups_new(&d->cfg, flush_message, d))) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
 	if (ready >= 0) {
 		if (rc != 0 && write(ready, err, strnlen(err, errlen)) < 0)
 			rc = -1;
@@ -458,8 +532,13 @@ static void log_start(const struct daemon *d)
 
 /* Everything between the command line and the exit; every failure returns
  * here so that main has a single way out (shut_down) whatever happened. */
-static int run(struct daemon *d, const char *config, const char *socket_path,
-		const char *spool_dir, bool foreground, bool debug)
+/* The command line's paths, over the configuration's. */
+struct overrides {
+	const char *socket_path, *spool_dir, *drop_dir;
+};
+
+static int run(struct daemon *d, const char *config, const struct overrides *o,
+		bool foreground, bool debug)
 {
 	char err[1024];
 
@@ -468,8 +547,9 @@ static int run(struct daemon *d, const char *config, const char *socket_path,
 		fprintf(stderr, "boobood: %s\n", err);
 		return 1;
 	}
-	if ((socket_path && bb_config_set_str(&d->cfg.socket_path, socket_path) != 0) ||
-	    (spool_dir && bb_config_set_str(&d->cfg.spool_dir, spool_dir) != 0)) {
+	if ((o->socket_path && bb_config_set_str(&d->cfg.socket_path, o->socket_path) != 0) ||
+	    (o->spool_dir && bb_config_set_str(&d->cfg.spool_dir, o->spool_dir) != 0) ||
+	    (o->drop_dir && bb_config_set_str(&d->cfg.drop_dir, o->drop_dir) != 0)) {
 		fprintf(stderr, "boobood: out of memory\n");
 		return 1;
 	}
@@ -494,7 +574,9 @@ static int run(struct daemon *d, const char *config, const char *socket_path,
  * remove the first one's socket. */
 static void shut_down(struct daemon *d)
 {
+	drops_free(d->drops);
 	workers_free(d->workers);
+	groups_free(d->msg_groups);	/* what it holds goes to the spool, counted */
 	if (d->delivery)
 		delivery_stop(d->delivery);	/* spools what is queued first */
 	if (d->up)
@@ -506,6 +588,8 @@ static void shut_down(struct daemon *d)
 		close(d->sigfd);
 	if (d->epfd >= 0)
 		close(d->epfd);
+	if (d->drop_dirfd >= 0)
+		close(d->drop_dirfd);
 	if (d->lfd >= 0) {
 		close(d->lfd);
 		unlink(d->cfg.socket_path);
@@ -521,22 +605,26 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "spool", required_argument, NULL, 'S' },
+		{ "drop-dir", required_argument, NULL, 'D' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	const char *config = NULL, *socket_path = NULL, *spool_dir = NULL;
+	const char *config = NULL;
+	struct overrides o = { NULL, NULL, NULL };
 	bool foreground = false, debug = false;
-	struct daemon d = { .spool = { .dirfd = -1 }, .lfd = -1, .sigfd = -1, .epfd = -1 };
+	struct daemon d = { .spool = { .dirfd = -1 }, .lfd = -1, .sigfd = -1, .epfd = -1,
+			    .drop_dirfd = -1 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:fdhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'f': foreground = true; break;
-		case 's': socket_path = optarg; break;
-		case 'S': spool_dir = optarg; break;
+		case 's': o.socket_path = optarg; break;
+		case 'S': o.spool_dir = optarg; break;
+		case 'D': o.drop_dir = optarg; break;
 		case 'd': debug = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("boobood %s\n", BB_VERSION); return 0;
@@ -548,7 +636,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bb_config_init(&d.cfg);
-	int rc = run(&d, config, socket_path, spool_dir, foreground, debug);
+	int rc = run(&d, config, &o, foreground, debug);
 	shut_down(&d);
 	return rc;
 }

@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "capture.h"
+#include "drop.h"
 #include "log.h"
 #include "safe_open.h"
 #include "threads.h"
@@ -70,16 +71,28 @@ static char *read_fd_all(int fd, size_t max, size_t *len)
 	return buf;
 }
 
-/* argv, through the /proc/PID directory the root part pinned: the
- * number alone could name another process by now. */
-static void read_cmdline(struct capture *cap, int procfd)
+/* argv, through the /proc/PID directory the root part pinned (the number
+ * alone could name another process by now), or as the drop has it. */
+static void read_cmdline(struct capture *cap, const struct capture_input *in)
 {
-	int fd = openat(procfd, "cmdline", O_RDONLY | O_CLOEXEC);
+	int fd = in->procfd >= 0 ? openat(in->procfd, "cmdline", O_RDONLY | O_CLOEXEC) : -1;
 
 	if (fd >= 0) {
 		cap->cmdline = read_fd_all(fd, 64 * 1024, &cap->cmdline_len);
 		close(fd);
+	} else if (in->drop && (cap->cmdline = malloc(in->drop->cmdline_len + 1))) {
+		memcpy(cap->cmdline, in->drop->cmdline, in->drop->cmdline_len + 1);
+		cap->cmdline_len = in->drop->cmdline_len;
 	}
+}
+
+/* The maps text: the process's, or the drop's. */
+static char *read_maps(const struct capture_input *in, size_t *len)
+{
+	if (!in->drop)
+		return read_fd_all(in->mapsfd, CAPTURE_MAPS_MAX, len);
+	*len = in->drop->maps_len;
+	return strndup(in->drop->maps, in->drop->maps_len);
 }
 
 /* ---- libdwfl callbacks ------------------------------------------------ */
@@ -416,7 +429,7 @@ static void fix_caller_registers(struct capture *cap)
 }
 
 /* The crashing thread's stack, before anything else reads it. */
-static void copy_stack(struct capture *cap, int memfd)
+static void copy_stack(struct capture *cap, const struct capture_input *in)
 {
 	uint64_t sp = cap->rec.regs[BB_REG_RSP];
 	uint64_t lo = sp > 128 ? sp - 128 : 0;	/* the x86-64 red zone */
@@ -425,8 +438,10 @@ static void copy_stack(struct capture *cap, int memfd)
 		cap->mem_failed = true;
 		return;
 	}
-	if (cap->rec.has_regs)
-		snapshot_copy(&cap->mem, memfd, lo, CAPTURE_STACK_MAX);
+	if (in->drop)
+		snapshot_add(&cap->mem, in->drop->stack_addr, in->drop->stack, in->drop->stack_len);
+	else if (cap->rec.has_regs)
+		snapshot_copy(&cap->mem, in->memfd, lo, CAPTURE_STACK_MAX);
 }
 
 /* What the stack and the registers point to (two levels). */
@@ -577,8 +592,8 @@ static void unwind_and_read(struct capture *cap, struct walk *w, int memfd)
 		read_exception(cap, w->dwfl, memfd);
 	dwfl_end(w->dwfl);
 	fix_caller_registers(cap);
-	if (rec->kind == BB_REC_CRASH)
-		threads_capture(cap);
+	if (rec->kind == BB_REC_CRASH && w->memfd >= 0)
+		threads_capture(cap);	/* a live process: its other threads */
 }
 
 enum capture_err capture_crash(struct capture *cap, const struct capture_input *in)
@@ -593,25 +608,26 @@ enum capture_err capture_crash(struct capture *cap, const struct capture_input *
 	set_identity(cap, in->rec, in->pid, in->uid, in->gid, in->exe);
 	if (!cap->exe)
 		return CAPTURE_ENOMEM;
-	cap->maps = read_fd_all(in->mapsfd, CAPTURE_MAPS_MAX, &cap->maps_len);
+	cap->maps = read_maps(in, &cap->maps_len);
 	if (!cap->maps || cap->maps_len == 0)
 		return CAPTURE_EMAPS;
 	parse_mappings(cap);
-	if (!runs_mapped_program(cap, in) || !still_runs(in))
+	if (!in->drop && (!runs_mapped_program(cap, in) || !still_runs(in)))
 		return CAPTURE_EEXEC;
-	read_cmdline(cap, in->procfd);
+	read_cmdline(cap, in);
 	open_mapped_files(cap, in);
 	cap->frames = calloc(CAPTURE_MAX_FRAMES, sizeof(*cap->frames));
 	if (!cap->frames)
 		return CAPTURE_ENOMEM;
-	copy_stack(cap, in->memfd);
+	copy_stack(cap, in);
 	if (in->rec->has_regs) {
 		w.dwfl = capture_dwfl_from_maps(cap);
 		if (!w.dwfl)
 			return CAPTURE_EDWFL;
 		unwind_and_read(cap, &w, in->memfd);
 	}
-	copy_memory(cap, in->memfd);
+	if (!in->drop)
+		copy_memory(cap, in->memfd);
 	return CAPTURE_OK;
 }
 

@@ -64,7 +64,11 @@ struct capture_file {
 struct wire_range;
 typedef int capture_need_files_fn(void *arg, const struct wire_range *r, size_t n, int *fds);
 
-/* What the root part pinned and handed over with the record. */
+/* What the root part pinned and handed over with the record, or a drop:
+ * then memfd, mapsfd and procfd are -1, memory is the drop's stack copy
+ * alone, and the files are those its maps name that the user can read
+ * and that are still the same (device and inode) as when it crashed. */
+struct bb_drop;
 struct capture_input {
 	const struct bb_record *rec;
 	pid_t pid;		/* SO_PEERCRED, pinned with a pidfd */
@@ -78,6 +82,7 @@ struct capture_input {
 	uint64_t deadline_ms;	/* CLOCK_MONOTONIC: the hold ends here */
 	capture_need_files_fn *need_files;
 	void *need_files_arg;
+	const struct bb_drop *drop;	/* NULL: a live process */
 };
 
 enum capture_err {
@@ -109,7 +114,8 @@ struct capture {
 	size_t cmdline_len;
 	struct capture_mapping *mappings;	/* the file mappings of maps, in order */
 	size_t n_mappings;
-	char *exe;		/* the kernel's word, never the record's */
+	char *exe;		/* the kernel's word, never the record's (a drop's: its record's) */
+	uint64_t written_at;	/* a drop: when it was written (the file's mtime); 0: live */
 	const char *name;	/* the program's name: exe's base name */
 	struct capture_frame *frames;	/* crash site first */
 	size_t n_frames;

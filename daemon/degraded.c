@@ -76,6 +76,7 @@ struct json_object *degraded_event(const struct bb_config *cfg, const struct deg
 	cap.gid = in->gid;
 	cap.exe = (char *)in->exe;
 	cap.name = slash ? slash + 1 : in->exe;
+	cap.written_at = in->written_at;
 	if (in->captured && in->captured->error[0])
 		memcpy(cap.unwind_error, in->captured->error,
 		       strnlen(in->captured->error, sizeof(cap.unwind_error) - 1));

@@ -24,6 +24,7 @@ struct degraded_input {
 	const char *exe;
 	const struct wire_captured *captured;	/* NULL: the capture never answered */
 	const char *reason;	/* why the worker could not report it */
+	uint64_t written_at;	/* a drop's: when it was written; 0: a live crash */
 };
 
 /* A new event (json_object_put it), marked context.degraded.reason. */

@@ -7,6 +7,7 @@
  * event is send that user an odd report, never reach another user's
  * quota or skip the administrator's scrubbing, which is applied here.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,11 +20,13 @@
 #include "delivery.h"
 #include "event.h"
 #include "filter.h"
+#include "group.h"
 #include "log.h"
 #include "scrub.h"
 #include "shrink.h"
 #include "stats.h"
 #include "utf8.h"
+#include "wire.h"
 
 #define QUEUE_MAX 256
 #define JSON_DEPTH 64
@@ -36,6 +39,7 @@ struct item {
 	struct json_object *ev;	/* built by the root part */
 	char what[128];
 	uint64_t t0_us;
+	char drop[WIRE_DROP_NAME_MAX];	/* "" or the drop file it came from */
 };
 
 struct delivery {
@@ -51,6 +55,8 @@ struct delivery {
 	struct item *head, *tail;
 	size_t queued;
 	size_t pending_estimate;	/* events in pending/, recounted now and then */
+	int drop_dirfd;
+	struct groups *groups;		/* identical reports (group.h) */
 	unsigned since_count;
 	bool stop;
 };
@@ -93,17 +99,20 @@ static char *spool_text(struct json_object *ev, const struct item *raw, size_t *
 	return event_serialize(ev, len);
 }
 
-static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev,
+/* False when the event could not be written (out of memory, disk): a
+ * drop it came from is then kept for another try. */
+static bool spool_event(struct delivery *d, uid_t uid, struct json_object *ev,
 		const struct item *raw, const char *what, uint64_t t0_us)
 {
 	size_t len;
 	char id[SPOOL_ID_MAX];
 	char *json = spool_text(ev, raw, &len, what);
+	bool done = true;
 
 	if (!json) {
 		bb_log(BB_LOG_ERR, "%s: out of memory: the event is lost", what);
 		counted(d, &d->stats.spool_failures);
-		return;
+		return false;
 	}
 	if (!spool_has_room(d)) {
 		bb_log_limited("spool full", 60, BB_LOG_ERR, "%s: dropped: %zu events are waiting in "
@@ -128,32 +137,27 @@ static void spool_event(struct delivery *d, uid_t uid, struct json_object *ev,
 			bb_log(BB_LOG_ERR, "%s: cannot spool the event in %s: %s; it is lost",
 			       what, d->cfg->spool_dir, spool_strerror(err));
 			counted(d, &d->stats.spool_failures);
+			done = false;
 		}
 	}
 	free(json);
+	return done;
 }
 
-/* ignore_errors, scrubbing, before_send, then the spool.  Takes ev;
- * raw, when not NULL, is the worker's text ev was parsed from. */
-static void deliver(struct delivery *d, uid_t uid, struct json_object *ev,
+/* before_send, then the spool.  Takes ev; raw, when not NULL, is the
+ * worker's text ev was parsed from.  False when the event could not be
+ * written. */
+static bool send_on(struct delivery *d, uid_t uid, struct json_object *ev,
 		const struct item *raw, const char *what, uint64_t t0_us)
 {
 	const struct bb_config *cfg = d->cfg;
-	const char *ignored = filter_ignored(cfg, ev);
 	char reason[512];
+	bool done = true;
 
-	if (ignored) {
-		bb_log(BB_LOG_INFO, "%s: ignored (ignore_errors: %s)", what, ignored);
-		counted(d, &d->stats.ignored);
-		json_object_put(ev);
-		return;
-	}
-	if (scrub_event(cfg, ev) || cfg->before_send)
-		raw = NULL;	/* changed here, or may be: written anew */
 	switch (cfg->before_send ? filter_before_send(cfg, &ev, reason, sizeof(reason))
 				 : BEFORE_SEND_KEEP) {
 	case BEFORE_SEND_KEEP:
-		spool_event(d, uid, ev, raw, what, t0_us);
+		done = spool_event(d, uid, ev, cfg->before_send ? NULL : raw, what, t0_us);
 		break;
 	case BEFORE_SEND_DROP:
 		bb_log(BB_LOG_INFO, "%s: dropped by before_send", what);
@@ -166,6 +170,67 @@ static void deliver(struct delivery *d, uid_t uid, struct json_object *ev,
 		break;
 	}
 	json_object_put(ev);
+	return done;
+}
+
+/* A window ended with reports held back (group.h): the newest goes with
+ * the count; or, rep NULL, an older held one is let go. */
+static void flush_report(void *arg, uid_t uid, void *item, const struct group_repeats *rep)
+{
+	if (!rep) {
+		json_object_put(item);
+		return;
+	}
+	struct delivery *d = arg;
+
+	group_add_repeats(item, rep);
+	quota_add(d->quota, uid, QUOTA_GROUPED, rep->count);
+	send_on(d, uid, item, NULL, "repeated report", 0);
+}
+
+/* Reports are grouped here; messages were in the main loop already, and
+ * a drop is sent as it is (its file goes once it is spooled). */
+static bool held_back(struct delivery *d, uid_t uid, struct json_object **ev,
+		const struct item *raw, bool *changed)
+{
+	struct json_object *type;
+	struct group_repeats rep;
+
+	if ((raw && raw->drop[0]) || !json_object_object_get_ex(*ev, "exception_type", &type) ||
+	    !*json_object_get_string(type))
+		return false;
+	if (!groups_admit(d->groups, group_key_of_event(uid, *ev), uid, (uint64_t)time(NULL),
+			  *ev, &rep)) {
+		*ev = NULL;	/* the table has it */
+		return true;
+	}
+	if (rep.count) {
+		group_add_repeats(*ev, &rep);
+		quota_add(d->quota, uid, QUOTA_GROUPED, rep.count);
+		*changed = true;
+	}
+	return false;
+}
+
+/* ignore_errors, scrubbing, grouping, before_send, then the spool.
+ * Takes ev; raw, when not NULL, is the worker's text ev was parsed from.
+ * False when the event could not be written. */
+static bool deliver(struct delivery *d, uid_t uid, struct json_object *ev,
+		const struct item *raw, const char *what, uint64_t t0_us)
+{
+	const char *ignored = filter_ignored(d->cfg, ev);
+	bool changed;
+
+	if (ignored) {
+		bb_log(BB_LOG_INFO, "%s: ignored (ignore_errors: %s)", what, ignored);
+		counted(d, &d->stats.ignored);
+		json_object_put(ev);
+		return true;
+	}
+	changed = scrub_event(d->cfg, ev);
+	if (held_back(d, uid, &ev, raw, &changed))
+		return true;
+	return send_on(d, uid, ev, changed ? NULL : raw, what, t0_us);
 }
 
 /* A worker's text: one JSON object, nothing after it, bounded depth. */
@@ -188,6 +253,14 @@ out:
 	return ev;
 }
 
+/* A drop's event is in the spool (or was filtered out): the drop goes. */
+static void remove_drop(struct delivery *d, const struct item *it)
+{
+	if (it->drop[0] && d->drop_dirfd >= 0 && unlinkat(d->drop_dirfd, it->drop, 0) != 0)
+		bb_log(BB_LOG_WARN, "%s: cannot remove drop %s: %s", it->what, it->drop,
+		       strerror(errno));
+}
+
 static void process(struct delivery *d, struct item *it)
 {
 	struct json_object *ev = it->ev;
@@ -198,10 +271,12 @@ static void process(struct delivery *d, struct item *it)
 			bb_log(BB_LOG_ERR, "%s: the worker's event is not one JSON object; dropped",
 			       it->what);
 			quota_count(d->quota, it->uid, QUOTA_WORKER_FAILURES);
+			remove_drop(d, it);
 			return;
 		}
 	}
-	deliver(d, it->uid, ev, it->ev ? NULL : it, it->what, it->t0_us);
+	if (deliver(d, it->uid, ev, it->ev ? NULL : it, it->what, it->t0_us))
+		remove_drop(d, it);
 }
 
 /* ---- status.json -------------------------------------------------------------- */
@@ -262,14 +337,19 @@ static void *delivery_main(void *arg)
 			free(it->json);
 			free(it);
 		}
+		groups_flush(d->groups, (uint64_t)time(NULL));
 		/* per-user gauges change in the main loop: written each round */
 		d->stats.dirty = true;
 		save_status(d);
 		pthread_mutex_lock(&d->lock);
 		bool done = d->stop && !d->head;
 		pthread_mutex_unlock(&d->lock);
-		if (done)
+		if (done) {
+			groups_free(d->groups);	/* what it holds is spooled, counted */
+			d->groups = NULL;
+			save_status(d);
 			return NULL;
+		}
 	}
 }
 
@@ -298,7 +378,7 @@ static void enqueue(struct delivery *d, struct item *it)
 	}
 }
 
-static struct item *new_item(uid_t uid, const char *what, uint64_t t0_us)
+static struct item *new_item(uid_t uid, const char *what, uint64_t t0_us, const char *drop)
 {
 	struct item *it = calloc(1, sizeof(*it));
 
@@ -309,13 +389,14 @@ static struct item *new_item(uid_t uid, const char *what, uint64_t t0_us)
 	it->uid = uid;
 	it->t0_us = t0_us;
 	snprintf(it->what, sizeof(it->what), "%s", what);
+	snprintf(it->drop, sizeof(it->drop), "%s", drop ? drop : "");
 	return it;
 }
 
 void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const char *what,
-		uint64_t t0_us)
+		uint64_t t0_us, const char *drop)
 {
-	struct item *it = new_item(uid, what, t0_us);
+	struct item *it = new_item(uid, what, t0_us, drop);
 
 	if (!it) {
 		free(json);
@@ -327,9 +408,9 @@ void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const 
 }
 
 void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what,
-		uint64_t t0_us)
+		uint64_t t0_us, const char *drop)
 {
-	struct item *it = ev ? new_item(uid, what, t0_us) : NULL;
+	struct item *it = ev ? new_item(uid, what, t0_us, drop) : NULL;
 
 	if (!it) {
 		json_object_put(ev);
@@ -340,7 +421,7 @@ void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const
 }
 
 struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
-		struct uploader *up, struct quota *q)
+		struct uploader *up, struct quota *q, int drop_dirfd)
 {
 	struct delivery *d = calloc(1, sizeof(*d));
 
@@ -350,6 +431,12 @@ struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
 	d->sp = sp;
 	d->up = up;
 	d->quota = q;
+	d->drop_dirfd = drop_dirfd;
+	d->groups = groups_new(cfg, flush_report, d);
+	if (!d->groups) {
+		free(d);
+		return NULL;
+	}
 	stats_load(&d->stats, cfg->spool_dir);
 	d->started = (long)time(NULL);
 	d->stats.dirty = true;
@@ -358,6 +445,7 @@ struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
 	if (pthread_create(&d->thread, NULL, delivery_main, d) != 0) {
 		pthread_mutex_destroy(&d->lock);
 		pthread_cond_destroy(&d->cond);
+		groups_free(d->groups);
 		free(d);
 		return NULL;
 	}

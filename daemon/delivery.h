@@ -20,16 +20,22 @@
 
 struct delivery;
 
+/* drop_dirfd: the drop directory (drops.h), which the caller keeps open;
+ * -1 when there is none. */
 struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
-		struct uploader *up, struct quota *q);
+		struct uploader *up, struct quota *q, int drop_dirfd);
 /* An event's JSON text as a worker made it (untrusted: parsed here, in
  * the delivery thread).  Takes json (malloc'd).  t0_us: when its record
- * came in (CLOCK_MONOTONIC), for the debug log's timing. */
+ * came in (CLOCK_MONOTONIC), for the debug log's timing.  drop: the name
+ * of the drop file it came from ("" for a live crash), removed from the
+ * drop directory once the event is spooled (or filtered out), and kept
+ * when the spool could not take it, for a later try. */
 void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const char *what,
-		uint64_t t0_us);
+		uint64_t t0_us, const char *drop);
 /* An event the root part built.  Takes ev. */
 void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what,
-		uint64_t t0_us);
+		uint64_t t0_us, const char *drop);
+
 /* Deliver what is queued, write status.json, stop. */
 void delivery_stop(struct delivery *d);
 

@@ -76,27 +76,37 @@ static void tag_daemon_time(struct json_object *ev, uint64_t program_sec)
 	add_str(tags, "program_time", sec);
 }
 
-/* A record's time more than a day off the daemon's clock (a container's
- * clock, a forged record) would file the event under the wrong day, or a
- * year gmtime cannot show: the daemon's own time stands in for it. */
-static void add_timestamp(struct json_object *ev, uint64_t sec, uint64_t nsec)
+void event_add_time(struct json_object *o, const char *key, uint64_t sec, uint64_t nsec)
 {
-	struct timespec now;
-	time_t t;
+	time_t t = (time_t)sec;
 	struct tm tm;
 	char buf[32], out[64];
 
-	if (clock_gettime(CLOCK_REALTIME, &now) == 0 &&
-	    bb_record_time_off(sec, (uint64_t)now.tv_sec)) {
-		tag_daemon_time(ev, sec);
-		sec = (uint64_t)now.tv_sec;
-		nsec = (uint64_t)now.tv_nsec;
-	}
-	t = (time_t)sec;
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, sizeof(out), "%s.%06uZ", buf, (unsigned)((nsec % 1000000000u) / 1000));
-	add_str(ev, "timestamp", out);
+	add_str(o, key, out);
+}
+
+/* A record's time more than a day off the daemon's clock (a container's
+ * clock, a forged record) would file the event under the wrong day, or a
+ * year gmtime cannot show: the daemon's own time stands in for it.  A
+ * drop's record is checked against when the kernel says the drop was
+ * written (`written`, 0 for a live crash), since it may be reported days
+ * later. */
+static void add_timestamp(struct json_object *ev, uint64_t sec, uint64_t nsec, uint64_t written)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+		now = (struct timespec){ 0 };
+	uint64_t ref = written ? written : (uint64_t)now.tv_sec;
+	if (bb_record_time_off(sec, ref)) {
+		tag_daemon_time(ev, sec);
+		sec = written ? written : (uint64_t)now.tv_sec;
+		nsec = written ? 0 : (uint64_t)now.tv_nsec;
+	}
+	event_add_time(ev, "timestamp", sec, nsec);
 }
 
 static int add_tag(const char *k, size_t kl, const char *v, size_t vl, void *arg)
@@ -111,7 +121,7 @@ static int add_tag(const char *k, size_t kl, const char *v, size_t vl, void *arg
 
 /* environment, release, tags: the program's BOOBOO_* win over the config. */
 static void add_common(struct json_object *ev, const struct bb_config *cfg,
-		const struct bb_record *rec, const char *level)
+		const struct bb_record *rec, const char *level, uint64_t written)
 {
 	struct json_object *tags = json_object_new_object();
 
@@ -123,7 +133,7 @@ static void add_common(struct json_object *ev, const struct bb_config *cfg,
 	bb_tags_foreach(rec->tags, add_tag, tags);	/* malformed app tags: kept up to the bad pair */
 	json_object_object_add(tags, "runtime", json_object_new_string("native"));
 	json_object_object_add(ev, "tags", tags);
-	add_timestamp(ev, rec->time_sec, rec->time_nsec);
+	add_timestamp(ev, rec->time_sec, rec->time_nsec, written);
 	add_str(ev, "platform", "native");
 }
 
@@ -579,7 +589,13 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	}
 	add_str(ev, "message", message);
 	add_str(ev, "exception_type", type);
-	add_common(ev, cfg, &cap->rec, "error");
+	add_common(ev, cfg, &cap->rec, "error", cap->written_at);
+	if (cap->written_at) {	/* from a drop: no daemon was there at the crash */
+		struct json_object *drop = json_object_new_object();
+		event_add_time(drop, "written", cap->written_at, 0);
+		json_object_object_add(drop, "reported_late", json_object_new_boolean(1));
+		json_object_object_add(ctx, "drop", drop);
+	}
 
 	json_object_object_add(ctx, "process", process_context(cap));
 	json_object_object_add(ctx, "thread", thread_context(cap));
@@ -612,7 +628,7 @@ struct json_object *event_from_message(const struct bb_config *cfg,
 
 	add_str(ev, "message", rec->message);
 	add_str(ev, "exception_type", "");
-	add_common(ev, cfg, rec, rec->level);
+	add_common(ev, cfg, rec, rec->level, 0);
 	json_object_object_add(proc, "pid", json_object_new_int(pid));
 	add_str(proc, "name", base_name(exe));
 	add_str(proc, "exe", exe);

@@ -1,6 +1,7 @@
 /*
  * event.h - stage 5: the booboo event, in exactly the shape the ingest
- * reads (see shared/reference/ingest-protocol.md), built with json-c.
+ * reads (the Python SDK's; tests/integration/event_schema.json is its
+ * whole shape), built with json-c.
  */
 #ifndef BB_EVENT_H
 #define BB_EVENT_H
@@ -19,6 +20,9 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
  * (exe: the kernel's word on the program, never the record's). */
 struct json_object *event_from_message(const struct bb_config *cfg,
 		const struct bb_record *rec, pid_t pid, uid_t uid, const char *exe);
+
+/* o.key = the time as the event's timestamp is written (ISO 8601, UTC). */
+void event_add_time(struct json_object *o, const char *key, uint64_t sec, uint64_t nsec);
 
 /* Cached once at start: uname and /etc/os-release. */
 void event_init_host(void);

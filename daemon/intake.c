@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/pidfd.h>
@@ -125,11 +126,20 @@ static void peer_groups(int conn, struct intake_identity *who)
 	socklen_t len = sizeof(who->groups);
 
 	who->n_groups = 0;
-	if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, who->groups, &len) == 0)
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, who->groups, &len) == 0) {
 		who->n_groups = len / sizeof(gid_t);
-	/* more than fit (ERANGE): the first ones, never someone else's */
-	else if (errno == ERANGE)
-		who->n_groups = SANDBOX_MAX_GROUPS;
+		return;
+	}
+	if (errno != ERANGE || len > (1u << 20))
+		return;	/* none: the worker reads with fewer rights, never more */
+	/* more than fit: len is what they need; the first ones are kept */
+	gid_t *all = malloc(len);
+	if (all && getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, all, &len) == 0) {
+		who->n_groups = len / sizeof(gid_t) < SANDBOX_MAX_GROUPS ?
+				len / sizeof(gid_t) : SANDBOX_MAX_GROUPS;
+		memcpy(who->groups, all, who->n_groups * sizeof(gid_t));
+	}
+	free(all);
 }
 
 /* A pidfd for the sender: the kernel's own (SO_PEERPIDFD, taken at
@@ -159,16 +169,23 @@ static enum intake_err pin(int conn, struct intake_msg *m)
 	who->pidfd = peer_pidfd(conn, who->pid);
 	snprintf(dir, sizeof(dir), "/proc/%d", (int)who->pid);
 	who->procfd = who->pidfd >= 0 ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (who->procfd < 0 || pidfd_send_signal(who->pidfd, 0, NULL, 0) != 0)
+	if (who->procfd < 0 || pidfd_send_signal(who->pidfd, 0, NULL, 0) != 0) {
+		/* A message's sender does not wait for us: one that already
+		 * exited is still its user's (SO_PEERCRED), its program unknown */
+		if (m->rec.kind == BB_REC_MESSAGE)
+			return INTAKE_OK;
 		return INTAKE_EGONE;
+	}
 	ssize_t n = readlinkat(who->procfd, "exe", who->exe, sizeof(who->exe) - 1);
 	who->exe[n > 0 ? n : 0] = '\0';
 	if (n > 0 && fstatat(who->procfd, "exe", &st, 0) == 0) {
 		who->exe_dev = st.st_dev;
 		who->exe_ino = st.st_ino;
 	}
+	/* A crashing thread is held: it must be one of the sender's (a
+	 * message's may have ended since, and its tid is never acted on). */
 	snprintf(task, sizeof(task), "task/%d", (int)m->rec.tid);
-	if (fstatat(who->procfd, task, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	if (m->rec.kind != BB_REC_MESSAGE && fstatat(who->procfd, task, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return INTAKE_ETID;
 	return INTAKE_OK;
 }

@@ -45,7 +45,7 @@ struct intake_identity {
 	size_t n_groups;
 	int pidfd;		/* -1 only before pinning */
 	int procfd;		/* /proc/PID (O_PATH), opened while pidfd said it lived */
-	char exe[WIRE_EXE_MAX];	/* /proc/PID/exe */
+	char exe[WIRE_EXE_MAX];	/* /proc/PID/exe; "" for a message whose sender had exited */
 	uint64_t exe_dev, exe_ino;
 };
 

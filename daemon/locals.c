@@ -34,6 +34,17 @@
 #define REPORT_EXPR_OPS (1024 * 1024)
 #define REPORT_RENDER_WORK (3 * 1024 * 1024)
 
+/* The strings that filtered variables, members and keys held: hidden
+ * wherever else the report shows them (another variable, a source line
+ * that wrote the secret down).  Shorter ones would hide common words. */
+#define SECRETS_MAX 32
+#define SECRET_MIN_LEN 4
+
+struct secrets {
+	char *s[SECRETS_MAX];
+	size_t n;
+};
+
 /* What a frame may still spend; shared with the frames that entry values
  * look into on its behalf. */
 struct frame_budget {
@@ -55,6 +66,8 @@ struct frame_ctx {
 	uint64_t cfa;
 	bool has_cfa;
 	struct frame_budget *budget;
+	const struct bb_config *cfg;	/* the sensitive names and scrub_value rules */
+	struct secrets *secrets;
 };
 
 static bool mem_read(void *arg, uint64_t addr, void *buf, size_t len)
@@ -211,7 +224,7 @@ static bool entry_value(void *arg, unsigned regno, int depth, uint64_t *out)
 	struct frame_ctx caller = { .cap = fc->cap, .dwfl = fc->dwfl, .sym = sym, .sym_index = gi,
 				    .cf = &fc->cap->frames[g->capture_index],
 				    .dwarf_pc = g->lookup_pc - g->bias, .bias = g->bias,
-				    .budget = fc->budget };
+				    .budget = fc->budget, .cfg = fc->cfg, .secrets = fc->secrets };
 	caller.has_cfa = frame_cfa(fc->cap, g, &caller.cfa);
 	caller.frame_base = owner_frame_base(sym, gi, &caller.fb_mem);
 	do {
@@ -254,10 +267,100 @@ static void const_value(Dwarf_Attribute *attr, struct render_value *v, unsigned 
 	}
 }
 
+/* Members, fields and string keys inside values are filtered by the
+ * names that filter variables. */
+static bool sensitive(void *arg, const char *name)
+{
+	const struct frame_ctx *fc = arg;
+
+	return scrub_name_is_sensitive(fc->cfg, name);
+}
+
+/* The scrub_value rules, on each string inside a value before it is cut. */
+static char *scrub(void *arg, const char *text)
+{
+	const struct frame_ctx *fc = arg;
+
+	return fc->cfg && fc->cfg->n_scrub_values ? scrub_string(fc->cfg, text) : NULL;
+}
+
+static void remember_secret(void *arg, const char *text, size_t len)
+{
+	struct secrets *sec = ((const struct frame_ctx *)arg)->secrets;
+
+	if (!sec || len < SECRET_MIN_LEN || sec->n == SECRETS_MAX)
+		return;
+	for (size_t i = 0; i < sec->n; i++)
+		if (strlen(sec->s[i]) == len && memcmp(sec->s[i], text, len) == 0)
+			return;
+	if ((sec->s[sec->n] = strndup(text, len)) != NULL)
+		sec->n++;
+}
+
 static struct render_ctx render_ctx_of(const struct frame_ctx *fc)
 {
-	return (struct render_ctx){ .read = mem_read, .symbol = symbol_name, .arg = (void *)fc,
-				    .work = &fc->budget->render_work };
+	return (struct render_ctx){ .read = mem_read, .symbol = symbol_name, .sensitive = sensitive,
+				    .scrub = fc->cfg && fc->cfg->n_scrub_values ? scrub : NULL,
+				    .secret = remember_secret,
+				    .arg = (void *)fc, .work = &fc->budget->render_work };
+}
+
+/* text with every secret replaced by [filtered]; NULL when none is in it. */
+static char *without_secrets(const struct secrets *sec, const char *text)
+{
+	char *cur = NULL;
+
+	for (size_t i = 0; text && i < sec->n; i++) {
+		const char *in = cur ? cur : text, *hit = strstr(in, sec->s[i]);
+		if (!hit)
+			continue;
+		size_t n = strlen(sec->s[i]), len = strlen(in);
+		char *out = malloc(len / n * sizeof(RENDER_FILTERED) + len + 1), *w = out;
+		if (!out)
+			continue;
+		for (const char *p = in; ; hit = strstr(p, sec->s[i])) {
+			size_t keep = hit ? (size_t)(hit - p) : strlen(p);
+			memcpy(w, p, keep);
+			w += keep;
+			if (!hit)
+				break;
+			memcpy(w, RENDER_FILTERED, sizeof(RENDER_FILTERED) - 1);
+			w += sizeof(RENDER_FILTERED) - 1;
+			p = hit + n;
+		}
+		*w = '\0';
+		free(cur);
+		cur = out;
+	}
+	return cur;
+}
+
+static void hide_in(const struct secrets *sec, char **text)
+{
+	char *clean = without_secrets(sec, *text);
+
+	if (clean) {
+		free(*text);
+		*text = clean;
+	}
+}
+
+/* Every variable and source line of the report, without the secrets. */
+static void hide_secrets(struct symbolized *sym, struct secrets *sec)
+{
+	for (size_t i = 0; sec->n && i < sym->n_frames; i++) {
+		struct sym_frame *f = &sym->frames[i];
+		for (size_t v = 0; v < f->n_vars; v++)
+			hide_in(sec, &f->vars[v].value);
+		hide_in(sec, &f->context_line);
+		for (size_t k = 0; k < f->n_pre; k++)
+			hide_in(sec, &f->pre_context[k]);
+		for (size_t k = 0; k < f->n_post; k++)
+			hide_in(sec, &f->post_context[k]);
+	}
+	for (size_t i = 0; i < sec->n; i++)
+		free(sec->s[i]);
+	sec->n = 0;
 }
 
 static void render_var(const struct frame_ctx *fc, Dwarf_Die *var, char *out, size_t outlen)
@@ -352,10 +455,12 @@ static void add_var(struct collect *c, Dwarf_Die *var)
 		f->vars_truncated = true;
 		return;
 	}
-	if (scrub_name_is_sensitive(c->cfg, name))
+	render_var(c->fc, var, value, sizeof(value));
+	if (scrub_name_is_sensitive(c->cfg, name)) {
+		struct render_ctx rc = render_ctx_of(c->fc);
+		render_report_secrets(&rc, value);
 		snprintf(value, sizeof(value), "[filtered]");
-	else
-		render_var(c->fc, var, value, sizeof(value));
+	}
 	push_var(f, name, value);
 }
 
@@ -563,13 +668,14 @@ void locals_enrich(struct symbolized *sym, const struct capture *cap,
 {
 	struct frame_budget report = { .expr_ops = REPORT_EXPR_OPS,
 				       .render_work = REPORT_RENDER_WORK };
+	struct secrets secrets = { .n = 0 };
 
 	for (size_t i = 0; i < sym->n_frames; i++) {
 		struct sym_frame *f = &sym->frames[i];
 		const struct frame_budget given = frame_share(&report);
 		struct frame_budget budget = given;
 		struct frame_ctx fc = { .cap = cap, .dwfl = sym->dwfl, .sym = sym, .sym_index = i,
-					.budget = &budget };
+					.budget = &budget, .cfg = cfg, .secrets = &secrets };
 		if (!f->has_scope || f->capture_index >= cap->n_frames)
 			continue;
 		fc.dwarf_pc = f->lookup_pc - f->bias;
@@ -587,4 +693,5 @@ void locals_enrich(struct symbolized *sym, const struct capture *cap,
 		walk_locals(&c, &f->scope);
 		frame_spent(&report, &given, &budget);
 	}
+	hide_secrets(sym, &secrets);
 }

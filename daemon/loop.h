@@ -14,6 +14,7 @@ enum loop_kind {
 	LOOP_CONN,		/* a client that has not sent its record yet */
 	LOOP_WORKER_CHAN,	/* a worker's messages */
 	LOOP_WORKER_EXIT,	/* a worker's pidfd: it exited */
+	LOOP_DROPS,		/* inotify on the drop directory */
 };
 
 struct loop_watch {

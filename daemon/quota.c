@@ -30,6 +30,8 @@ static const char *const counter_names[QUOTA_N_COUNTERS] = {
 	[QUOTA_REPORTS] = "reports",
 	[QUOTA_DEGRADED] = "degraded_reports",
 	[QUOTA_WORKER_FAILURES] = "worker_failures",
+	[QUOTA_DROPS_REMOVED] = "drops_removed",
+	[QUOTA_GROUPED] = "grouped",
 };
 
 struct quota_user {
@@ -176,8 +178,13 @@ bool quota_message(struct quota *q, uid_t uid, uint64_t now_ms)
 
 void quota_count(struct quota *q, uid_t uid, enum quota_counter which)
 {
+	quota_add(q, uid, which, 1);
+}
+
+void quota_add(struct quota *q, uid_t uid, enum quota_counter which, unsigned long n)
+{
 	pthread_mutex_lock(&q->lock);
-	user(q, uid)->counters[which]++;
+	user(q, uid)->counters[which] += n;
 	pthread_mutex_unlock(&q->lock);
 }
 

@@ -29,6 +29,8 @@ enum quota_counter {
 	QUOTA_REPORTS,			/* events spooled */
 	QUOTA_DEGRADED,			/* reported from what the root part had */
 	QUOTA_WORKER_FAILURES,		/* workers killed, crashed or out of limits */
+	QUOTA_DROPS_REMOVED,		/* over uid_max_drops */
+	QUOTA_GROUPED,			/* sent as a repeats count, not one by one (group.h) */
 	QUOTA_N_COUNTERS
 };
 
@@ -43,6 +45,7 @@ bool quota_job_add(struct quota *q, uid_t uid);		/* false: refused, counted */
 void quota_job_done(struct quota *q, uid_t uid);
 bool quota_message(struct quota *q, uid_t uid, uint64_t now_ms);	/* false: over the rate */
 void quota_count(struct quota *q, uid_t uid, enum quota_counter which);
+void quota_add(struct quota *q, uid_t uid, enum quota_counter which, unsigned long n);
 void quota_set_worker(struct quota *q, uid_t uid, pid_t pid);	/* 0: none */
 
 /* May uid spool one more event of `bytes`?  Recounts the spool when the

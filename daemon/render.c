@@ -2,13 +2,17 @@
  * render.c - values as gdb's `bt full` prints them: integers, chars
  * (65 'A'), floats with gdb's digits, bool, enums by name, pointers in
  * hex, char pointers and char arrays as gdb quotes them (repeats and
- * all), structs one level deep, arrays, references; std::string and
- * std::vector in render_std.c.  Everything is read from the crash's
- * memory copy through a callback that can say "not there": a garbage
- * pointer renders as <unreadable 0x...>, never a fault.  The types come
- * from DWARF that the crashing user may have written: the nesting shown
- * is bounded (RENDER_DEPTH; a reference, which adds none, may not refer
- * to a reference), and so is the work, whatever the types say.
+ * all), structs, arrays, references; the library types gdb
+ * pretty-prints through render_std.c's table, Rust's own forms in
+ * render_rust.c.  Everything is read from the crash's memory copy
+ * through a callback that can say "not there": a garbage pointer renders
+ * as gdb's <error: Cannot access memory at address 0x...>, never a
+ * fault.  The types come from DWARF that the crashing user may have
+ * written: the nesting shown is bounded (gdb's max-depth; a reference,
+ * which adds none, may not refer to a reference), and so is the work,
+ * whatever the types say.  Members and keys with sensitive names show
+ * [filtered], and the scrub_value rules run on every string before it
+ * is quoted, so no cut leaves half a secret.
  */
 #include <dwarf.h>
 #include <inttypes.h>
@@ -19,8 +23,7 @@
 
 #include "names.h"
 #include "render_priv.h"
-
-#define ENUM_SCOPE_WORK 64	/* naming an enum's scopes walks its CU: a flat price */
+#include "utf8.h"
 
 void out_put(struct out *o, const char *s)
 {
@@ -46,6 +49,12 @@ void out_putf(struct out *o, const char *fmt, ...)
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	out_put(o, tmp);
+}
+
+struct out out_scratch(struct out *o, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	return (struct out){ buf, 0, cap, false, false, o->w };
 }
 
 bool out_spend(struct out *o, unsigned long units)
@@ -88,12 +97,52 @@ struct render_value render_sub(const struct render_value *v, size_t off)
 	return s;
 }
 
+struct render_value render_at(uint64_t addr)
+{
+	return (struct render_value){ .in_memory = true, .addr = addr };
+}
+
+void render_cannot_access(struct out *o, uint64_t addr)
+{
+	out_putf(o, "<error: Cannot access memory at address 0x%" PRIx64 ">", addr);
+}
+
 void render_unreadable(struct out *o, const struct render_value *v)
 {
 	if (v->in_memory)
-		out_putf(o, "<unreadable 0x%" PRIx64 ">", v->addr);
+		render_cannot_access(o, v->addr);
 	else
 		out_put(o, "<optimized out>");
+}
+
+bool render_sensitive(const struct render_ctx *ctx, const char *name)
+{
+	return ctx->sensitive && name && ctx->sensitive(ctx->arg, name);
+}
+
+void render_report_secrets(const struct render_ctx *ctx, const char *text)
+{
+	for (const char *p = ctx->secret ? strchr(text, '"') : NULL; p; p = strchr(p + 1, '"')) {
+		const char *end = p + 1;
+		while (*end && *end != '"')
+			end += end[0] == '\\' && end[1] ? 2 : 1;
+		if (!*end)
+			break;
+		ctx->secret(ctx->arg, p + 1, (size_t)(end - p - 1));
+		p = end;
+	}
+}
+
+void render_filtered(const struct render_ctx *ctx, Dwarf_Die *type, const struct render_value *v,
+		int depth, struct out *o)
+{
+	if (ctx->secret && type) {
+		char buf[RENDER_MAX + 8];
+		struct out s = out_scratch(o, buf, sizeof(buf));
+		render_any(ctx, type, v, depth, &s);
+		render_report_secrets(ctx, buf);
+	}
+	out_put(o, RENDER_FILTERED);
 }
 
 /* ---- types ---------------------------------------------------------------- */
@@ -116,6 +165,13 @@ uint64_t render_attr_u(Dwarf_Die *die, int name, uint64_t dflt)
 	Dwarf_Word w;
 
 	return dwarf_formudata(dwarf_attr_integrate(die, name, &a), &w) == 0 ? w : dflt;
+}
+
+bool render_is_rust(Dwarf_Die *t)
+{
+	Dwarf_Die cu;
+
+	return dwarf_diecu(t, &cu, NULL, NULL) && dwarf_srclang(&cu) == DW_LANG_Rust;
 }
 
 static size_t aggregate_size(Dwarf_Die *t)
@@ -155,8 +211,7 @@ static bool is_char_type(Dwarf_Die *type)
 		return false;
 	uint64_t enc = render_attr_u(&t, DW_AT_encoding, 0);
 	return render_attr_u(&t, DW_AT_byte_size, 0) == 1 &&
-	       (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char ||
-		(enc == DW_ATE_UTF && 0));
+	       (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char);
 }
 
 /* ---- chars and strings ------------------------------------------------------- */
@@ -176,18 +231,12 @@ static void put_char(struct out *o, const unsigned char *s, size_t left, char q,
 		snprintf(tmp, sizeof(tmp), "%c", c);
 	} else if (c < sizeof(esc) && esc[c]) {
 		snprintf(tmp, sizeof(tmp), "\\%c", esc[c]);
-	} else if (c >= 0xc2 && c <= 0xf4) {
+	} else if (c >= 0x80 && utf8_seq_len(s, left) > 1) {
 		/* A valid UTF-8 sequence passes through, as on a UTF-8 terminal. */
-		size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2, i;
-		for (i = 1; i < n && i < left && (s[i] & 0xc0) == 0x80; i++)
-			;
-		if (i == n) {
-			memcpy(tmp, s, n);
-			tmp[n] = '\0';
-			*used = n;
-		} else {
-			snprintf(tmp, sizeof(tmp), "\\%03o", c);
-		}
+		size_t n = utf8_seq_len(s, left);
+		memcpy(tmp, s, n);
+		tmp[n] = '\0';
+		*used = n;
 	} else {
 		snprintf(tmp, sizeof(tmp), "\\%03o", c);
 	}
@@ -203,7 +252,7 @@ static size_t run_length(const unsigned char *s, size_t n)
 	return r;
 }
 
-void render_chars_into(struct out *o, const unsigned char *s, size_t n, bool more)
+static void render_chars_into(struct out *o, const unsigned char *s, size_t n, bool more)
 {
 	bool in_quotes = false, first = true;
 	size_t i = 0, used;
@@ -244,29 +293,72 @@ void render_chars_into(struct out *o, const unsigned char *s, size_t n, bool mor
 
 void render_chars(const unsigned char *s, size_t n, bool more, char *out, size_t outlen)
 {
-	struct out o = { out, 0, outlen, false, NULL };	/* quoting does no DWARF work */
+	struct out o = { out, 0, outlen, false, false, NULL };	/* quoting does no DWARF work */
 
 	out[0] = '\0';
 	render_chars_into(&o, s, n, more);
 }
 
-/* A NUL-terminated string at addr, gdb style (at most 200 chars). */
+/* What the scrub_value rules leave of a string, quoted: the rules see
+ * more than is shown (SCRUB_LOOKAHEAD past the cut), so a secret that the
+ * cut would halve is matched whole. */
+#define SCRUB_LOOKAHEAD 256
+
+void render_text(const struct render_ctx *ctx, struct out *o, const unsigned char *s, size_t n,
+		bool more)
+{
+	char *clean = NULL;
+
+	if (ctx->scrub && n) {
+		char raw[RENDER_STRING_MAX + SCRUB_LOOKAHEAD + 1];
+		size_t k = n < sizeof(raw) - 1 ? n : sizeof(raw) - 1;
+		memcpy(raw, s, k);
+		raw[k] = '\0';
+		clean = ctx->scrub(ctx->arg, raw);
+		if (clean && (strlen(clean) != k || memcmp(clean, raw, k) != 0)) {
+			s = (const unsigned char *)clean;
+			n = strlen(clean);
+		}
+	}
+	bool cut = n > RENDER_STRING_MAX;
+	render_chars_into(o, s, cut ? RENDER_STRING_MAX : n, more || cut);
+	free(clean);
+}
+
+void render_text_at(const struct render_ctx *ctx, struct out *o, uint64_t addr, uint64_t len)
+{
+	unsigned char buf[RENDER_STRING_MAX + SCRUB_LOOKAHEAD];
+	size_t want = ctx->scrub ? sizeof(buf) : RENDER_STRING_MAX;
+	size_t n = len > want ? want : (size_t)len;
+
+	/* the lookahead is read only as far as the copy goes */
+	while (n > RENDER_STRING_MAX && !ctx->read(ctx->arg, addr, buf, n))
+		n = n - 64 > RENDER_STRING_MAX ? n - 64 : RENDER_STRING_MAX;
+	if (n && !ctx->read(ctx->arg, addr, buf, n)) {
+		render_cannot_access(o, addr);
+		return;
+	}
+	render_text(ctx, o, buf, n, len > n);
+}
+
+/* A NUL-terminated string at addr, gdb style (at most 200 chars shown). */
 static void c_string(const struct render_ctx *ctx, struct out *o, uint64_t addr)
 {
-	unsigned char buf[RENDER_STRING_MAX + 1];
-	size_t n = 0;
+	unsigned char buf[RENDER_STRING_MAX + SCRUB_LOOKAHEAD];
+	size_t want = ctx->scrub ? sizeof(buf) : RENDER_STRING_MAX + 1, n = 0;
 
-	while (n < sizeof(buf) && ctx->read(ctx->arg, addr + n, buf + n, 1)) {
+	while (n < want && ctx->read(ctx->arg, addr + n, buf + n, 1)) {
 		if (buf[n] == '\0')
 			break;
 		n++;
 	}
-	if (n < sizeof(buf) && !ctx->read(ctx->arg, addr + n, buf + n, 1)) {
-		out_putf(o, "<unreadable 0x%" PRIx64 ">", addr + n);
+	if (n < want && !ctx->read(ctx->arg, addr + n, buf + n, 1)) {
+		if (n)
+			render_text(ctx, o, buf, n, false);
+		render_cannot_access(o, addr + n);
 		return;
 	}
-	bool more = n > RENDER_STRING_MAX;
-	render_chars_into(o, buf, more ? RENDER_STRING_MAX : n, more);
+	render_text(ctx, o, buf, n, n == want);
 }
 
 /* ---- the kinds of value -------------------------------------------------------- */
@@ -382,7 +474,7 @@ static void render_enum(const struct render_ctx *ctx, Dwarf_Die *t, const struct
 			bool match = (dwarf_formsdata(cv, &sv) == 0 && sv == val) ||
 				     (dwarf_formudata(cv, &uv) == 0 && (int64_t)uv == val);
 			if (match) {
-				if (out_spend(o, ENUM_SCOPE_WORK))
+				if (out_spend(o, SCOPE_WORK))
 					put_enum_scope(o, t);
 				out_put(o, dwarf_diename(&child) ?: "?");
 				return;
@@ -425,7 +517,7 @@ static void render_reference(const struct render_ctx *ctx, Dwarf_Die *t,
 	}
 	/* gdb shows where a reference points only for a variable itself, and
 	 * not when a pretty printer (std::string, std::vector) renders it */
-	if (depth == 0 && !(target && render_is_pretty_printed(target)))
+	if (depth == 0 && !(target && render_is_pretty_printed(o, target)))
 		out_putf(o, "@0x%" PRIx64 ": ", p);
 	/* The target renders at this depth (a reference is no nesting), so a
 	 * reference to a reference, which C++ cannot write, would never end. */
@@ -436,7 +528,7 @@ static void render_reference(const struct render_ctx *ctx, Dwarf_Die *t,
 		return;
 	}
 	if (target) {
-		struct render_value rv = { .in_memory = true, .addr = p };
+		struct render_value rv = render_at(p);
 		render_any(ctx, target, &rv, depth, o);
 	}
 }
@@ -473,15 +565,36 @@ static void render_bitfield_member(const struct render_ctx *ctx, Dwarf_Die *memb
 		out_putf(o, "%" PRIu64, val);
 }
 
+/* One member: "name = value", a base "<Base> = {...}", a sensitive
+ * name's value [filtered]. */
+static void render_member(const struct render_ctx *ctx, Dwarf_Die *child, Dwarf_Die *mt,
+		const struct render_value *v, int depth, struct out *o)
+{
+	const char *name = dwarf_diename(child);
+
+	if (dwarf_tag(child) == DW_TAG_inheritance)
+		out_putf(o, "<%s> = ", dwarf_diename(mt) ?: "?");
+	else if (name)
+		out_putf(o, "%s = ", name);
+	struct render_value mv = render_sub(v, (size_t)render_attr_u(child, DW_AT_data_member_location, 0));
+	if (name && dwarf_tag(child) != DW_TAG_inheritance && render_sensitive(ctx, name)) {
+		render_filtered(ctx, mt, &mv, depth + 1, o);
+		return;
+	}
+	uint64_t bits = render_attr_u(child, DW_AT_bit_size, 0);
+	if (bits && bits < 64)
+		render_bitfield_member(ctx, child, v, bits, o);
+	else
+		render_any(ctx, mt, &mv, depth + 1, o);
+}
+
 static void render_struct(const struct render_ctx *ctx, Dwarf_Die *t, const struct render_value *v,
 		int depth, struct out *o)
 {
 	Dwarf_Die child;
 	bool first = true;
 
-	if (render_library_type(ctx, t, v, depth, o))
-		return;
-	if (depth > 1) {
+	if (depth > RENDER_DEPTH) {
 		out_put(o, "{...}");
 		return;
 	}
@@ -501,19 +614,10 @@ static void render_struct(const struct render_ctx *ctx, Dwarf_Die *t, const stru
 			if (!first)
 				out_put(o, ", ");
 			first = false;
-			if (tag == DW_TAG_inheritance)
-				out_putf(o, "<%s> = ", dwarf_diename(mt) ?: "?");
-			else if (dwarf_diename(&child))
-				out_putf(o, "%s = ", dwarf_diename(&child));
-			struct render_value mv = render_sub(v, (size_t)render_attr_u(&child, DW_AT_data_member_location, 0));
-			uint64_t bits = render_attr_u(&child, DW_AT_bit_size, 0);
-			if (bits && bits < 64)
-				render_bitfield_member(ctx, &child, v, bits, o);
-			else
-				render_any(ctx, mt, &mv, depth + 1, o);
+			render_member(ctx, &child, mt, v, depth, o);
 		} while (!o->full && dwarf_siblingof(&child, &child) == 0);
 	}
-	out_put(o, "}");
+	out_put(o, first ? "<No data fields>}" : "}");
 }
 
 /* A run of `run` equal elements, gdb's way: written out up to
@@ -536,17 +640,17 @@ static void flush_run(struct out *o, const char *elem, size_t run, bool *first)
 /* {a, b, c} with gdb's <repeats N times> for long runs of equal elements.
  * Equal elements fill no text, so the walk stops on the work budget, not
  * only on the length: the value then ends in "...". */
-void render_elements(const struct render_ctx *ctx, Dwarf_Die *elem, uint64_t addr,
-		size_t count, size_t esize, bool more, int depth, struct out *o)
+static void render_elements(const struct render_ctx *ctx, Dwarf_Die *elem,
+		const struct render_value *base, size_t count, size_t esize, bool more, int depth, struct out *o, const char *brackets)
 {
 	char prev[RENDER_MAX + 8] = "", cur[RENDER_MAX + 8];
 	size_t run = 0;
 	bool first = true;
 
-	out_put(o, "{");
+	out_putf(o, "%c", brackets[0]);
 	for (size_t i = 0; i < count && !o->full && o->w->work; i++) {
-		struct out e = { cur, 0, sizeof(cur), false, o->w };
-		struct render_value ev = { .in_memory = true, .addr = addr + i * esize };
+		struct out e = { cur, 0, sizeof(cur), false, false, o->w };
+		struct render_value ev = render_sub(base, i * esize);
 		cur[0] = '\0';
 		render_any(ctx, elem, &ev, depth, &e);
 		if (run && strcmp(cur, prev) == 0) {
@@ -564,17 +668,17 @@ void render_elements(const struct render_ctx *ctx, Dwarf_Die *elem, uint64_t add
 	}
 	if (more)
 		out_put(o, "...");
-	out_put(o, "}");
+	out_putf(o, "%c", brackets[1]);
 }
 
-static void render_array(const struct render_ctx *ctx, Dwarf_Die *t, const struct render_value *v,
-		int depth, struct out *o)
+void render_array_in(const struct render_ctx *ctx, Dwarf_Die *t, const struct render_value *v,
+		int depth, struct out *o, const char *brackets)
 {
 	Dwarf_Die child, elem_mem, *elem = render_type_of(t, &elem_mem);
 	uint64_t count = 0;
 
-	if (!elem || dwarf_child(t, &child) != 0) {
-		out_put(o, "{...}");
+	if (!elem || dwarf_child(t, &child) != 0 || depth > RENDER_DEPTH) {
+		out_putf(o, "%c...%c", brackets[0], brackets[1]);
 		return;
 	}
 	do {
@@ -591,7 +695,7 @@ static void render_array(const struct render_ctx *ctx, Dwarf_Die *t, const struc
 	} while (dwarf_siblingof(&child, &child) == 0);
 	size_t esize = render_type_size(o, elem);
 	if (count == 0 || esize == 0) {
-		out_put(o, "{}");
+		out_putf(o, "%c%c", brackets[0], brackets[1]);
 		return;
 	}
 	if (is_char_type(elem)) {
@@ -604,54 +708,38 @@ static void render_array(const struct render_ctx *ctx, Dwarf_Die *t, const struc
 		/* gdb drops the one NUL that ends a full array */
 		if (n == count && buf[n - 1] == '\0')
 			n--;
-		render_chars_into(o, buf, n, count > RENDER_STRING_MAX);
+		render_text(ctx, o, buf, n, count > RENDER_STRING_MAX);
 		return;
 	}
-	if (!v->in_memory) {
-		out_put(o, "{...}");
-		return;
-	}
-	render_elements(ctx, elem, v->addr, count > MAX_ELEMENTS ? MAX_ELEMENTS : (size_t)count,
-			esize, count > MAX_ELEMENTS, depth + 1, o);
+	render_elements(ctx, elem, v, count > MAX_ELEMENTS ? MAX_ELEMENTS : (size_t)count,
+			esize, count > MAX_ELEMENTS, depth + 1, o, brackets);
 }
 
-void render_any(const struct render_ctx *ctx, Dwarf_Die *type, const struct render_value *v,
+static void render_kind(const struct render_ctx *ctx, Dwarf_Die *t, const struct render_value *v,
 		int depth, struct out *o)
 {
-	Dwarf_Die t;
-
-	if (depth > RENDER_DEPTH || o->full) {
-		out_put(o, "...");
-		return;
-	}
-	if (!out_spend(o, 1))
-		return;
-	if (!type || !render_peel(type, &t)) {
-		out_put(o, "<unknown type>");
-		return;
-	}
-	switch (dwarf_tag(&t)) {
+	switch (dwarf_tag(t)) {
 	case DW_TAG_base_type:
-		render_base(ctx, &t, v, o);
+		render_base(ctx, t, v, o);
 		break;
 	case DW_TAG_enumeration_type:
-		render_enum(ctx, &t, v, o);
+		render_enum(ctx, t, v, o);
 		break;
 	case DW_TAG_pointer_type:
 	case DW_TAG_ptr_to_member_type:
-		render_pointer(ctx, &t, v, o);
+		render_pointer(ctx, t, v, o);
 		break;
 	case DW_TAG_reference_type:
 	case DW_TAG_rvalue_reference_type:
-		render_reference(ctx, &t, v, depth, o);
+		render_reference(ctx, t, v, depth, o);
 		break;
 	case DW_TAG_structure_type:
 	case DW_TAG_class_type:
 	case DW_TAG_union_type:
-		render_struct(ctx, &t, v, depth, o);
+		render_struct(ctx, t, v, depth, o);
 		break;
 	case DW_TAG_array_type:
-		render_array(ctx, &t, v, depth, o);
+		render_array_in(ctx, t, v, depth, o, "{}");
 		break;
 	case DW_TAG_unspecified_type:	/* decltype(nullptr) */
 		out_put(o, "0x0");
@@ -661,6 +749,32 @@ void render_any(const struct render_ctx *ctx, Dwarf_Die *type, const struct rend
 	}
 }
 
+void render_any(const struct render_ctx *ctx, Dwarf_Die *type, const struct render_value *v,
+		int depth, struct out *o)
+{
+	Dwarf_Die t;
+
+	if (o->full)
+		return;
+	/* Printers may nest a value without a level of their own (optional
+	 * "containing"): a hard bound on the recursion, whatever the DWARF. */
+	if (o->w->nest > RENDER_NEST_MAX) {
+		out_put(o, "...");
+		o->full = true;
+		return;
+	}
+	if (!out_spend(o, 1))
+		return;
+	if (!type || !render_peel(type, &t)) {
+		out_put(o, "<unknown type>");
+		return;
+	}
+	o->w->nest++;
+	if (!render_printed(ctx, &t, v, depth, o) && !render_rust_value(ctx, &t, v, depth, o))
+		render_kind(ctx, &t, v, depth, o);
+	o->w->nest--;
+}
+
 void render_value(const struct render_ctx *ctx, Dwarf_Die *type, const struct render_value *v,
 		char *out, size_t outlen)
 {
@@ -668,7 +782,7 @@ void render_value(const struct render_ctx *ctx, Dwarf_Die *type, const struct re
 	unsigned long frame_left = ctx->work ? *ctx->work : RENDER_WORK_PER_VALUE;
 	struct walk w = { .work = frame_left < RENDER_WORK_PER_VALUE ? frame_left : RENDER_WORK_PER_VALUE };
 	unsigned long start = w.work;
-	struct out o = { buf, 0, sizeof(buf), false, &w };
+	struct out o = { buf, 0, sizeof(buf), false, false, &w };
 
 	buf[0] = '\0';
 	render_any(ctx, type, v, 0, &o);

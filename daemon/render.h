@@ -12,6 +12,7 @@
 
 #define RENDER_MAX 200		/* characters of one value */
 #define RENDER_STRING_MAX 200	/* gdb's "print elements" */
+#define RENDER_FILTERED "[filtered]"
 #define RENDER_REPEATS 10	/* gdb's "print repeats" threshold */
 
 /* Work budget: a unit is one value rendered or one DIE looked at.  The
@@ -38,9 +39,24 @@ typedef bool (*render_read_fn)(void *arg, uint64_t addr, void *buf, size_t len);
  * gdb annotates pointers; false for heap and stack addresses. */
 typedef bool (*render_symbol_fn)(void *arg, uint64_t addr, char *out, size_t outlen);
 
+/* Is a member, field or string key of this name sensitive (its value
+ * then shows as [filtered])? */
+typedef bool (*render_sensitive_fn)(void *arg, const char *name);
+
+/* The scrub_value rules applied to one string's raw text: malloc'd, NULL
+ * when there are no rules or no memory (the text then stays). */
+typedef char *(*render_scrub_fn)(void *arg, const char *text);
+
+/* A string that a filtered member, field or key held (as quoted, without
+ * its quotes): the report then hides it wherever else it shows. */
+typedef void (*render_secret_fn)(void *arg, const char *text, size_t len);
+
 struct render_ctx {
 	render_read_fn read;
 	render_symbol_fn symbol;	/* may be NULL */
+	render_sensitive_fn sensitive;	/* may be NULL: nothing is */
+	render_scrub_fn scrub;		/* may be NULL: no rules */
+	render_secret_fn secret;	/* may be NULL */
 	void *arg;
 	unsigned long *work;	/* the frame's budget left, spent by render_value; NULL: none */
 };
@@ -55,6 +71,9 @@ void render_value(const struct render_ctx *ctx, Dwarf_Die *type, const struct re
  * the bits go beyond len. */
 bool render_bitfield(const unsigned char *buf, size_t len, unsigned shift, unsigned bits,
 		uint64_t *out);
+
+/* Call ctx->secret for every quoted string in text (a rendered value). */
+void render_report_secrets(const struct render_ctx *ctx, const char *text);
 
 /* gdb's quoting of a run of chars: "text", 'c' <repeats N times>, ... */
 void render_chars(const unsigned char *s, size_t n, bool more, char *out, size_t outlen);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -26,6 +27,24 @@ bool sandbox_asan(void)
 #else
 	return false;
 #endif
+}
+
+static int cmp_gid(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void sandbox_creds_normalize(struct sandbox_creds *c)
+{
+	size_t n = 0;
+
+	qsort(c->groups, c->n_groups, sizeof(gid_t), cmp_gid);
+	for (size_t i = 0; i < c->n_groups; i++)
+		if (c->groups[i] != c->gid && (n == 0 || c->groups[n - 1] != c->groups[i]))
+			c->groups[n++] = c->groups[i];
+	c->n_groups = n;
 }
 
 static int set_limit(int resource, unsigned long value)

@@ -27,6 +27,11 @@ struct sandbox_creds {
 	size_t n_groups;
 };
 
+/* Groups sorted, once each, without the primary gid (the kernel checks
+ * that one anyway): the same rights have the same creds, however they
+ * were learnt (SO_PEERGROUPS, the user database). */
+void sandbox_creds_normalize(struct sandbox_creds *c);
+
 struct sandbox_limits {
 	unsigned long memory_bytes;	/* RLIMIT_AS; 0: none (sanitizer builds) */
 	unsigned long cpu_seconds;	/* RLIMIT_CPU: a backstop, the watchdog acts first */

@@ -1,8 +1,9 @@
 /*
  * scrub.h - value-level scrubbing of an event before it leaves the daemon:
  * scrub_value rules (POSIX ERE => replacement) wherever values appear, and
- * argv values after sensitive flags.  Name-based scrubbing of locals
- * happens where they are rendered (locals.c).
+ * argv values after sensitive flags.  Name-based scrubbing of locals,
+ * and of the members, fields and keys inside their values, happens where
+ * they are rendered (locals.c, render.c).
  */
 #ifndef BB_SCRUB_H
 #define BB_SCRUB_H

@@ -1,7 +1,9 @@
 /*
  * snapshot.h - a copy of the parts of a dying process's memory that the
  * report will need after the process is gone: the crashing thread's stack,
- * and what the registers and the stack point to (two levels deep, bounded).
+ * and what the registers and the stack point to, and what that points to,
+ * level by level (SNAPSHOT_LEVELS: the nodes of a std::map or a list),
+ * within a byte and a time bound.
  * Local variables are then rendered from this copy, so the process is held
  * for a few milliseconds, not for as long as DWARF takes to read.
  */
@@ -13,6 +15,10 @@
 #include <stdint.h>
 
 #define SNAPSHOT_CHUNK 256		/* bytes copied at each pointer's target */
+#define SNAPSHOT_BACK 256		/* and before a heap target: a hashbrown table's
+					 * buckets lie below the pointer to its control bytes */
+#define SNAPSHOT_LEVELS 12		/* pointers followed from the stack, at most;
+					 * past the second, into the heap only */
 #define SNAPSHOT_GAP 1024		/* targets closer than this share one read */
 #define SNAPSHOT_MAX_BYTES (4u << 20)	/* whole copy */
 #define SNAPSHOT_MAX_TARGETS 16384
@@ -21,10 +27,12 @@ struct snapshot_region {
 	uint64_t addr;
 	unsigned char *data;
 	size_t len;
+	unsigned level;		/* 0: copied outright; n: through n pointers */
 };
 
 struct snapshot_range {		/* a readable mapping of the process */
 	uint64_t lo, hi;
+	bool heap;		/* writable and no file's: where containers keep nodes */
 };
 
 struct snapshot {
@@ -42,9 +50,13 @@ void snapshot_free(struct snapshot *s);
 /* Copy [addr, addr+len) (clipped to its mapping, page by page). */
 void snapshot_copy(struct snapshot *s, int memfd, uint64_t addr, size_t len);
 
-/* Copy SNAPSHOT_CHUNK bytes at every value in seeds[] that points into a
- * readable mapping, then at every pointer found in what was copied.
- * Stops at the size limits or when deadline_ms (CLOCK_MONOTONIC) passes. */
+/* The same from bytes already copied (a drop's stack). */
+void snapshot_add(struct snapshot *s, uint64_t addr, const void *bytes, size_t len);
+
+/* Copy SNAPSHOT_BACK bytes before and SNAPSHOT_CHUNK bytes at every value
+ * in seeds[] that points into a readable mapping, then the same for every
+ * pointer found in what that copied, SNAPSHOT_LEVELS deep.  Stops at the
+ * size limits or when deadline_ms (CLOCK_MONOTONIC) passes. */
 void snapshot_follow(struct snapshot *s, int memfd, const uint64_t *seeds,
 		size_t n_seeds, uint64_t deadline_ms);
 

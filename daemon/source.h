@@ -24,7 +24,7 @@ void source_enrich(struct symbolized *sym, const struct bb_config *cfg);
  * malloc'd copy of path when none is; NULL when out of memory. */
 char *source_map_path(const struct bb_config *cfg, const char *path);
 
-/* Drop the cache of files (for tests and on SIGHUP). */
+/* Drop the cache of files (for tests). */
 void source_cache_clear(void);
 
 /* The cache keeps at most this many bytes of files (their data and line

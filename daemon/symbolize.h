@@ -88,7 +88,8 @@ struct symbolized {
 	struct Dwfl *dwfl;	/* kept for the enrich stage */
 };
 
-/* Symbolize a capture.  `exe` identifies the main program (in_app always). */
+/* Symbolize a capture.  Its exe (the kernel's word) is the main program:
+ * its frames are in_app wherever it is installed. */
 int symbolize_capture(const struct capture *cap, struct symbolized *out);
 void symbolize_free(struct symbolized *s);
 

@@ -32,6 +32,7 @@ size_t wire_size_of(enum wire_type type)
 	case WIRE_NEED_FILES: return sizeof(struct wire_need_files);
 	case WIRE_CAPTURED: return sizeof(struct wire_captured);
 	case WIRE_EVENT: return sizeof(struct wire_event);
+	case WIRE_DROP: return sizeof(struct wire_drop);
 	}
 	return 0;
 }
@@ -42,6 +43,7 @@ size_t wire_fds_for(enum wire_type type, const void *msg)
 	case WIRE_JOB:
 		return 3;
 	case WIRE_EVENT:
+	case WIRE_DROP:
 		return 1;
 	case WIRE_FILES: {
 		const struct wire_files *f = msg;

@@ -28,6 +28,7 @@
 #define WIRE_PATH_MAX 256
 #define WIRE_ERROR_MAX 160
 #define WIRE_EVENT_MAX (16u << 20)	/* an event larger than this is a lying worker */
+#define WIRE_DROP_NAME_MAX 128	/* a drop's file name, in the root part */
 
 enum wire_type {
 	WIRE_JOB = 1,		/* root -> worker: capture this; fds: mem, maps, /proc/PID dir */
@@ -35,6 +36,7 @@ enum wire_type {
 	WIRE_NEED_FILES,	/* worker -> root: mapped files whose path names another file now */
 	WIRE_CAPTURED,		/* worker -> root: the process may go; what a degraded report needs */
 	WIRE_EVENT,		/* worker -> root: the finished event; fd: a memfd holding its JSON */
+	WIRE_DROP,		/* root -> worker: report this drop; fd: the drop file */
 };
 
 struct wire_hdr {
@@ -51,6 +53,16 @@ struct wire_job {
 	uint64_t deadline_ms;	/* CLOCK_MONOTONIC: the hold ends here */
 	uint64_t exe_dev, exe_ino;	/* /proc/PID/exe as the root part found it */
 	char exe[WIRE_EXE_MAX];
+};
+
+/* A drop file (common/drop.h), opened by the root part without following
+ * links: a regular file owned by uid with one link.  The worker reads it
+ * as untrusted input. */
+struct wire_drop {
+	struct wire_hdr h;
+	uint32_t uid, gid;	/* the file's owner: the user who crashed */
+	uint64_t written_at;	/* the file's mtime, seconds since the epoch */
+	uint64_t deadline_ms;	/* CLOCK_MONOTONIC: the capture ends here */
 };
 
 struct wire_range {

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "capture.h"
 #include "config.h"
+#include "drop.h"
 #include "event.h"
 #include "log.h"
 #include "pipeline.h"
@@ -191,6 +192,41 @@ static void handle_job(struct worker *w, const struct wire_job *m, const int fds
 		pipeline_crash(w->pipeline, m->h.job, &cap, t0);
 }
 
+static void emit(void *arg, uint64_t job, const char *json, size_t len);
+
+/* A drop: the same capture, from the file's stack copy and maps. */
+static void handle_drop(struct worker *w, const struct wire_drop *m, int fd)
+{
+	uint64_t t0 = bb_now_us();
+	struct bb_drop drop;
+	struct capture cap;
+	enum bb_drop_err derr = bb_drop_read(fd, &drop);
+
+	close(fd);
+	w->job = m->h.job;
+	w->deadline_ms = m->deadline_ms;
+	if (derr != BB_DROP_OK) {	/* changed since the root part read it: its owner can */
+		bb_log(BB_LOG_ERR, "drop of uid %u: %s", (unsigned)m->uid, bb_drop_strerror(derr));
+		memset(&cap, 0, sizeof(cap));
+		send_captured(w, &cap, CAPTURE_EMAPS);
+		emit(w, m->h.job, NULL, 0);	/* the root part reports what it read */
+		return;
+	}
+	struct capture_input in = {
+		.rec = &drop.rec, .pid = drop.rec.pid, .uid = m->uid, .gid = m->gid,
+		.memfd = -1, .mapsfd = -1, .procfd = -1, .exe = drop.rec.exe,
+		.deadline_ms = m->deadline_ms, .drop = &drop,
+	};
+	enum capture_err err = capture_crash(&cap, &in);
+	cap.written_at = m->written_at;
+	bb_drop_free(&drop);
+	send_captured(w, &cap, err);
+	bb_log(BB_LOG_DEBUG, "drop of %s (pid %d): read in %llu us, %zu frames",
+	       cap.name ? cap.name : "?", (int)cap.pid, (unsigned long long)(bb_now_us() - t0),
+	       cap.n_frames);
+	pipeline_crash(w->pipeline, m->h.job, &cap, t0);
+}
+
 /* ---- the event back to the root part --------------------------------------------------- */
 
 static int event_memfd(const char *json, size_t len)
@@ -264,7 +300,7 @@ out:
 
 static int serve(struct worker *w)
 {
-	union { struct wire_job job; char buf[WIRE_MSG_MAX]; } m;
+	union { struct wire_job job; struct wire_drop drop; char buf[WIRE_MSG_MAX]; } m;
 	int fds[WIRE_MAX_RANGES];
 	size_t nfd;
 
@@ -276,13 +312,15 @@ static int serve(struct worker *w)
 			bb_log(BB_LOG_ERR, "reading from boobood: %s", strerror(errno));
 			return 1;
 		}
-		if (m.job.h.type != WIRE_JOB) {
+		if (m.job.h.type == WIRE_JOB) {
+			handle_job(w, &m.job, fds);
+		} else if (m.job.h.type == WIRE_DROP) {
+			handle_drop(w, &m.drop, fds[0]);
+		} else {
 			for (size_t i = 0; i < nfd; i++)
 				close(fds[i]);
 			bb_log(BB_LOG_ERR, "unexpected message %u from boobood", m.job.h.type);
-			continue;
 		}
-		handle_job(w, &m.job, fds);
 	}
 }
 

@@ -41,16 +41,26 @@
 #define RETIRE_AFTER_JOBS 1000	/* so RLIMIT_CPU (spawn.c), a backstop, is never reached */
 #define MAX_WORKERS 64
 
-enum job_state { JOB_QUEUED, JOB_CAPTURING, JOB_REPORTING };
-
+/* A job is in one of its worker's lists: queue, capturing, reporting. */
 struct job {
 	struct job *next;
 	uint64_t id;
-	enum job_state state;
 	int conn;		/* the shim waiting for our answer; -1 once answered */
 	struct intake_msg m;
 	uint64_t t0_us, hold_deadline_ms, report_deadline_ms;
 	struct wire_captured *captured;	/* for a degraded report */
+	int dropfd;		/* a drop (common/drop.h) instead of a live process */
+	char drop_name[WIRE_DROP_NAME_MAX];
+	uint64_t written_at;
+};
+
+/* Crashes a live capture got (pid, tid, time): a drop of the same one,
+ * written because the shim stopped waiting for its answer, is not
+ * reported twice. */
+#define LIVE_RING 1024
+struct live_key {
+	int32_t pid, tid;
+	uint64_t sec, nsec;
 };
 
 struct worker {
@@ -77,6 +87,8 @@ struct workers {
 	struct worker *list;
 	size_t n;
 	struct worker *graveyard;	/* exited, their epoll events maybe still in the batch */
+	struct live_key live[LIVE_RING];
+	size_t live_next;
 	uint64_t next_id;
 	char path[PATH_MAX];
 	char *config_text;
@@ -92,13 +104,6 @@ static bool same_creds(const struct sandbox_creds *a, const struct sandbox_creds
 	       memcmp(a->groups, b->groups, a->n_groups * sizeof(gid_t)) == 0;
 }
 
-static int cmp_gid(const void *a, const void *b)
-{
-	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void creds_of(struct sandbox_creds *c, const struct intake_identity *who)
 {
 	memset(c, 0, sizeof(*c));
@@ -106,7 +111,7 @@ static void creds_of(struct sandbox_creds *c, const struct intake_identity *who)
 	c->gid = who->gid;
 	c->n_groups = who->n_groups < SANDBOX_MAX_GROUPS ? who->n_groups : SANDBOX_MAX_GROUPS;
 	memcpy(c->groups, who->groups, c->n_groups * sizeof(gid_t));
-	qsort(c->groups, c->n_groups, sizeof(gid_t), cmp_gid);
+	sandbox_creds_normalize(c);
 }
 
 static void watch(struct workers *ws, int fd, struct loop_watch *w, int op)
@@ -209,6 +214,8 @@ static void job_free(struct workers *ws, struct job *j)
 {
 	release(j, 1);
 	intake_msg_close(&j->m);
+	if (j->dropfd >= 0)
+		close(j->dropfd);
 	quota_job_done(ws->quota, j->m.who.uid);
 	free(j->captured);
 	free(j);
@@ -220,25 +227,38 @@ static void degrade(struct workers *ws, struct job *j, const char *reason)
 	struct degraded_input in = {
 		.rec = &j->m.rec, .pid = j->m.who.pid, .uid = j->m.who.uid, .gid = j->m.who.gid,
 		.exe = j->m.who.exe, .captured = j->captured, .reason = reason,
+		.written_at = j->written_at,
 	};
 
 	release(j, 0);
 	describe(j, what, sizeof(what));
 	bb_log(BB_LOG_WARN, "%s: %s; reported from what the root part has (degraded)", what, reason);
 	quota_count(ws->quota, j->m.who.uid, QUOTA_DEGRADED);
-	delivery_event(ws->delivery, j->m.who.uid, degraded_event(ws->cfg, &in), what, j->t0_us);
+	delivery_event(ws->delivery, j->m.who.uid, degraded_event(ws->cfg, &in), what, j->t0_us,
+		       j->drop_name);
 	job_free(ws, j);
 }
 
-static void send_job(struct workers *ws, struct worker *w, struct job *j)
+static int send_drop(struct worker *w, struct job *j)
+{
+	struct wire_drop m;
+
+	memset(&m, 0, sizeof(m));
+	wire_init_hdr(&m.h, WIRE_DROP, j->id);
+	m.uid = j->m.who.uid;
+	m.gid = j->m.who.gid;
+	m.written_at = j->written_at;
+	m.deadline_ms = j->hold_deadline_ms;
+	return wire_send(w->chan, &m, sizeof(m), &j->dropfd, 1);
+}
+
+static int send_live(struct worker *w, struct job *j)
 {
 	struct wire_job *m = calloc(1, sizeof(*m));
 	int fds[3] = { j->m.memfd, j->m.mapsfd, j->m.who.procfd };
 
-	if (!m) {
-		degrade(ws, j, "out of memory in the root part");
-		return;
-	}
+	if (!m)
+		return -1;
 	wire_init_hdr(&m->h, WIRE_JOB, j->id);
 	m->rec = j->m.rec;
 	m->pid = j->m.who.pid;
@@ -250,15 +270,25 @@ static void send_job(struct workers *ws, struct worker *w, struct job *j)
 	memcpy(m->exe, j->m.who.exe, sizeof(m->exe));
 	int rc = wire_send(w->chan, m, sizeof(*m), fds, 3);
 	free(m);
-	if (rc != 0) {
+	if (rc == 0) {
+		/* The worker reads the memory now; we keep /proc/PID for map_files. */
+		close(j->m.memfd);
+		close(j->m.mapsfd);
+		j->m.memfd = j->m.mapsfd = -1;
+	}
+	return rc;
+}
+
+static void send_job(struct workers *ws, struct worker *w, struct job *j)
+{
+	if ((j->dropfd >= 0 ? send_drop(w, j) : send_live(w, j)) != 0) {
 		degrade(ws, j, "the worker does not take jobs");
 		return;
 	}
-	/* The worker reads the memory now; we keep /proc/PID for map_files. */
-	close(j->m.memfd);
-	close(j->m.mapsfd);
-	j->m.memfd = j->m.mapsfd = -1;
-	j->state = JOB_CAPTURING;
+	if (j->dropfd >= 0) {
+		close(j->dropfd);
+		j->dropfd = -1;
+	}
 	w->capturing = j;
 	w->jobs++;
 }
@@ -274,17 +304,19 @@ static void pump(struct workers *ws, struct worker *w)
 	}
 }
 
+/* A held crashing process first, then a handled error (its thread
+ * waits), then a drop (no one waits for it). */
+static int urgency(const struct job *j)
+{
+	return j->conn < 0 ? 2 : j->m.rec.kind == BB_REC_CRASH ? 0 : 1;
+}
+
 static void enqueue(struct worker *w, struct job *j)
 {
 	struct job **at = &w->queue;
 
-	/* a crashing process before a handled error: it is the one held */
-	if (j->m.rec.kind == BB_REC_CRASH)
-		while (*at && (*at)->m.rec.kind == BB_REC_CRASH)
-			at = &(*at)->next;
-	else
-		while (*at)
-			at = &(*at)->next;
+	while (*at && urgency(*at) <= urgency(j))
+		at = &(*at)->next;
 	j->next = *at;
 	*at = j;
 }
@@ -313,6 +345,7 @@ void workers_submit(struct workers *ws, int conn, struct intake_msg *m, uint64_t
 	}
 	j->id = ++ws->next_id;
 	j->conn = conn;
+	j->dropfd = -1;
 	j->m = *m;
 	j->t0_us = t0_us;
 	j->hold_deadline_ms = bb_now_ms() + ws->cfg->hold_timeout_ms;
@@ -328,6 +361,52 @@ void workers_submit(struct workers *ws, int conn, struct intake_msg *m, uint64_t
 	}
 	enqueue(w, j);
 	pump(ws, w);
+}
+
+bool workers_reported_live(const struct workers *ws, const struct bb_record *rec)
+{
+	for (size_t i = 0; i < LIVE_RING; i++) {
+		const struct live_key *k = &ws->live[i];
+		if (k->pid == rec->pid && k->tid == rec->tid && k->sec == rec->time_sec &&
+		    k->nsec == rec->time_nsec)
+			return true;
+	}
+	return false;
+}
+
+bool workers_submit_drop(struct workers *ws, int fd, const struct sandbox_creds *c,
+		const struct bb_record *rec, uint64_t written_at, const char *name)
+{
+	struct job *j;
+
+	if (ws->stopping || !quota_job_add(ws->quota, c->uid))
+		return false;
+	if (!(j = calloc(1, sizeof(*j)))) {
+		quota_job_done(ws->quota, c->uid);
+		return false;
+	}
+	j->id = ++ws->next_id;
+	j->conn = -1;
+	j->dropfd = fd;
+	j->m.memfd = j->m.mapsfd = j->m.who.pidfd = j->m.who.procfd = -1;
+	j->m.rec = *rec;
+	j->m.who.pid = rec->pid;
+	j->m.who.uid = c->uid;
+	j->m.who.gid = c->gid;
+	memcpy(j->m.who.exe, rec->exe, sizeof(rec->exe));	/* the drop's word */
+	snprintf(j->drop_name, sizeof(j->drop_name), "%s", name);
+	j->written_at = written_at;
+	j->t0_us = bb_now_us();
+	j->hold_deadline_ms = bb_now_ms() + ws->cfg->hold_timeout_ms;
+	struct worker *w = ws->root || c->uid == getuid() ? worker_for(ws, c) : NULL;
+	if (!w) {
+		degrade(ws, j, ws->root ? "no worker could be started for this user" :
+			"boobood is not root: it reads the programs of its own user only");
+		return true;
+	}
+	enqueue(w, j);
+	pump(ws, w);
+	return true;
 }
 
 void workers_prespawn_self(struct workers *ws)
@@ -364,6 +443,9 @@ static void on_captured(struct workers *ws, struct worker *w, const struct wire_
 	j->captured = malloc(sizeof(*c));
 	if (j->captured)
 		memcpy(j->captured, c, sizeof(*c));
+	if (j->conn >= 0 && c->status == WIRE_CAPTURE_OK && c->n_frames)
+		ws->live[ws->live_next++ % LIVE_RING] = (struct live_key){
+			j->m.rec.pid, j->m.rec.tid, j->m.rec.time_sec, j->m.rec.time_nsec };
 	release(j, 0);
 	if (c->status == WIRE_CAPTURE_EXECED) {
 		describe(j, what, sizeof(what));
@@ -371,7 +453,6 @@ static void on_captured(struct workers *ws, struct worker *w, const struct wire_
 		       "(it exec'd %s after sending its record): not reported", what, j->m.who.exe);
 		job_free(ws, j);
 	} else {
-		j->state = JOB_REPORTING;
 		j->report_deadline_ms = bb_now_ms() + ws->cfg->worker_timeout_ms;
 		j->next = w->reporting;
 		w->reporting = j;
@@ -455,7 +536,7 @@ static void on_event(struct workers *ws, struct worker *w, const struct wire_eve
 		return;
 	}
 	describe(j, what, sizeof(what));
-	delivery_json(ws->delivery, j->m.who.uid, json, e->len, what, j->t0_us);
+	delivery_json(ws->delivery, j->m.who.uid, json, e->len, what, j->t0_us, j->drop_name);
 	job_free(ws, j);
 	if (!has_jobs(w))
 		w->idle_since_ms = bb_now_ms();
@@ -672,7 +753,10 @@ bool workers_stopping(struct workers *ws, uint64_t now_ms, uint64_t give_up_ms)
 			while (w->queue) {
 				struct job *j = w->queue;
 				w->queue = j->next;
-				degrade(ws, j, "boobood stopped before it was captured");
+				if (j->dropfd >= 0)
+					job_free(ws, j);	/* its file waits for the next start */
+				else
+					degrade(ws, j, "boobood stopped before it was captured");
 			}
 			w->retiring = true;
 			shutdown(w->chan, SHUT_WR);	/* finish what you have, then exit */

@@ -23,6 +23,7 @@
 #include "intake.h"
 #include "loop.h"
 #include "quota.h"
+#include "sandbox.h"
 
 struct workers;
 
@@ -38,6 +39,17 @@ void workers_prespawn_self(struct workers *ws);
 /* A pinned crash or error record: queued for its user's worker; conn is
  * answered when the process may go.  Takes conn and m's descriptors. */
 void workers_submit(struct workers *ws, int conn, struct intake_msg *m, uint64_t t0_us);
+
+/* A drop file of the user c (opened, checked, its record read by
+ * drops.c): queued for that user's worker like a crash, without a process
+ * to hold.  Takes fd, unless it returns false (that user's queue is full:
+ * the caller keeps the file for later). */
+bool workers_submit_drop(struct workers *ws, int fd, const struct sandbox_creds *c,
+		const struct bb_record *rec, uint64_t written_at, const char *name);
+
+/* Has a live capture got this crash already (its shim then stopped
+ * waiting and wrote a drop of it too)? */
+bool workers_reported_live(const struct workers *ws, const struct bb_record *rec);
 
 /* The loop saw a LOOP_WORKER_CHAN or LOOP_WORKER_EXIT watch fire. */
 void workers_on_watch(struct workers *ws, struct loop_watch *watch);

@@ -234,7 +234,7 @@ API int booboo_capture_message(const char *message, const char *level)
 	shim_fill_identity(&rec);
 	copy_bounded(rec.level, sizeof(rec.level), level);
 	copy_bounded(rec.message, sizeof(rec.message), message);
-	return shim_transport_send(&rec, false);
+	return shim_transport_post(&rec);	/* queued, as the Python SDK's: no wait */
 }
 
 _Static_assert(BOOBOO_CAUSES_MAX == BB_CAUSES_MAX, "booboo.h and record.h disagree");

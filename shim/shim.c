@@ -8,7 +8,8 @@
  * only async-signal-safe system calls, no malloc, stdio, locks or dlsym.  It
  * fills one static record, sends it with the process's own /proc/self/mem
  * and /proc/self/maps descriptors, waits a bounded time for the daemon's
- * ack, then lets the process die exactly as it would have without us.
+ * ack (with none, writes the crash to the drop directory: drop.c), then
+ * lets the process die exactly as it would have without us.
  */
 #include <errno.h>
 #include <signal.h>
@@ -142,6 +143,7 @@ static void shim_init(void)
 		return;
 	shim_api_init();
 	shim_load.hold_ms = parse_ms(secure_getenv("BOOBOO_HOLD_TIMEOUT_MS"), DEFAULT_HOLD_MS);
+	shim_drop_init(secure_getenv("BOOBOO_DROP_DIR"));
 	copy_env(shim_load.environment, sizeof(shim_load.environment), "BOOBOO_ENVIRONMENT");
 	copy_env(shim_load.release, sizeof(shim_load.release), "BOOBOO_RELEASE");
 	copy_env(shim_load.tags, sizeof(shim_load.tags), "BOOBOO_TAGS");
@@ -218,7 +220,11 @@ static void crash_handler(int signo, siginfo_t *info, void *uctx)
 
 	if (atomic_compare_exchange_strong(&crashing, &expected, 1)) {
 		fill_record(signo, info, (const ucontext_t *)uctx);
-		shim_transport_send(&record, true);
+		/* No daemon, one we do not trust, or no ack in time: to disk,
+		 * for the daemon to report when it is back (it tells a drop
+		 * of a crash it did take from a new one). */
+		if (shim_transport_send(&record, true) != 0)
+			shim_drop_write(&record);
 	} else {
 		wait_for_other_crash();
 	}

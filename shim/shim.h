@@ -56,11 +56,19 @@ void shim_record_start(struct bb_record *rec, enum bb_record_kind kind);
 void *shim_altstack_setup(void);
 void shim_altstack_teardown(void *stack);
 
+/* drop.c: where drops go (BOOBOO_DROP_DIR, read at load), and the crash
+ * written there when no daemon took it (async-signal-safe). */
+void shim_drop_init(const char *dir);
+int shim_drop_write(const struct bb_record *rec);
+
 /* transport.c: send one record and wait (at most shim_load.hold_ms) for the
  * ack.  With pass_fds the process's /proc/self/mem and maps go along.  Only
  * to a listener running as root or as our effective uid: to any other,
  * nothing is sent.  Returns 0 when the daemon acknowledged, -1 otherwise. */
 int shim_transport_send(const struct bb_record *rec, bool pass_fds);
+/* A message: sent, and not waited for (0 when the daemon took it into
+ * its socket). */
+int shim_transport_post(const struct bb_record *rec);
 long shim_now_ms(void);
 
 /* api.c: pid, tid, time, thread name, exe, user, tags and the thread's

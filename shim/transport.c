@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -90,7 +91,8 @@ static bool trusted_peer(int sock, pid_t *pid)
 	return peer.uid == 0 || peer.uid == geteuid();
 }
 
-int shim_transport_send(const struct bb_record *rec, bool pass_fds)
+/* Connect, check who listens, send: the connected socket, or -1. */
+static int deliver(const struct bb_record *rec, bool pass_fds)
 {
 	int memfd = -1, mapsfd = -1, rc = -1;
 	pid_t peer = 0;
@@ -111,13 +113,98 @@ int shim_transport_send(const struct bb_record *rec, bool pass_fds)
 		memfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
 		mapsfd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	}
-	if (send_record(sock, rec, memfd, mapsfd) == 0)
-		rc = wait_for_ack(sock);
+	rc = send_record(sock, rec, memfd, mapsfd);
 out:
 	if (memfd >= 0)
 		close(memfd);
 	if (mapsfd >= 0)
 		close(mapsfd);
+	if (rc != 0) {
+		close(sock);
+		return -1;
+	}
+	return sock;
+}
+
+int shim_transport_send(const struct bb_record *rec, bool pass_fds)
+{
+	int sock = deliver(rec, pass_fds);
+
+	if (sock < 0)
+		return -1;
+	int rc = wait_for_ack(sock);
 	close(sock);
 	return rc;
+}
+
+/* ---- messages: posted, not waited for -------------------------------------
+ *
+ * The daemon learns which program sent a message from the kernel while
+ * the sender lives; a program that posts and exits at once would leave it
+ * unknown.  So posted sockets are kept (a few) until the daemon's answer
+ * shows it has taken them: collected at the next post, and waited for at
+ * exit, briefly and only if some are still unanswered.  Normal context
+ * only: the crash handler never comes here. */
+#define POSTED_MAX 64
+#define EXIT_WAIT_MS 200
+
+static pthread_mutex_t posted_lock = PTHREAD_MUTEX_INITIALIZER;
+static int posted[POSTED_MAX];
+static size_t n_posted;
+static pid_t posted_by;		/* after a fork, the child's are its own */
+
+/* Close the answered ones (an ack, or the daemon gone). */
+static void collect_answered(void)
+{
+	for (size_t i = 0; i < n_posted;) {
+		struct bb_ack ack;
+		ssize_t n = recv(posted[i], &ack, sizeof(ack), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			i++;
+			continue;
+		}
+		close(posted[i]);
+		posted[i] = posted[--n_posted];
+	}
+}
+
+int shim_transport_post(const struct bb_record *rec)
+{
+	int sock = deliver(rec, false);
+
+	if (sock < 0)
+		return -1;
+	pthread_mutex_lock(&posted_lock);
+	if (posted_by != getpid()) {
+		n_posted = 0;	/* the parent's: not ours to wait for or close */
+		posted_by = getpid();
+	}
+	if (n_posted == POSTED_MAX)
+		collect_answered();	/* once in a while: a system call each */
+	if (n_posted == POSTED_MAX) {
+		close(posted[0]);	/* the oldest: taken long since, surely */
+		posted[0] = posted[--n_posted];
+	}
+	posted[n_posted++] = sock;
+	pthread_mutex_unlock(&posted_lock);
+	return 0;
+}
+
+__attribute__((destructor))
+static void wait_for_posted(void)
+{
+	long deadline = shim_now_ms() + EXIT_WAIT_MS;
+
+	pthread_mutex_lock(&posted_lock);
+	if (posted_by == getpid()) {
+		collect_answered();
+		while (n_posted && shim_now_ms() < deadline) {
+			struct pollfd p = { .fd = posted[0], .events = POLLIN };
+			poll(&p, 1, (int)(deadline - shim_now_ms()));
+			collect_answered();
+		}
+		while (n_posted)
+			close(posted[--n_posted]);
+	}
+	pthread_mutex_unlock(&posted_lock);
 }

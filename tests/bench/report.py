@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Benchmark (issue 3): a crash in a large real program, record -> event
+"""Benchmark: a crash in a large real program, record -> event
 spooled, cold (fresh daemon) and warm (the same program crashing again),
 against `gdb -batch -ex 'bt full'` on a core of the same crash; and the
 daemon's peak memory.

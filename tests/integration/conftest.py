@@ -161,6 +161,8 @@ class Daemon:
         lines = [f"socket = {self.socket}", f"spool_dir = {self.spool}",
                  f"cache_dir = {os.path.join(self.tmp, 'cache')}"]
         self.dsn = dsn
+        if "drop_dir" not in config_extra:     # its own, or one no one else's crashes reach
+            lines.append(f"drop_dir = {os.path.join(self.tmp, 'drops')}")
         if dsn:
             lines.append(f"dsn = {dsn}")
         lines.append(config_extra)
@@ -293,15 +295,33 @@ def daemon(make_daemon):
 
 # ---- running programs -------------------------------------------------------
 
+# Where a crash with no daemon answering goes unless a test says: a
+# directory no daemon watches, so a test's leftovers never reach another's.
+UNWATCHED_DROPS = tempfile.mkdtemp(prefix="booboo-unwatched-drops-")
+os.chmod(UNWATCHED_DROPS, 0o1777)
+
+
 def shim_env(sock, extra=None):
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     env["LD_PRELOAD"] = SHIM
     env["BOOBOO_SOCKET"] = sock
+    env["BOOBOO_DROP_DIR"] = UNWATCHED_DROPS
     # an ASan-built daemon's options must not leak into test programs
     env.pop("ASAN_OPTIONS", None)
     env.update(extra or {})
     return env
+
+
+def linked(programs, source):
+    """A program linked with the shim (-lbooboo-shim), not preloaded."""
+    shim_dir = os.path.dirname(SHIM)
+    return programs.build(source, ("-O0",), libs=(SHIM, "-Wl,-rpath," + shim_dir))
+
+
+def events_of(daemon, pid):
+    """The events of one process, in the order spooled."""
+    return [e for e in daemon.events() if e["context"]["process"]["pid"] == pid]
 
 
 def run_plain(prog, *args, timeout=30, env=None):
@@ -336,16 +356,17 @@ FRAME_NOFILE_RE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*\)(?: fro
 GDB_MARK = "==booboo-gdb-commands=="
 
 
-def gdb_frames(prog, *args, commands=("bt",), env=None, whole=False):
+def gdb_frames(prog, *args, commands=("bt",), env=None, whole=False, gdb="gdb"):
     """Run prog under gdb until it dies, take a core of the crash and run
     the commands on that core, as the issue's oracle is defined; return
     gdb's frames, innermost first, as dicts {function, file, line}
     (file/line None when gdb has none), and gdb's output.  whole=True also
     shows the frames past main and the entry point.  Never asks debuginfod:
-    the oracle must be quick and offline."""
+    the oracle must be quick and offline.  gdb names the debugger to run
+    (rust-gdb for Rust: gdb with that toolchain's pretty printers)."""
     fd, core = tempfile.mkstemp(prefix="booboo-gdb-", suffix=".core")
     os.close(fd)
-    cmd = ["gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off",
+    cmd = [gdb, "-batch", "-nx", "-iex", "set debuginfod enabled off",
            "-ex", "set pagination off", "-ex", "set width 0"]
     if whole:
         cmd += ["-ex", "set backtrace past-main on", "-ex", "set backtrace past-entry on"]
@@ -380,6 +401,34 @@ def gdb_frames(prog, *args, commands=("bt",), env=None, whole=False):
         if m:
             frames.append({"function": m.group(2), "file": None, "line": None, "raw": line})
     return frames, out
+
+
+def split_params(s):
+    """gdb's 'a=1, s=0x1 "x, y", p={...}' -> {'a': '1', ...}: commas inside
+    quotes and brackets kept."""
+    out, depth, quote, cur = {}, 0, None, ""
+    for i, ch in enumerate(s):
+        if quote:
+            cur += ch
+            if ch == quote and s[i - 1] != "\\":
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "{([<":
+            depth += 1
+        elif ch in "})]>":
+            depth -= 1
+        if ch == "," and depth == 0:
+            name, _, val = cur.strip().partition("=")
+            out[name] = val
+            cur = ""
+            continue
+        cur += ch
+    if cur.strip():
+        name, _, val = cur.strip().partition("=")
+        out[name] = val
+    return out
 
 
 def gdb_top_app_frame(frames, source_basename):

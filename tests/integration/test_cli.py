@@ -1,4 +1,4 @@
-"""Issue 2: the booboo command line: list, show, message, run, status."""
+"""The booboo command line: list, show, message, run, status."""
 import json
 import os
 import signal

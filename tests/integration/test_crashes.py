@@ -1,4 +1,4 @@
-"""Issue 2: real crashing programs under the shim with the real daemon.
+"""Real crashing programs under the shim with the real daemon.
 Each asserts the event's type, message and frame order, that the app's
 own top frame is where gdb says it is (gdb is the oracle, never a
 hard-coded line), and that the program dies exactly as it does without

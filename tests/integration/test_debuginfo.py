@@ -1,4 +1,4 @@
-"""Issue 3 item 6: stripped binaries.  The debug info of a stripped program
+"""Stripped binaries.  The debug info of a stripped program
 is found by build-id under /usr/lib/debug/.build-id, through its
 .gnu_debuglink (next to the binary or in .debug/), and from a real
 debuginfod server named by the daemon's DEBUGINFOD_URLS environment

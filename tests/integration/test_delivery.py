@@ -1,4 +1,4 @@
-"""Issue 2: spool and delivery to a real HTTP ingest on loopback: the
+"""Spool and delivery to a real HTTP ingest on loopback: the
 handshake, the header, retries on network errors, 5xx and 429 (with
 Retry-After), 403 set aside once, and the token never logged in full."""
 import json

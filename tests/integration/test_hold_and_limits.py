@@ -1,4 +1,4 @@
-"""Issue 2: the daemon acks as soon as it no longer needs the process, so
+"""The daemon acks as soon as it no longer needs the process, so
 nothing slow (a debuginfod that takes seconds to answer) ever lengthens the
 hold; and warnings about bad input are rate-limited, so a flood cannot fill
 the log."""

@@ -1,4 +1,4 @@
-"""Issue 2: the daemon trusts the kernel, not the record.  Malformed and
+"""The daemon trusts the kernel, not the record.  Malformed and
 lying records are logged and dropped, and the daemon keeps serving; no
 daemon means no wait; a bad config stops start-up with FILE:LINE."""
 import os

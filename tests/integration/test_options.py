@@ -1,4 +1,4 @@
-"""Issue 4: the SDK's options and API for native programs, with the real
+"""The SDK's options and API for native programs, with the real
 daemon and ingest: environment/release/tags, the C API (linked and
 preloaded), ignore_errors with C++ subclasses, before_send, value
 scrubbing, and `booboo status`."""
@@ -10,18 +10,10 @@ import time
 
 import pytest
 
-from conftest import CLI, SHIM, base_function, run_plain, run_shim, wait_for
+from conftest import (CLI, SHIM, base_function, events_of, linked, run_plain, run_shim,
+                      wait_for)
 
 IBAN_RULE = r"scrub_value = [A-Z]{2}[0-9]{2}[A-Z0-9]{10,30} => [iban]"
-
-
-def linked(programs, source):
-    shim_dir = os.path.dirname(SHIM)
-    return programs.build(source, ("-O0",), libs=(SHIM, "-Wl,-rpath," + shim_dir))
-
-
-def events_of(daemon, pid):
-    return [e for e in daemon.events() if e["context"]["process"]["pid"] == pid]
 
 
 def test_environment_release_tags_overrides(programs, make_daemon):

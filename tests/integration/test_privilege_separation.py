@@ -421,8 +421,9 @@ def test_a_start_up_error_in_the_background_reaches_the_terminal(tmp_path):
 
 def test_a_storm_of_one_users_crashes_is_all_reported(make_daemon, programs):
     """48 processes of one user crash at the same instant: one worker takes
-    them one capture at a time, and every one is reported, none twice."""
-    d = make_daemon()
+    them one capture at a time, and every one is reported, none twice
+    (not grouped here: each report is looked at)."""
+    d = make_daemon("group_burst = 100\nhold_timeout_ms = 10000\n")
     prog = programs.build("storm.c")
     res = run_shim(prog, "48", sock=d.socket, timeout=60)[0]
     assert res.stdout.strip() == "48", res.stderr
@@ -432,3 +433,24 @@ def test_a_storm_of_one_users_crashes_is_all_reported(make_daemon, programs):
     assert len(evs) == 48 and len({e["context"]["process"]["pid"] for e in evs}) == 48
     assert all("degraded" not in e["context"] for e in evs)
     assert all(e["stacktrace"][-1]["function"] == "crash_in_child" for e in evs)
+
+
+def test_a_worker_has_its_users_groups_and_no_other(make_daemon, public):
+    """nobody, in 300 supplementary groups (more than a worker keeps): its
+    worker has some of those groups, nobody's ids, and never root's group."""
+    d = make_daemon(socket_path=os.path.join(public, "booboo.sock"))
+    crash = compile_c(os.path.join(public, "crash"), "crash_null.c")
+    groups = ",".join(str(g) for g in range(20000, 20300))
+    r = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", f"--groups={groups}",
+                        "env", "LD_PRELOAD=" + os.path.join(public, "libbooboo-shim.so"),
+                        f"BOOBOO_SOCKET={d.socket}", crash], capture_output=True)
+    assert r.returncode == -signal.SIGSEGV
+    d.wait_event()
+    worker = next(pid for pid, uid in workers_of(d).items() if uid == NOBODY)
+    with open(f"/proc/{worker}/status") as f:
+        status = dict(l.split(":", 1) for l in f if ":" in l)
+    ids = [int(g) for g in status["Groups"].split()]
+    assert ids and set(ids) <= set(range(20000, 20300)) and len(ids) <= 256, ids
+    assert status["Uid"].split() == [str(NOBODY)] * 4 and status["Gid"].split() == [str(NOBODY)] * 4
+    assert int(status["CapEff"], 16) == 0 and int(status["CapPrm"], 16) == 0
+    assert status["NoNewPrivs"].strip() == "1" and status["Seccomp"].strip() == "2"

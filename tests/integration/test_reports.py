@@ -1,4 +1,4 @@
-"""Issue 3: reports on par with gdb: every frame (inline ones included)
+"""Reports on par with gdb: every frame (inline ones included)
 equal to gdb's bt, source context read as the crashing user, all threads,
 what happened in words (assert, glibc's own messages, uncaught C++
 exceptions), stripped binaries through debuginfod, and the size limit."""

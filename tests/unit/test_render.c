@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "render.h"
@@ -83,12 +84,44 @@ static void bitfields(void **state)
 	assert_false(render_bitfield(buf, 9, 8, 1, &v));
 }
 
+/* The strings a filtered value held, as the report hides them elsewhere. */
+struct found {
+	char text[4][64];
+	int n;
+};
+
+static void found_secret(void *arg, const char *text, size_t len)
+{
+	struct found *f = arg;
+
+	if (f->n < 4)
+		snprintf(f->text[f->n++], sizeof(f->text[0]), "%.*s", (int)len, text);
+}
+
+static void secrets_in_values(void **state)
+{
+	struct found f = { .n = 0 };
+	struct render_ctx ctx = { .secret = found_secret, .arg = &f };
+
+	(void)state;
+	render_report_secrets(&ctx, "{user = \"ops\", pass = \"a\\\"b\", n = 3}");
+	assert_int_equal(f.n, 2);
+	assert_string_equal(f.text[0], "ops");
+	assert_string_equal(f.text[1], "a\\\"b");	/* as quoted: as source writes it */
+	f.n = 0;
+	render_report_secrets(&ctx, "0x1234 \"unterminated");
+	assert_int_equal(f.n, 0);
+	ctx.secret = NULL;
+	render_report_secrets(&ctx, "\"x\"");	/* nobody asked */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(quoting),
 		cmocka_unit_test(repeats),
 		cmocka_unit_test(bitfields),
+		cmocka_unit_test(secrets_in_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

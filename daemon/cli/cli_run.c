@@ -27,6 +27,7 @@ struct private_daemon {
 	char dir[64];
 	char socket[128];
 	char log[128];
+	char drops[128];	/* its own: the system's are the system daemon's */
 };
 
 static void sleep_ms(long ms)
@@ -111,12 +112,13 @@ static int start_private(struct private_daemon *pd, const char *config_path, con
 	}
 	snprintf(pd->socket, sizeof(pd->socket), "%s/booboo.sock", pd->dir);
 	snprintf(pd->log, sizeof(pd->log), "%s/boobood.log", pd->dir);
+	snprintf(pd->drops, sizeof(pd->drops), "%s/drops", pd->dir);
 	pd->pid = fork();
 	if (pd->pid == 0) {
 		int fd = open(pd->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd >= 0)
 			dup2(fd, 2);
-		const char *argv[10];
+		const char *argv[12];
 		int n = 0;
 		argv[n++] = daemon;
 		argv[n++] = "--foreground";
@@ -128,6 +130,8 @@ static int start_private(struct private_daemon *pd, const char *config_path, con
 		argv[n++] = pd->socket;
 		argv[n++] = "--spool";
 		argv[n++] = spool;
+		argv[n++] = "--drop-dir";
+		argv[n++] = pd->drops;
 		argv[n] = NULL;
 		execv(daemon, (char *const *)argv);
 		fprintf(stderr, "booboo: %s: %s\n", daemon, strerror(errno));
@@ -177,10 +181,11 @@ static void stop_private(struct private_daemon *pd, bool show_log)
 	unlink(pd->log);
 	snprintf(path, sizeof(path), "%s", pd->socket);
 	unlink(path);
+	rmdir(pd->drops);	/* empty unless the daemon was gone before a crash */
 	rmdir(pd->dir);
 }
 
-static pid_t run_child(char **argv, const char *socket_path)
+static pid_t run_child(char **argv, const char *socket_path, const char *drop_dir)
 {
 	char *shim = find_program("BOOBOO_SHIM", "../shim/libbooboo-shim.so",
 				  BB_LIBDIR "/libbooboo-shim.so");
@@ -196,6 +201,8 @@ static pid_t run_child(char **argv, const char *socket_path)
 	if (pid == 0) {
 		setenv("LD_PRELOAD", preload, 1);
 		setenv("BOOBOO_SOCKET", socket_path, 1);
+		if (drop_dir)
+			setenv("BOOBOO_DROP_DIR", drop_dir, 1);
 		execvp(argv[0], argv);
 		fprintf(stderr, "booboo: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -262,7 +269,7 @@ int cli_run(struct bb_config *cfg, const char *config_path, char **argv)
 		sock = pd.socket;
 		fprintf(stderr, "booboo: started a private boobood (spool %s)\n", spool_dir);
 	}
-	pid_t child = run_child(argv, sock);
+	pid_t child = run_child(argv, sock, pd.pid > 0 ? pd.drops : NULL);
 	if (child < 0 || waitpid(child, &status, 0) != child) {
 		fprintf(stderr, "booboo: cannot run %s: %s\n", argv[0], strerror(errno));
 		stop_private(&pd, false);

@@ -368,15 +368,19 @@ static void print_users(struct json_object *st)
 	    !json_object_is_type(users, json_type_object))
 		return;
 	json_object_object_foreach(users, uid, u) {
-		printf("uid %-9s %lld reports (%lld degraded), %lld pending (%lld KiB), %lld queued, "
+		printf("uid %-9s %lld reports (%lld degraded, %lld more held back as repeats), "
+		       "%lld pending (%lld KiB), %lld queued, "
 		       "worker %lld; refused: %lld queue full, %lld spool full, %lld messages over "
-		       "the rate, %lld connections over the limit, %lld silent, %lld bad records\n",
+		       "the rate, %lld connections over the limit, %lld silent, %lld bad records, "
+		       "%lld drops over uid_max_drops\n",
 		       uid, count_of(u, "reports"), count_of(u, "degraded_reports"),
+		       count_of(u, "grouped"),
 		       count_of(u, "pending_events"), count_of(u, "pending_bytes") / 1024,
 		       count_of(u, "queued"), count_of(u, "worker_pid"),
 		       count_of(u, "refused_queue_full"), count_of(u, "refused_spool_full"),
 		       count_of(u, "rate_limited_messages"), count_of(u, "refused_connections"),
-		       count_of(u, "silent_connections"), count_of(u, "bad_records"));
+		       count_of(u, "silent_connections"), count_of(u, "bad_records"),
+		       count_of(u, "drops_removed"));
 	}
 }
 

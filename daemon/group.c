@@ -1,0 +1,205 @@
+/*
+ * group.c - identical events grouped (see group.h).  A small table, each
+ * entry one kind of event and its current window; the table is searched
+ * linearly (a few hundred kinds at most are live at once), and a kind
+ * unseen the longest makes room, its held count flushed first.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "group.h"
+
+#define GROUPS 512
+
+struct group {
+	uint64_t key;
+	uid_t uid;
+	bool used;
+	uint64_t window_start, last_seen;
+	unsigned sent;		/* in this window */
+	struct group_repeats held;
+	void *item;		/* the newest held event */
+};
+
+struct groups {
+	const struct bb_config *cfg;
+	group_flush_fn *flush;
+	void *arg;
+	struct group table[GROUPS];
+	unsigned long held_total;
+};
+
+/* ---- keys ------------------------------------------------------------------------- */
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;	/* a separator: "ab"+"c" is not "a"+"bc" */
+}
+
+static uint64_t fnv_u(uint64_t h, uint64_t v)
+{
+	for (int i = 0; i < 8; i++, v >>= 8)
+		h = (h ^ (v & 0xff)) * 0x100000001b3ull;
+	return h;
+}
+
+uint64_t group_key_of_record(uid_t uid, const char *exe, const struct bb_record *rec)
+{
+	uint64_t h = fnv_u(0xcbf29ce484222325ull, uid);
+
+	return fnv(fnv(fnv(h, exe), rec->level), rec->message);
+}
+
+static const char *str_at(struct json_object *o, const char *k1, const char *k2)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, k1, &v))
+		return "";
+	if (k2 && !json_object_object_get_ex(v, k2, &v))
+		return "";
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+}
+
+/* The innermost frame of the program's own: the last in_app of the
+ * stack (oldest call first). */
+static struct json_object *top_app_frame(struct json_object *ev)
+{
+	struct json_object *st, *in_app;
+
+	if (!json_object_object_get_ex(ev, "stacktrace", &st) ||
+	    !json_object_is_type(st, json_type_array))
+		return NULL;
+	for (size_t i = json_object_array_length(st); i-- > 0;) {
+		struct json_object *f = json_object_array_get_idx(st, i);
+		if (json_object_object_get_ex(f, "in_app", &in_app) && json_object_get_boolean(in_app))
+			return f;
+	}
+	return NULL;
+}
+
+uint64_t group_key_of_event(uid_t uid, struct json_object *ev)
+{
+	struct json_object *ctx = NULL, *top = top_app_frame(ev), *line;
+	uint64_t h = fnv_u(0xcbf29ce484222325ull, uid);
+
+	json_object_object_get_ex(ev, "context", &ctx);
+	h = fnv(fnv(fnv(h, str_at(ctx, "process", "exe")), str_at(ev, "exception_type", NULL)),
+		str_at(ev, "message", NULL));
+	h = fnv(fnv(h, str_at(top, "function", NULL)), str_at(top, "filename", NULL));
+	return fnv_u(h, top && json_object_object_get_ex(top, "lineno", &line) ?
+		     (uint64_t)json_object_get_int64(line) : 0);
+}
+
+/* ---- the table ---------------------------------------------------------------------- */
+
+struct groups *groups_new(const struct bb_config *cfg, group_flush_fn *flush, void *arg)
+{
+	struct groups *g = calloc(1, sizeof(*g));
+
+	if (g) {
+		g->cfg = cfg;
+		g->flush = flush;
+		g->arg = arg;
+	}
+	return g;
+}
+
+/* The newest held event goes, standing for the others held with it: its
+ * count is theirs, so sent events plus counts are every event. */
+static void flush_one(struct groups *g, struct group *e)
+{
+	if (e->item && e->held.count) {
+		struct group_repeats others = e->held;
+		others.count--;
+		g->flush(g->arg, e->uid, e->item, &others);
+	}
+	e->item = NULL;
+	memset(&e->held, 0, sizeof(e->held));
+}
+
+static struct group *find(struct groups *g, uint64_t key, uid_t uid)
+{
+	struct group *oldest = &g->table[0];
+
+	for (size_t i = 0; i < GROUPS; i++) {
+		struct group *e = &g->table[i];
+		if (e->used && e->key == key && e->uid == uid)
+			return e;
+		if (!e->used || (oldest->used && e->last_seen < oldest->last_seen))
+			oldest = e;
+	}
+	flush_one(g, oldest);	/* room for this kind: no count is lost */
+	memset(oldest, 0, sizeof(*oldest));
+	oldest->used = true;
+	oldest->key = key;
+	oldest->uid = uid;
+	return oldest;
+}
+
+bool groups_admit(struct groups *g, uint64_t key, uid_t uid, uint64_t now, void *item,
+		struct group_repeats *rep)
+{
+	struct group *e = find(g, key, uid);
+
+	e->last_seen = now;
+	if (!e->window_start || now >= e->window_start + g->cfg->group_window_s) {
+		flush_one(g, e);	/* the last window's count, before this one starts */
+		e->window_start = now;
+		e->sent = 0;
+	}
+	if (e->sent < g->cfg->group_burst) {
+		e->sent++;
+		*rep = e->held;	/* what was held since: none, in a new window */
+		memset(&e->held, 0, sizeof(e->held));
+		return true;
+	}
+	if (e->item)
+		g->flush(g->arg, e->uid, e->item, NULL);
+	e->item = item;
+	if (!e->held.count++)
+		e->held.first = now;
+	e->held.last = now;
+	g->held_total++;
+	return false;
+}
+
+void groups_flush(struct groups *g, uint64_t now)
+{
+	for (size_t i = 0; g && i < GROUPS; i++) {
+		struct group *e = &g->table[i];
+		if (e->used && e->held.count && now >= e->window_start + g->cfg->group_window_s)
+			flush_one(g, e);
+	}
+}
+
+void groups_free(struct groups *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < GROUPS; i++)
+		if (g->table[i].used)
+			flush_one(g, &g->table[i]);
+	free(g);
+}
+
+unsigned long groups_held_total(struct groups *g)
+{
+	return g ? g->held_total : 0;
+}
+
+void group_add_repeats(struct json_object *ev, const struct group_repeats *rep)
+{
+	struct json_object *ctx, *r;
+
+	if (!rep || !rep->count || !json_object_object_get_ex(ev, "context", &ctx))
+		return;
+	r = json_object_new_object();
+	json_object_object_add(r, "count", json_object_new_int64((int64_t)rep->count));
+	event_add_time(r, "first", rep->first, 0);
+	event_add_time(r, "last", rep->last, 0);
+	json_object_object_add(ctx, "repeats", r);
+}
