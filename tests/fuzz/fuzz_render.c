@@ -7,7 +7,8 @@
  * little-endian length and its bytes; the seeds (tests/fuzz/corpus/
  * fuzz_render, made by make-render-seeds.sh) are those of real programs
  * built by gcc and g++.  They are put in an ELF file made in memory, and
- * every function in the first units gets a frame: innermost first, each
+ * every function in the first units (those of the unit's own source file
+ * first, then the headers' templates) gets a frame: innermost first, each
  * one the caller of the one before (at a call site when it has one, so
  * entry values are looked up), the last one called from a frame of its
  * own (its CFA), every register known and pointing into memory that
@@ -156,8 +157,9 @@ static void fill(unsigned char *p, size_t size)
 static void make_memory(struct snapshot *mem)
 {
 	for (size_t i = 0; i < N_AREAS; i++) {
-		regions[i] = (struct snapshot_region){ areas[i].base, malloc(areas[i].size),
-						       areas[i].size };
+		regions[i] = (struct snapshot_region){ .addr = areas[i].base,
+						       .data = malloc(areas[i].size),
+						       .len = areas[i].size };
 		if (!regions[i].data)
 			abort();
 		fill(regions[i].data, areas[i].size);
@@ -255,8 +257,20 @@ static void add_function(struct frames *f, Dwarf_Die *cu, Dwarf_Addr pc)
 	add_registers(f, pc);
 }
 
-/* Functions with code, in the unit and the namespaces and classes in it. */
-static void find_functions(struct frames *f, Dwarf_Die *cu, Dwarf_Die *parent, int depth)
+/* Was fn declared in the unit's own source file (a program's function, not
+ * a header's template)? */
+static bool own_function(Dwarf_Die *fn, Dwarf_Die *cu)
+{
+	const char *decl = dwarf_decl_file(fn), *name = dwarf_diename(cu);
+	const char *a = decl ? strrchr(decl, '/') : NULL, *b = name ? strrchr(name, '/') : NULL;
+
+	return decl && name && strcmp(a ? a + 1 : decl, b ? b + 1 : name) == 0;
+}
+
+/* Functions with code, in the unit and its namespaces and classes: those
+ * of its own source file (own), or the others. */
+static void find_functions(struct frames *f, Dwarf_Die *cu, Dwarf_Die *parent, int depth,
+		bool own)
 {
 	Dwarf_Die child;
 	Dwarf_Addr pc;
@@ -267,11 +281,11 @@ static void find_functions(struct frames *f, Dwarf_Die *cu, Dwarf_Die *parent, i
 		int tag = dwarf_tag(&child);
 		if (++f->walked > MAX_WALK || f->n_cf == MAX_FUNCTIONS)
 			return;
-		if (tag == DW_TAG_subprogram && pc_in(&child, &pc))
+		if (tag == DW_TAG_subprogram && own_function(&child, cu) == own && pc_in(&child, &pc))
 			add_function(f, cu, pc);
 		else if (tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
 			 tag == DW_TAG_structure_type)
-			find_functions(f, cu, &child, depth + 1);
+			find_functions(f, cu, &child, depth + 1, own);
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
@@ -299,9 +313,12 @@ static void render_locals(Dwarf *dw)
 		make_memory(&cap.mem);
 	memset(&f, 0, sizeof(f));
 	f.sym.frames = f.frame;
-	for (int u = 0; u < MAX_UNITS && f.n_cf < MAX_FUNCTIONS &&
-	     dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, NULL) == 0; u++)
-		find_functions(&f, &cudie, &cudie, 0);
+	for (int own = 1; own >= 0; own--) {	/* the program's functions first */
+		cu = NULL;
+		for (int u = 0; u < MAX_UNITS && f.n_cf < MAX_FUNCTIONS &&
+		     dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, NULL) == 0; u++)
+			find_functions(&f, &cudie, &cudie, 0, own);
+	}
 	add_registers(&f, 0);	/* the outermost function's caller: its CFA */
 	cap.frames = f.cf;
 	cap.n_frames = f.n_cf;
