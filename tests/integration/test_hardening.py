@@ -190,44 +190,66 @@ int main(void) { signal(SIGUSR1, on_usr1); write(1, "ready\n", 6); while (!go) p
 '''
 
 
+def run_as_nobody(prog, env, upgrade=None):
+    """Run prog (UPGRADED) as nobody, put `upgrade` in its place while it
+    runs, make it crash; its pid."""
+    p = subprocess.Popen(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                          prog], env=env, stdout=subprocess.PIPE)
+    assert p.stdout.readline() == b"ready\n"
+    if upgrade:
+        os.rename(upgrade, prog)
+    p.send_signal(signal.SIGUSR1)
+    assert p.wait(10) == -signal.SIGSEGV
+    return p.pid
+
+
 def nobodys_upgraded_crash(make_daemon, public, wrap):
     """nobody's program, upgraded on disk while it runs, crashes: what of
     a full report the daemon under `wrap` could make."""
-    d = make_daemon(socket_path=os.path.join(public, "booboo.sock"), wrap=wrap)
+    d = make_daemon(f"drop_dir = {public}/drops\n",
+                    socket_path=os.path.join(public, "booboo.sock"), wrap=wrap)
     prog, src = os.path.join(public, "app"), os.path.join(public, "app.c")
     for name, out in (("version_one_crash", prog), ("version_two_other", prog + ".new")):
         with open(src, "w") as f:
             f.write(UPGRADED.replace("NAME", name))
         subprocess.run(["gcc", "-g", "-O0", "-o", out, src], check=True)
         os.chmod(out, 0o755)
-    env = shim_env(d.socket, {"LD_PRELOAD": os.path.join(public, "libbooboo-shim.so")})
+    env = shim_env(d.socket, {"LD_PRELOAD": os.path.join(public, "libbooboo-shim.so"),
+                              "BOOBOO_DROP_DIR": os.path.join(public, "drops")})
     shutil.copy(prog, prog + ".run")
     os.chmod(prog + ".run", 0o755)
-    p = subprocess.Popen(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                          prog + ".run"], env=env, stdout=subprocess.PIPE)
-    assert p.stdout.readline() == b"ready\n"
-    os.rename(prog + ".new", prog + ".run")          # the upgrade
-    p.send_signal(signal.SIGUSR1)
-    assert p.wait(10) == -signal.SIGSEGV
-    ev = wait_for(lambda: next((e for e in d.events() if e["context"]["process"]["pid"] == p.pid),
+    pid = run_as_nobody(prog + ".run", env, upgrade=prog + ".new")
+    ev = wait_for(lambda: next((e for e in d.events() if e["context"]["process"]["pid"] == pid),
                                None), 10)
     cache = os.path.join(d.tmp, "cache", str(NOBODY))
     return {
-        "reported": ev is not None,
+        "reported": ev is not None and "drop" not in ev["context"],   # live, not from a drop
         "full": ev is not None and "degraded" not in ev["context"],
         "as_mapped": ev is not None and "version_one_crash" in
         [f["function"] for f in ev["stacktrace"]],
         "cache": os.path.isdir(cache) and os.stat(cache).st_uid == NOBODY,
+        "drop": nobodys_drop_reported(d, public, wrap, env),
     }
+
+
+def nobodys_drop_reported(d, public, wrap, env):
+    """nobody's crash while no daemon runs (a drop, mode 0600, nobody's):
+    is it reported when the daemon under `wrap` starts again?"""
+    d.stop()
+    run_as_nobody(os.path.join(public, "app"), env)
+    d.start(None, wrap)
+    return bool(wait_for(lambda: any(e["context"].get("drop") for e in d.events()), 10))
 
 
 def test_the_services_capabilities_are_enough(make_daemon, public):
     """With exactly the unit's bounding set and no_new_privs, another
     user's crash gets its full report: its worker started as that user,
     its program named by the kernel, the file it had mapped read through
-    map_files, that user's debuginfod cache made theirs."""
+    map_files, that user's debuginfod cache made theirs; and their crash
+    while no daemon ran is read from their drop."""
     facts = nobodys_upgraded_crash(make_daemon, public, under_caps(service_caps()))
-    assert facts == {"reported": True, "full": True, "as_mapped": True, "cache": True}, facts
+    assert facts == {"reported": True, "full": True, "as_mapped": True, "cache": True,
+                     "drop": True}, facts
 
 
 # What each capability of the unit is for: without it, what is lost.
@@ -238,7 +260,8 @@ NEEDED_FOR = {
     "sys_ptrace": "full",               # nor root read another user's /proc/PID/exe
     "kill": "reported",                 # a signal (even 0) to another user's process
     "checkpoint_restore": "as_mapped",  # /proc/PID/map_files
-    "dac_read_search": "as_mapped",     # which is another user's, mode 0500
+    "dac_read_search": "drop",          # another user's drop, mode 0600; and
+                                        # their map_files directory, mode 0500
     "chown": "cache",                   # cache_dir/UID given to its user
 }
 
