@@ -17,11 +17,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ere.h"
 #include "drop.h"
 #include "record.h"
 
 #define LINE_MAX_LEN 8192
 #define FILE_MAX_LEN (1024 * 1024)
+#define ERE_COST_MAX 10000	/* regcomp nodes of one scrub_value rule: a few MiB */
 
 struct ctx {
 	struct bb_config *cfg;
@@ -325,6 +327,13 @@ static int key_scrub_value(struct ctx *c, const char *v)
 
 	if (split_arrow(c, "scrub_value", v, &r.pattern, &r.replacement) != 0)
 		return -1;
+	if (ere_cost(r.pattern, ERE_COST_MAX) > ERE_COST_MAX) {
+		fail(c, "scrub_value: \"%.200s\": too big once compiled (repetitions of "
+		     "repetitions multiply)", r.pattern);
+		free(r.pattern);
+		free(r.replacement);
+		return -1;
+	}
 	int rc = regcomp(&r.re, r.pattern, REG_EXTENDED);
 	if (rc != 0) {
 		regerror(rc, &r.re, msg, sizeof(msg));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ere.h"
 
 static int parse(struct bb_config *cfg, const char *text, char *err, size_t errlen)
 {
@@ -117,6 +118,25 @@ static void fails_with(const char *text, const char *want)
 	bb_config_free(&cfg);
 }
 
+/* What ere.c counts: the copies regcomp makes of what repetitions repeat. */
+static void regex_cost(void **state)
+{
+	(void)state;
+	assert_int_equal(ere_cost("[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", 10000), 34);
+	assert_int_equal(ere_cost("abc", 10000), 3);
+	assert_int_equal(ere_cost("a+", 10000), 2);
+	assert_int_equal(ere_cost("a*b?", 10000), 2);
+	assert_int_equal(ere_cost("(ab){3}", 10000), 6);
+	assert_int_equal(ere_cost("(a|bc){2,}", 10000), 9);
+	assert_int_equal(ere_cost("[]a-z{]{4}\\{", 10000), 5);
+	assert_int_equal(ere_cost("[[:alpha:]]+", 10000), 2);
+	assert_int_equal(ere_cost("(a{100}){100}", 10000), 10000);
+	assert_int_equal(ere_cost("(a{100}){101}", 10000), 10001);
+	assert_int_equal(ere_cost("a{}(((", 10000), 3);	/* not a repetition; unclosed */
+	assert_int_equal(ere_cost("[[:", 10000), 1);
+	assert_int_equal(ere_cost("(a{65535}){65535}{65535}", 10000), 10001);
+}
+
 static void bad_input(void **state)
 {
 	(void)state;
@@ -144,6 +164,11 @@ static void bad_input(void **state)
 	fails_with("source_path_map = => /b\n", "source_path_map: the part before");
 	fails_with("scrub_value = ([a => x\n", "scrub_value: \"([a\"");
 	fails_with("ignore_errors = ,\n", "ignore_errors: empty list");
+	/* regcomp would take gigabytes (fuzz_config): refused before it runs */
+	fails_with("scrub_value = a++++++++++++++++++++++++++++++++ => x\n", "too big once compiled");
+	fails_with("scrub_value = (a{999}){999} => x\n", "too big once compiled");
+	fails_with("scrub_value = " "((((((((((((((((" "x+" ")+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+" " => x\n",
+		   "too big once compiled");
 	fails_with("tags = a=1,b\n", "tags:");
 	fails_with("endpoint = ftp://x/\n", "endpoint:");
 	fails_with("release = \"open\n", "unterminated quoted value");
@@ -267,6 +292,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(every_key),
 		cmocka_unit_test(endpoint_overrides_dsn),
+		cmocka_unit_test(regex_cost),
 		cmocka_unit_test(bad_input),
 		cmocka_unit_test(dsn_is_never_echoed),
 		cmocka_unit_test(limits),
