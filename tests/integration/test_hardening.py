@@ -1,5 +1,7 @@
-"""Issue 8: the shim leaves a program alone when told to, and the service
-runs with the least it needs."""
+"""What runs runs with the least it needs: the shim leaves a program alone
+when told to (BOOBOO_DISABLE), the uploader is a process without
+privileges that can settle only the event it was given, and
+boobood.service's sandbox and capabilities are each needed and enough."""
 import os
 import pwd
 import re
