@@ -23,7 +23,7 @@
 
 #define LINE_MAX_LEN 8192
 #define FILE_MAX_LEN (1024 * 1024)
-#define ERE_COST_MAX 10000	/* regcomp nodes of one scrub_value rule: a few MiB */
+#define ERE_COST_MAX 10000	/* one scrub_value rule: milliseconds of regcomp */
 
 struct ctx {
 	struct bb_config *cfg;
@@ -327,9 +327,9 @@ static int key_scrub_value(struct ctx *c, const char *v)
 
 	if (split_arrow(c, "scrub_value", v, &r.pattern, &r.replacement) != 0)
 		return -1;
-	if (ere_cost(r.pattern, ERE_COST_MAX) > ERE_COST_MAX) {
-		fail(c, "scrub_value: \"%.200s\": too big once compiled (repetitions of "
-		     "repetitions multiply)", r.pattern);
+	const char *refused = ere_refused(r.pattern, ERE_COST_MAX);
+	if (refused) {
+		fail(c, "scrub_value: \"%.200s\": %s", r.pattern, refused);
 		free(r.pattern);
 		free(r.replacement);
 		return -1;

@@ -10,9 +10,14 @@
 
 #include <stddef.h>
 
-/* The nodes the pattern compiles to, about: each atom one, times the
- * largest count of every repetition around it.  Stops counting past max
- * (returns max + 1). */
+/* The work the pattern costs regcomp, about: each atom one, times the
+ * largest count of every repetition around it, squared for a part with
+ * a loop in it (x*, x?, x+).  Stops counting past max (returns max + 1). */
 size_t ere_cost(const char *re, size_t max);
+
+/* Why the pattern is not compiled (it costs more than max, or repeats a
+ * repetition at once, which POSIX leaves undefined and glibc makes
+ * costly), or NULL. */
+const char *ere_refused(const char *re, size_t max);
 
 #endif

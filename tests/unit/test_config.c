@@ -135,6 +135,13 @@ static void regex_cost(void **state)
 	assert_int_equal(ere_cost("a{}(((", 10000), 3);	/* not a repetition; unclosed */
 	assert_int_equal(ere_cost("[[:", 10000), 1);
 	assert_int_equal(ere_cost("(a{65535}){65535}{65535}", 10000), 10001);
+	/* a part with a loop in it costs its count squared */
+	assert_int_equal(ere_cost("(\\s*[0-9]){13,19}", 10000), 2 * 19 * 19);
+	assert_int_equal(ere_cost("(x*){1000}", 10000), 10001);
+	assert_int_equal(ere_cost("(x+)+", 10000), 8);
+	assert_null(ere_refused("[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", 10000));
+	assert_non_null(ere_refused("d*+", 10000));	/* fuzz_config: seconds of regcomp */
+	assert_non_null(ere_refused("x{2}{3}", 10000));
 }
 
 static void bad_input(void **state)
@@ -166,6 +173,7 @@ static void bad_input(void **state)
 	fails_with("ignore_errors = ,\n", "ignore_errors: empty list");
 	/* regcomp would take gigabytes (fuzz_config): refused before it runs */
 	fails_with("scrub_value = a++++++++++++++++++++++++++++++++ => x\n", "too big once compiled");
+	fails_with("scrub_value = d*+ => x\n", "a repetition repeated at once");
 	fails_with("scrub_value = (a{999}){999} => x\n", "too big once compiled");
 	fails_with("scrub_value = " "((((((((((((((((" "x+" ")+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+" " => x\n",
 		   "too big once compiled");
