@@ -68,7 +68,7 @@ def test_uploader_has_no_privileges_and_the_spool_stays_roots(programs, make_dae
     assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2"
     assert os.stat(f"/proc/{up}/mem").st_uid == 0  # not dumpable: its own user cannot attach
     # what it sent was read through a descriptor: the spool is root's alone
-    sent = d.event_files("sent")
+    sent = wait_for(lambda: d.event_files("sent"), 10)    # moved once the uploader says so
     assert sent, d.log()
     for path in sent + [os.path.join(d.spool, "sent")]:
         s = os.stat(path)
