@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "callsite.h"
+#include "scopes.h"
 
 #define SCOPE_DEPTH_MAX 16
 #define WALK_BUDGET 512		/* functions looked into, per rebuilt gap */
@@ -148,11 +149,10 @@ static bool function_at(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Die *out)
 {
 	Dwarf_Addr bias;
 	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL;
-	int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+	int n = cu ? scopes_at(cu, addr - bias, &scopes) : 0;
 	bool found = false;
 
-	/* dwarf_getscopes goes on from an inlined copy into its abstract
-	 * origin's scopes: the real parents come from dwarf_getscopes_die */
+	/* the parents of an inlined copy come from dwarf_getscopes_die */
 	Dwarf_Die *chain = NULL;
 	int m = n > 0 ? dwarf_getscopes_die(&scopes[0], &chain) : 0;
 	for (int i = 0; i < m && !found; i++)
