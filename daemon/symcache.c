@@ -16,13 +16,7 @@
 #include "clock.h"
 #include "safe_open.h"
 #include "symcache.h"
-
-struct sym_entry {
-	GElf_Addr addr;
-	GElf_Xword size;
-	const char *name;	/* owned by libdwfl, lives with the entry's Dwfl */
-	int index;		/* in the symbol table */
-};
+#include "symtab.h"
 
 struct entry {
 	char *path;
@@ -35,9 +29,7 @@ struct entry {
 	Dwarf_Addr bias;
 	unsigned long used;
 	unsigned long generation;
-	struct sym_entry *syms;	/* sorted by address, built on first use */
-	size_t nsyms;
-	bool syms_built;
+	struct symtab symtab;	/* names by address, read as reports need them */
 	bool has_dwarf;		/* debug info was found when loaded */
 	long loaded_at;		/* CLOCK_MONOTONIC seconds */
 	size_t bytes;		/* the ELF file and its debug file: what it may hold */
@@ -62,7 +54,7 @@ static const Dwfl_Callbacks callbacks = {
 static void drop(struct entry *e)
 {
 	cache_bytes -= e->bytes;
-	free(e->syms);
+	symtab_free(&e->symtab);
 	if (e->dwfl)
 		dwfl_end(e->dwfl);
 	free(e->path);
@@ -114,6 +106,7 @@ static bool load(struct entry *e, const char *path, int fd, const struct stat *s
 		return false;
 	}
 	e->has_dwarf = has_dwarf(e);
+	symtab_init(&e->symtab, e->mod);
 	e->bytes = (size_t)st->st_size + debug_file_size(e->mod, path);
 	cache_bytes += e->bytes;
 	e->loaded_at = (long)(bb_now_ms() / 1000);
@@ -277,70 +270,39 @@ void symcache_preload(void)
 	dl_iterate_phdr(preload_one, NULL);
 }
 
-static int cmp_sym(const void *a, const void *b)
+static struct entry *entry_of(Dwfl_Module *mod)
 {
-	const struct sym_entry *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	/* Aliases (memcpy and memmove share code): in symbol table order,
-	 * so the search below always lands on the same one, the later. */
-	return (x->index > y->index) - (x->index < y->index);
-}
-
-static void build_index(struct entry *e)
-{
-	int n = dwfl_module_getsymtab(e->mod);
-
-	e->syms_built = true;
-	if (n <= 0 || !(e->syms = calloc((size_t)n, sizeof(*e->syms))))
-		return;
-	for (int i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr addr;
-		const char *name = dwfl_module_getsym_info(e->mod, i, &sym, &addr, NULL, NULL, NULL);
-		int type = GELF_ST_TYPE(sym.st_info);
-		if (name && *name && (type == STT_FUNC || type == STT_OBJECT) && sym.st_shndx != SHN_UNDEF)
-			e->syms[e->nsyms++] = (struct sym_entry){ addr, sym.st_size, name, i };
-	}
-	qsort(e->syms, e->nsyms, sizeof(*e->syms), cmp_sym);
+	for (size_t i = 0; i < SYMCACHE_FILES; i++)
+		if (cache[i].dwfl && cache[i].mod == mod)
+			return &cache[i];
+	return NULL;
 }
 
 bool symcache_symbol(Dwfl_Module *mod, Dwarf_Addr caddr, const char **name, GElf_Off *off)
 {
-	struct entry *e = NULL;
+	struct entry *e = entry_of(mod);
 
-	for (size_t i = 0; i < SYMCACHE_FILES && !e; i++)
-		if (cache[i].dwfl && cache[i].mod == mod)
-			e = &cache[i];
-	if (!e)
-		return false;
-	if (!e->syms_built)
-		build_index(e);
-	size_t lo = 0, hi = e->nsyms;
-	while (lo < hi) {	/* the last symbol at or below caddr */
-		size_t mid = (lo + hi) / 2;
-		if (e->syms[mid].addr <= caddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return false;
-	const struct sym_entry *s = &e->syms[lo - 1];
-	if (caddr - s->addr >= (s->size ? s->size : 1))
-		return false;
-	*name = s->name;
-	*off = caddr - s->addr;
-	return true;
+	return e && symtab_lookup(&e->symtab, caddr, name, off);
+}
+
+bool symcache_function(Dwfl_Module *mod, const char *name, GElf_Addr *addr)
+{
+	struct entry *e = entry_of(mod);
+	struct symtab once;
+
+	if (e)
+		return symtab_function(&e->symtab, name, addr);
+	symtab_init(&once, mod);	/* not a cached module: read, not kept */
+	bool found = symtab_function(&once, name, addr);
+	symtab_free(&once);
+	return found;
 }
 
 unsigned long symcache_generation(Dwfl_Module *mod)
 {
-	for (size_t i = 0; i < SYMCACHE_FILES; i++)
-		if (cache[i].dwfl && cache[i].mod == mod)
-			return cache[i].generation;
-	return 0;
+	struct entry *e = entry_of(mod);
+
+	return e ? e->generation : 0;
 }
 
 void symcache_clear(void)
