@@ -256,6 +256,18 @@ static int search_sorted(const struct symtab_sorted *idx, GElf_Addr addr)
 	return lo ? idx->syms[lo - 1].index : -1;
 }
 
+/* What libdwfl says of the entry a raw pass chose is what the pass read. */
+static bool raw_agrees(const struct symtab *t, int i)
+{
+	struct sym raw;
+	GElf_Sym gs;
+	GElf_Addr addr;
+
+	sym_head(t, i, &raw);
+	return dwfl_module_getsym_info(t->mod, i, &gs, &addr, NULL, NULL, NULL) &&
+	       addr == raw.addr && gs.st_size == raw.size;
+}
+
 /* The entry a lookup of addr lands on, -1 if none. */
 static int find(struct symtab *t, GElf_Addr addr)
 {
@@ -265,18 +277,10 @@ static int find(struct symtab *t, GElf_Addr addr)
 		return search_sorted(t->sorted, addr);
 	t->scans++;
 	int i = scan(t, addr);
-	if (i >= 0 && t->raw) {
-		/* what libdwfl says of the entry the raw pass chose must be what
-		 * the pass read; if not, the module is read through libdwfl */
-		struct sym raw, lib;
-		GElf_Sym gs;
-		sym_head(t, i, &raw);
-		lib.name = dwfl_module_getsym_info(t->mod, i, &gs, &lib.addr, NULL, NULL, NULL);
-		if (!lib.name || lib.addr != raw.addr || gs.st_size != raw.size) {
-			free(t->raw);
-			t->raw = NULL;
-			i = scan(t, addr);
-		}
+	if (i >= 0 && t->raw && !raw_agrees(t, i)) {
+		free(t->raw);	/* never again: this module is read through libdwfl */
+		t->raw = NULL;
+		i = scan(t, addr);
 	}
 	return i;
 }
