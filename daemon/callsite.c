@@ -148,7 +148,7 @@ static void walk_function(struct walk *w, Dwarf_Die *fn, size_t depth);
 static bool function_at(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Die *out)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL;
+	Dwarf_Die *cu = symcache_addrdie(mod, addr, &bias), *scopes = NULL;
 	int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
 	bool found = false;
 

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "safe_open.h"
+#include "cuslice.h"
 #include "symcache.h"
 #include "symtab.h"
 
@@ -30,6 +31,7 @@ struct entry {
 	unsigned long used;
 	unsigned long generation;
 	struct symtab symtab;	/* names by address, read as reports need them */
+	struct cuslice_file *units;	/* its units one by one, where they allow it */
 	bool has_dwarf;		/* debug info was found when loaded */
 	long loaded_at;		/* CLOCK_MONOTONIC seconds */
 	size_t bytes;		/* the ELF file and its debug file: what it may hold */
@@ -55,6 +57,7 @@ static void drop(struct entry *e)
 {
 	cache_bytes -= e->bytes;
 	symtab_free(&e->symtab);
+	cuslice_close(e->units);
 	if (e->dwfl)
 		dwfl_end(e->dwfl);
 	free(e->path);
@@ -86,6 +89,18 @@ static size_t debug_file_size(Dwfl_Module *mod, const char *path)
 	return (size_t)st.st_size;
 }
 
+/* Units are read one by one only where the DWARF is in the file itself
+ * (a separate debug file is another file, opened by libdwfl). */
+static struct cuslice_file *units_of(struct entry *e, const char *path, int fd, size_t size)
+{
+	const char *debugfile = NULL;
+
+	dwfl_module_info(e->mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
+	if (!e->has_dwarf || fd < 0 || (debugfile && strcmp(debugfile, path) != 0))
+		return NULL;
+	return cuslice_open(fd, size);
+}
+
 static bool load(struct entry *e, const char *path, int fd, const struct stat *st)
 {
 	const char *base = strrchr(path, '/');
@@ -107,6 +122,7 @@ static bool load(struct entry *e, const char *path, int fd, const struct stat *s
 	}
 	e->has_dwarf = has_dwarf(e);
 	symtab_init(&e->symtab, e->mod);
+	e->units = units_of(e, path, fd, (size_t)st->st_size);
 	e->bytes = (size_t)st->st_size + debug_file_size(e->mod, path);
 	cache_bytes += e->bytes;
 	e->loaded_at = (long)(bb_now_ms() / 1000);
@@ -296,6 +312,23 @@ bool symcache_function(Dwfl_Module *mod, const char *name, GElf_Addr *addr)
 	bool found = symtab_function(&once, name, addr);
 	symtab_free(&once);
 	return found;
+}
+
+Dwarf_Die *symcache_addrdie(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias)
+{
+	struct entry *e = entry_of(mod);
+	Dwarf_Die *cudie;
+
+	if (e && e->units && dwfl_module_getdwarf(mod, bias))
+		switch (cuslice_unit(e->units, addr - *bias, &cudie)) {
+		case CUSLICE_FOUND:
+			return cudie;
+		case CUSLICE_NONE:
+			return NULL;
+		case CUSLICE_ASK_LIBDWFL:
+			break;
+		}
+	return dwfl_module_addrdie(mod, addr, bias);
 }
 
 unsigned long symcache_generation(Dwfl_Module *mod)

@@ -44,6 +44,12 @@ void symcache_set_budget(size_t bytes);
  * each time. */
 bool symcache_symbol(Dwfl_Module *mod, Dwarf_Addr caddr, const char **name, GElf_Off *off);
 
+/* dwfl_module_addrdie for a module of the cache, without reading every
+ * unit of the module first (cuslice.h): the same unit, but from a Dwarf
+ * of its own where the unit allows it.  The DIE lives as long as the
+ * module stays cached. */
+Dwarf_Die *symcache_addrdie(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias);
+
 /* The address of the defined function called `name` in mod (cached or
  * not): its first entry in the symbol table. */
 bool symcache_function(Dwfl_Module *mod, const char *name, GElf_Addr *addr);
