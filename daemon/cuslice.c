@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "addrsort.h"
 #include "cuslice.h"
 
 #define PAGE 4096
@@ -339,6 +340,7 @@ static int scan_units(const struct cuslice_file *f, Dwarf_Addr addr, Dwarf_Off *
 
 struct collect {
 	struct arange *a;
+	struct addr_key *keys;
 	size_t n, cap;
 };
 
@@ -346,8 +348,10 @@ static void collect(void *arg, const struct arange *a)
 {
 	struct collect *c = arg;
 
-	if (c->n < c->cap)
+	if (c->n < c->cap) {
+		c->keys[c->n] = (struct addr_key){ a->start, c->n };
 		c->a[c->n++] = *a;
+	}
 }
 
 static void count(void *arg, const struct arange *a)
@@ -356,32 +360,36 @@ static void count(void *arg, const struct arange *a)
 	(*(size_t *)arg)++;
 }
 
-static int cmp_start(const void *x, const void *y)
+/* libdwfl's runs (cu.c: addrarange): the entries by start, one run per
+ * change of unit. */
+static void fill_runs(struct runs *r, const struct collect *c)
 {
-	const struct arange *a = x, *b = y;
-
-	return (a->start > b->start) - (a->start < b->start);
+	r->n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct arange *a = &c->a[c->keys[i].item];
+		if (i == 0 || a->unit != c->a[c->keys[i - 1].item].unit)
+			r->run[r->n++] = (struct run){ a->start, a->unit };
+		r->last_end = a->start + a->length;
+	}
 }
 
-/* libdwfl's runs (cu.c: addrarange): sorted entries, one per unit change. */
 static struct runs *build_runs(const struct cuslice_file *f)
 {
 	struct collect c = { 0 };
+	struct addr_key *tmp = NULL;
 	struct runs *r = NULL;
 
-	if (!each_arange(f, count, &c.cap) || c.cap == 0 || !(c.a = malloc(c.cap * sizeof(*c.a))) ||
-	    !(r = malloc(sizeof(*r) + c.cap * sizeof(r->run[0])))) {
-		free(c.a);
-		return NULL;
+	if (each_arange(f, count, &c.cap) && c.cap > 0 &&
+	    (c.a = malloc(c.cap * sizeof(*c.a))) && (c.keys = malloc(c.cap * sizeof(*c.keys))) &&
+	    (tmp = malloc(c.cap * sizeof(*tmp))) &&
+	    (r = malloc(sizeof(*r) + c.cap * sizeof(r->run[0])))) {
+		each_arange(f, collect, &c);
+		addr_sort(c.keys, tmp, c.n);
+		fill_runs(r, &c);
 	}
-	each_arange(f, collect, &c);
-	qsort(c.a, c.n, sizeof(*c.a), cmp_start);
-	r->n = 0;
-	for (size_t i = 0; i < c.n; i++)
-		if (i == 0 || c.a[i].unit != c.a[i - 1].unit)
-			r->run[r->n++] = (struct run){ c.a[i].start, c.a[i].unit };
-	r->last_end = c.a[c.n - 1].start + c.a[c.n - 1].length;
 	free(c.a);
+	free(c.keys);
+	free(tmp);
 	return r;
 }
 

@@ -30,7 +30,7 @@
 
 #define CUSLICE_UNITS 64	/* units with a Dwarf of their own, per file */
 #define CUSLICE_MEMO 64		/* addresses whose unit is remembered */
-#define CUSLICE_SCANS 16	/* scans of .debug_aranges before it is sorted */
+#define CUSLICE_SCANS 4		/* scans of .debug_aranges before it is sorted */
 
 struct cuslice_file;
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrsort.h"
 #include "symtab.h"
 
 #define SECTIONS_MAX 65536	/* more, and the table is read through libdwfl */
@@ -31,12 +32,7 @@ struct symtab_raw {
 
 struct symtab_sorted {
 	size_t n;
-	struct sorted_sym {
-		GElf_Addr addr;
-		GElf_Xword size;
-		const char *name;
-		int index;
-	} syms[];
+	struct addr_key keys[];	/* item: the entry's index in the table */
 };
 
 /* One entry of the table as the lookups see it. */
@@ -216,44 +212,33 @@ static int scan(const struct symtab *t, GElf_Addr addr)
 	return best;
 }
 
-static int cmp_sorted(const void *a, const void *b)
-{
-	const struct sorted_sym *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	/* Aliases (memcpy and memmove share code): in table order, so the
-	 * search lands on the same one as a scan, the later. */
-	return (x->index > y->index) - (x->index < y->index);
-}
-
+/* The index: every entry a scan could choose, by address, aliases (memcpy
+ * and memmove share code) in table order, so that a search lands on the
+ * one a scan would choose, the later. */
 static void build_sorted(struct symtab *t)
 {
-	struct symtab_sorted *idx = malloc(sizeof(*idx) + (size_t)t->n * sizeof(idx->syms[0]));
+	struct symtab_sorted *idx = malloc(sizeof(*idx) + (size_t)t->n * sizeof(idx->keys[0]));
+	struct addr_key *tmp = malloc((size_t)t->n * sizeof(*tmp));
 	struct sym s;
 
-	if (!idx)
-		return;	/* scanning goes on */
-	idx->n = 0;
-	for (int i = 1; i < t->n; i++)
-		if (sym_head(t, i, &s) && indexed(&s) && named(t, i, &s))
-			idx->syms[idx->n++] = (struct sorted_sym){ s.addr, s.size, s.name, i };
-	qsort(idx->syms, idx->n, sizeof(idx->syms[0]), cmp_sorted);
-	t->sorted = idx;
+	if (idx && tmp) {
+		idx->n = 0;
+		for (int i = 1; i < t->n; i++)
+			if (sym_head(t, i, &s) && indexed(&s) && named(t, i, &s))
+				idx->keys[idx->n++] = (struct addr_key){ s.addr, (uint64_t)i };
+		addr_sort(idx->keys, tmp, idx->n);
+		t->sorted = idx;
+		idx = NULL;
+	}
+	free(idx);	/* no memory: scanning goes on */
+	free(tmp);
 }
 
 static int search_sorted(const struct symtab_sorted *idx, GElf_Addr addr)
 {
-	size_t lo = 0, hi = idx->n;
+	size_t at = addr_upper(idx->keys, idx->n, addr);
 
-	while (lo < hi) {	/* the last symbol at or below addr */
-		size_t mid = lo + (hi - lo) / 2;
-		if (idx->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? idx->syms[lo - 1].index : -1;
+	return at ? (int)idx->keys[at - 1].item : -1;
 }
 
 /* What libdwfl says of the entry a raw pass chose is what the pass read. */

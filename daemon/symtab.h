@@ -8,7 +8,8 @@
  * ten thousand symbols on a cold report; one pass over the raw table
  * costs microseconds.  So the first lookups of a module scan, each answer
  * is remembered, and only a module looked up often enough that sorting
- * would have been cheaper gets its index.  Every path gives the answer the
+ * would have been cheaper (a radix sort: the cost of a few scans) gets its
+ * index.  Every path gives the answer the
  * index would: the last function or object at or below the address (in
  * address order, then table order), if the address is inside it.
  */
@@ -20,7 +21,7 @@
 #include <stdbool.h>
 
 #define SYMTAB_MEMO 64		/* answers remembered per module */
-#define SYMTAB_SCANS 16		/* scans of a module before it is indexed */
+#define SYMTAB_SCANS 4		/* scans of a module before it is indexed */
 
 struct symtab_raw;
 struct symtab_sorted;
