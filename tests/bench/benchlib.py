@@ -21,8 +21,10 @@ def run_daemon(tmp, build):
     conf = os.path.join(tmp, "c.conf")
     sock = os.path.join(tmp, "s.sock")
     logpath = os.path.join(tmp, "log")
-    # drops of its own: the system directory holds other programs' crashes
-    open(conf, "w").write(f"socket = {sock}\nspool_dir = {tmp}/spool\ndrop_dir = {tmp}/drops\n")
+    # drops of its own: the system directory holds other programs' crashes;
+    # every crash spooled: the same one again and again is what is measured
+    open(conf, "w").write(f"socket = {sock}\nspool_dir = {tmp}/spool\ndrop_dir = {tmp}/drops\n"
+                          "group_burst = 100000\n")
     log = open(logpath, "w")
     p = subprocess.Popen([os.path.join(build, "daemon", "boobood"), "-f", "-d", "-c", conf],
                          stderr=log)
@@ -50,7 +52,8 @@ def wait_lines(logpath, n):
         if len(got) >= n:
             return got
         time.sleep(0.01)
-    raise SystemExit("no event")
+    tail = "".join(open(logpath).readlines()[-15:])
+    raise SystemExit(f"no event after a minute; the daemon's log ends with:\n{tail}")
 
 
 def work_stages(logpath):

@@ -16,7 +16,8 @@ Usage: tests/bench/report.py [BUILD_DIR] [N] [--against OTHER_BUILD [--rounds R]
 import glob, json, os, re, shutil, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import crash, dwarf_bytes, gdb_bt_full, peak_kb, run_daemon, wait_lines  # noqa: E402
+from benchlib import (crash, dwarf_bytes, gdb_bt_full, peak_kb, run_daemon,  # noqa: E402
+                      wait_lines, work_stages)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 argv = sys.argv[1:]
@@ -58,13 +59,14 @@ def measure(build):
         for i in range(N):
             crash(sock, build, cmd)
         warm = [int(w) for w in wait_lines(logpath, N + 1)[1:]]
+        work = [w[0] for w in work_stages(logpath)]
         peak = peak_kb(d.pid)
         d.terminate()
         d.wait()
         files = sorted(glob.glob(os.path.join(tmp, "spool", "pending", "*.json")))
         ev = json.load(open(files[-1]))
     return dict(cold=cold / 1000, warm=statistics.median(warm) / 1000, warms=warm, peak=peak,
-                ev=ev)
+                ev=ev, cold_work=work[0], warm_works=work[1:])
 
 
 def describe_event(ev):
@@ -89,13 +91,19 @@ def compare(a, b):
     for build in (a, b):
         warms = [w for r in runs[build] for w in r["warms"]]
         colds = [r["cold"] for r in runs[build]]
+        works = [w for r in runs[build] for w in r["warm_works"]]
         print(f"{build}: warm median {statistics.median(warms) / 1000:.2f} ms "
-              f"(p90 {sorted(warms)[int(0.9 * (len(warms) - 1))] / 1000:.2f}, {len(warms)} reports), "
-              f"cold median {statistics.median(colds):.1f} ms, "
+              f"(p90 {sorted(warms)[int(0.9 * (len(warms) - 1))] / 1000:.2f}, {len(warms)} reports; "
+              f"the worker's work {statistics.median(works) / 1000:.2f} ms), "
+              f"cold median {statistics.median(colds):.1f} ms "
+              f"(work {statistics.median(r['cold_work'] for r in runs[build]) / 1000:.1f}), "
               f"peak {max(r['peak'] for r in runs[build]) / 1024:.1f} MiB")
     wa = statistics.median(w for r in runs[a] for w in r["warms"])
     wb = statistics.median(w for r in runs[b] for w in r["warms"])
     print(f"warm: {os.path.basename(a)} / {os.path.basename(b)} = {wa / wb:.3f}")
+    wa = statistics.median(w for r in runs[a] for w in r["warm_works"])
+    wb = statistics.median(w for r in runs[b] for w in r["warm_works"])
+    print(f"warm, the worker's work: {os.path.basename(a)} / {os.path.basename(b)} = {wa / wb:.3f}")
 
 
 def main():
