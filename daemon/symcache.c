@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +90,17 @@ static size_t debug_file_size(Dwfl_Module *mod, const char *path)
 	return (size_t)st.st_size;
 }
 
+/* The views of units map the file a second time (libelf has its own
+ * mapping): address space, which the worker has a limit of.  A file over
+ * an eighth of it is read through libdwfl alone. */
+static bool room_for_views(size_t size)
+{
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	       size <= rl.rlim_cur / 8;
+}
+
 /* Units are read one by one only where the DWARF is in the file itself
  * (a separate debug file is another file, opened by libdwfl). */
 static struct cuslice_file *units_of(struct entry *e, const char *path, int fd, size_t size)
@@ -96,7 +108,8 @@ static struct cuslice_file *units_of(struct entry *e, const char *path, int fd, 
 	const char *debugfile = NULL;
 
 	dwfl_module_info(e->mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
-	if (!e->has_dwarf || fd < 0 || (debugfile && strcmp(debugfile, path) != 0))
+	if (!e->has_dwarf || fd < 0 || (debugfile && strcmp(debugfile, path) != 0) ||
+	    !room_for_views(size))
 		return NULL;
 	return cuslice_open(fd, size);
 }
