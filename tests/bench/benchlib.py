@@ -1,7 +1,7 @@
 """What report.py and scale.py share: a daemon of a given build with its
 --debug log, crashes of a command under the shim, the log's timings, the
 daemon's peak memory, DWARF sizes and gdb's `bt full` on a core."""
-import os, re, subprocess, time
+import glob, json, os, re, subprocess, tempfile, time
 
 
 def dwarf_bytes(path):
@@ -96,3 +96,24 @@ def gdb_bt_full(tmp, cmd, runs=2):
                              capture_output=True, text=True, env=env, timeout=1200).stdout
         times.append(time.perf_counter() - t)
     return times, out.count("\n#")
+
+
+def one_daemon(build, cmd, warm_n):
+    """A fresh daemon of `build`: cmd's first crash (cold) and warm_n more.
+    Times in us (record to spool), the worker's stages of each report
+    (work_stages), peak and anonymous memory (kB), and the first and last
+    events."""
+    with tempfile.TemporaryDirectory() as tmp:
+        d, sock, logpath = run_daemon(tmp, build)
+        crash(sock, build, cmd)
+        cold = int(wait_lines(logpath, 1)[0])
+        for _ in range(warm_n):
+            crash(sock, build, cmd)
+        warm = [int(w) for w in wait_lines(logpath, warm_n + 1)[1:]]
+        stages = work_stages(logpath)
+        peak, anon = peak_kb(d.pid), peak_kb(d.pid, "RssAnon")
+        d.terminate()
+        d.wait()
+        files = sorted(glob.glob(os.path.join(tmp, "spool", "pending", "*.json")))
+        events = [json.load(open(files[0])), json.load(open(files[-1]))]
+    return dict(cold=cold, warm=warm, stages=stages, peak=peak, anon=anon, events=events)

@@ -13,11 +13,10 @@ both are printed side by side with the ratio of their warm medians.
 Usage: tests/bench/report.py [BUILD_DIR] [N] [--against OTHER_BUILD [--rounds R]]
                              [-- CMD ARGS...]
 """
-import glob, json, os, re, shutil, statistics, subprocess, sys, tempfile
+import os, re, shutil, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (crash, dwarf_bytes, gdb_bt_full, peak_kb, run_daemon,  # noqa: E402
-                      wait_lines, work_stages)
+from benchlib import dwarf_bytes, gdb_bt_full, one_daemon  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 argv = sys.argv[1:]
@@ -52,21 +51,10 @@ def debug_file(path):
 
 def measure(build):
     """One daemon of `build`: the first crash (cold) and N more (warm)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        d, sock, logpath = run_daemon(tmp, build)
-        crash(sock, build, cmd)
-        cold = int(wait_lines(logpath, 1)[0])
-        for i in range(N):
-            crash(sock, build, cmd)
-        warm = [int(w) for w in wait_lines(logpath, N + 1)[1:]]
-        work = [w[0] for w in work_stages(logpath)]
-        peak = peak_kb(d.pid)
-        d.terminate()
-        d.wait()
-        files = sorted(glob.glob(os.path.join(tmp, "spool", "pending", "*.json")))
-        ev = json.load(open(files[-1]))
-    return dict(cold=cold / 1000, warm=statistics.median(warm) / 1000, warms=warm, peak=peak,
-                ev=ev, cold_work=work[0], warm_works=work[1:])
+    r = one_daemon(build, cmd, N)
+    return dict(cold=r["cold"] / 1000, warm=statistics.median(r["warm"]) / 1000, warms=r["warm"],
+                peak=r["peak"], ev=r["events"][-1], cold_work=r["stages"][0][0],
+                warm_works=[w[0] for w in r["stages"][1:]])
 
 
 def describe_event(ev):

@@ -22,11 +22,10 @@ the 210 MiB program builds in about two minutes on 2 cores.  Everything is
 cached in /tmp/booboo-scale.
 Usage: tests/bench/scale.py [BUILD_DIR] [N] [--sizes 0.5,5,20,210] [--cold R] [--no-gdb]
 """
-import concurrent.futures, json, glob, math, os, random, re, statistics, subprocess, sys, tempfile
+import concurrent.futures, math, os, random, re, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (crash, dwarf_bytes, gdb_bt_full, peak_kb, run_daemon,  # noqa: E402
-                      wait_lines, work_stages)
+from benchlib import dwarf_bytes, gdb_bt_full, one_daemon  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = "/tmp/booboo-scale"
@@ -269,22 +268,11 @@ def program(mib, per_unit, alone):
 
 def report_once(exe, warm_n):
     """A fresh daemon: the first crash of exe (cold) and warm_n more."""
-    cmd = [exe, "0"]
-    with tempfile.TemporaryDirectory() as tmp:
-        d, sock, logpath = run_daemon(tmp, BUILD)
-        crash(sock, BUILD, cmd)
-        cold = int(wait_lines(logpath, 1)[0])
-        for _ in range(warm_n):
-            crash(sock, BUILD, cmd)
-        warm = [int(w) for w in wait_lines(logpath, warm_n + 1)[1:]]
-        stages = work_stages(logpath)
-        peak, anon = peak_kb(d.pid), peak_kb(d.pid, "RssAnon")
-        d.terminate()
-        d.wait()
-        ev = json.load(open(sorted(glob.glob(os.path.join(tmp, "spool", "pending", "*.json")))[0]))
-    frames = [f["function"] for f in reversed(ev["stacktrace"])]
-    return dict(cold=cold, cold_stages=stages[0], warm=warm, warm_work=[w[0] for w in stages[1:]],
-                peak=peak, anon=anon, frames=frames)
+    r = one_daemon(BUILD, [exe, "0"], warm_n)
+    frames = [f["function"] for f in reversed(r["events"][0]["stacktrace"])]
+    return dict(cold=r["cold"], cold_stages=r["stages"][0], warm=r["warm"],
+                warm_work=[w[0] for w in r["stages"][1:]], peak=r["peak"], anon=r["anon"],
+                frames=frames)
 
 
 def median_ms(values):
