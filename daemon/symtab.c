@@ -87,8 +87,9 @@ static Elf_Data *same_table(Elf *elf, int n, const char *first, const char *last
 		    d->d_size != (size_t)n * sizeof(Elf64_Sym))
 			continue;
 		const Elf64_Sym *syms = d->d_buf;
-		if ((const char *)s->d_buf + syms[1].st_name == first &&
-		    (const char *)s->d_buf + syms[n - 1].st_name == last) {
+		uintptr_t base = (uintptr_t)s->d_buf;	/* integers: a name may lie anywhere */
+		if ((uintptr_t)first - base == syms[1].st_name &&
+		    (uintptr_t)last - base == syms[n - 1].st_name) {
 			*strings = s;
 			return d;
 		}
@@ -96,19 +97,27 @@ static Elf_Data *same_table(Elf *elf, int n, const char *first, const char *last
 	return NULL;
 }
 
+static GElf_Addr raw_addr(const struct symtab_raw *raw, const Elf64_Sym *s);
+
+/* The raw table gives libdwfl's addresses for the entries libdwfl named. */
+static bool same_addresses(const struct symtab_raw *raw, int n, GElf_Addr first, GElf_Addr last)
+{
+	return raw_addr(raw, &raw->syms[1]) == first && raw_addr(raw, &raw->syms[n - 1]) == last;
+}
+
 static struct symtab_raw *raw_open(Dwfl_Module *mod, int n)
 {
 	GElf_Sym sym;
-	GElf_Addr addr;
+	GElf_Addr addr_first, addr_last;
 	Elf *elf, *elf_last;
 	Dwarf_Addr bias, bias_last;
 	Elf_Data *strings;
 	size_t nsec;
 
-	const char *first = n >= 2 ? dwfl_module_getsym_info(mod, 1, &sym, &addr, NULL, &elf, &bias)
-				   : NULL;
-	const char *last = first ? dwfl_module_getsym_info(mod, n - 1, &sym, &addr, NULL, &elf_last,
-							   &bias_last) : NULL;
+	const char *first = n >= 2 ? dwfl_module_getsym_info(mod, 1, &sym, &addr_first, NULL, &elf,
+							     &bias) : NULL;
+	const char *last = first ? dwfl_module_getsym_info(mod, n - 1, &sym, &addr_last, NULL,
+							   &elf_last, &bias_last) : NULL;
 	if (!last || elf_last != elf || bias_last != bias || !plain_values(elf) ||
 	    elf_getshdrnum(elf, &nsec) != 0 || nsec > SECTIONS_MAX)
 		return NULL;
@@ -123,7 +132,10 @@ static struct symtab_raw *raw_open(Dwfl_Module *mod, int n)
 		/* as libdwfl: a section it cannot read counts as allocated */
 		raw->alloc[i] = !gelf_getshdr(elf_getscn(elf, i), &sh) || (sh.sh_flags & SHF_ALLOC);
 	}
-	return raw;
+	if (same_addresses(raw, n, addr_first, addr_last))
+		return raw;
+	free(raw);
+	return NULL;
 }
 
 /* libdwfl's address for a raw entry (dwfl_module_getsym.c). */
