@@ -12,9 +12,9 @@
  * DIE's memory is the same whichever view reads it.
  *
  * The unit of an address is found as libdwfl finds it (libdwfl/cu.c,
- * addrarange): the .debug_aranges entry with the highest start at or
- * below it, the end of the last run of entries checked; two passes over
- * the section, no index to build, no unit header read.
+ * addrarange), in the same index built the same way from .debug_aranges,
+ * without reading any unit header: a radix sort of one entry a unit or
+ * so, a third of a millisecond for 2300 units.
  */
 #include <dwarf.h>
 #include <elf.h>
@@ -40,8 +40,9 @@ struct slice {
 	bool usable;
 };
 
-/* .debug_aranges sorted, once a file has been scanned CUSLICE_SCANS times:
- * libdwfl's own index, one run of entries per unit. */
+/* .debug_aranges sorted by start, ties in the section's order (libdw's
+ * qsort, glibc's merge sort, is stable), then one run of entries per
+ * change of unit: libdwfl's own index. */
 struct runs {
 	size_t n;
 	Dwarf_Addr last_end;	/* of the entry with the highest start */
@@ -59,15 +60,8 @@ struct cuslice_file {
 	Elf64_Shdr kept[KEPT_MAX];	/* .shstrtab first, then the debug sections */
 	size_t nkept, info;		/* info: .debug_info's place in kept */
 	const unsigned char *aranges, *aranges_end;
-	unsigned scans;
-	bool malformed;		/* as libdw would find .debug_aranges: libdwfl answers */
+	bool malformed;		/* or the runs could not be built: libdwfl answers */
 	struct runs *runs;
-	struct memo {
-		Dwarf_Addr addr;
-		Dwarf_Off unit;
-		int found;	/* unit_of's answer */
-		bool set;
-	} memo[CUSLICE_MEMO];
 	struct slice slices[CUSLICE_UNITS];
 	size_t nslices;
 };
@@ -292,52 +286,6 @@ static bool each_arange(const struct cuslice_file *f,
 	return true;
 }
 
-struct choice {
-	Dwarf_Addr addr;
-	struct arange best, last;	/* highest start <= addr; highest start */
-	bool found, any, last_run;
-};
-
-static void pick(void *arg, const struct arange *a)
-{
-	struct choice *c = arg;
-
-	if (a->start <= c->addr && (!c->found || a->start >= c->best.start)) {
-		c->best = *a;
-		c->found = true;
-	}
-	if (!c->any || a->start >= c->last.start)
-		c->last = *a;
-	c->any = true;
-}
-
-/* Whether the best entry's run is the last: no other unit starts after. */
-static void runs_after(void *arg, const struct arange *a)
-{
-	struct choice *c = arg;
-
-	if (a->start > c->best.start && a->unit != c->best.unit)
-		c->last_run = false;
-}
-
-/* -1: malformed; 0: no unit; 1: *unit holds addr.  Two passes. */
-static int scan_units(const struct cuslice_file *f, Dwarf_Addr addr, Dwarf_Off *unit)
-{
-	struct choice c = { .addr = addr, .last_run = true };
-
-	if (!each_arange(f, pick, &c))
-		return -1;
-	if (!c.found)
-		return 0;
-	each_arange(f, runs_after, &c);
-	/* libdwfl takes the gaps between units as the unit before them,
-	 * but not what lies past the end of the last */
-	if (c.last_run && addr > c.last.start + c.last.length)
-		return 0;
-	*unit = c.best.unit;
-	return 1;
-}
-
 struct collect {
 	struct arange *a;
 	struct addr_key *keys;
@@ -393,43 +341,40 @@ static struct runs *build_runs(const struct cuslice_file *f)
 	return r;
 }
 
+/* libdwfl's binary search (cu.c: addrarange) to the letter: where runs
+ * start at the same address, which one it lands on depends on its path. */
 static int search_runs(const struct runs *r, Dwarf_Addr addr, Dwarf_Off *unit)
 {
-	size_t lo = 0, hi = r->n;
+	size_t l = 0, u = r->n;
 
-	while (lo < hi) {	/* the last run starting at or below addr */
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->run[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
+	while (l < u) {
+		size_t idx = (l + u) / 2;
+		if (addr < r->run[idx].start) {
+			u = idx;
+			continue;
+		}
+		if (addr > r->run[idx].start) {
+			if (idx + 1 < r->n && addr >= r->run[idx + 1].start) {
+				l = idx + 1;
+				continue;
+			}
+			if (idx + 1 == r->n && addr > r->last_end)
+				return 0;	/* past the end of the last */
+		}
+		*unit = r->run[idx].unit;
+		return 1;
 	}
-	if (lo == 0 || (lo == r->n && addr > r->last_end))
-		return 0;
-	*unit = r->run[lo - 1].unit;
-	return 1;
+	return 0;
 }
 
-/* The unit of addr: remembered, else from the runs, else a scan (the
- * runs are sorted once the file has been scanned often enough). */
+/* -1: .debug_aranges is malformed, or no memory (libdwfl answers); 0: no
+ * unit holds addr; 1: *unit does.  The runs are built on the first
+ * lookup: a pass to count, a pass to collect, a radix sort. */
 static int unit_of(struct cuslice_file *f, Dwarf_Addr addr, Dwarf_Off *unit)
 {
-	struct memo *m = &f->memo[((uint64_t)addr * 0x9e3779b97f4a7c15ull) >> 58];
-
-	if (f->malformed)
-		return -1;
-	if (!m->set || m->addr != addr) {
-		if (!f->runs && f->scans >= CUSLICE_SCANS)
-			f->runs = build_runs(f);	/* NULL (no memory): scans go on */
-		m->unit = 0;
-		m->found = f->runs ? search_runs(f->runs, addr, &m->unit) :
-				     (f->scans++, scan_units(f, addr, &m->unit));
-		m->addr = addr;
-		m->set = true;
-		f->malformed = m->found < 0;
-	}
-	*unit = m->unit;
-	return m->found;
+	if (!f->runs && !f->malformed && !(f->runs = build_runs(f)))
+		f->malformed = true;
+	return f->runs ? search_runs(f->runs, addr, unit) : -1;
 }
 
 /* ---- a unit's view ------------------------------------------------------ */

@@ -29,8 +29,6 @@
 #include <stddef.h>
 
 #define CUSLICE_UNITS 256	/* units with a Dwarf of their own, per file: the others go to libdwfl */
-#define CUSLICE_MEMO 64		/* addresses whose unit is remembered */
-#define CUSLICE_SCANS 4		/* scans of .debug_aranges before it is sorted */
 
 struct cuslice_file;
 
