@@ -110,7 +110,13 @@ def one_daemon(build, cmd, warm_n):
         for _ in range(warm_n):
             crash(sock, build, cmd)
         warm = [int(w) for w in wait_lines(logpath, warm_n + 1)[1:]]
-        stages = work_stages(logpath)
+        # the worker logs its stages after it sent the event: maybe after
+        # the root part logged it spooled
+        for _ in range(500):
+            stages = work_stages(logpath)
+            if len(stages) > warm_n:
+                break
+            time.sleep(0.01)
         peak, anon = peak_kb(d.pid), peak_kb(d.pid, "RssAnon")
         d.terminate()
         d.wait()
