@@ -371,7 +371,7 @@ static size_t describe_dwarf_uncached(struct symbolized *s, size_t *cap, Dwfl_Mo
 {
 	Dwarf_Addr bias;
 	Dwarf_Addr caddr = addr - shift;
-	Dwarf_Die *cudie = dwfl_module_addrdie(mod, caddr, &bias);
+	Dwarf_Die *cudie = symcache_addrdie(mod, caddr, &bias);
 	Dwarf_Die *scopes = NULL, *chain = NULL;
 	int nscopes, nchain = 0;
 	size_t added = 0;
