@@ -7,6 +7,8 @@ PACKAGES=(build-essential g++ meson ninja-build pkg-config
 	libcmocka-dev libiberty-dev libc6-dbg python3 python3-pytest python3-jsonschema gdb elfutils debuginfod procps iproute2
 	python3.11-dev	# the struct layout of Debian's python3.11 (Python frames), the test extension
 	rustc rust-gdb
+	clang libclang-rt-14-dev
+	systemd
 	util-linux
 	ca-certificates)
 SUDO=""

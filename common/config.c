@@ -17,11 +17,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ere.h"
 #include "drop.h"
 #include "record.h"
 
 #define LINE_MAX_LEN 8192
 #define FILE_MAX_LEN (1024 * 1024)
+#define ERE_COST_MAX 10000	/* one scrub_value rule: milliseconds of regcomp */
 
 struct ctx {
 	struct bb_config *cfg;
@@ -325,6 +327,13 @@ static int key_scrub_value(struct ctx *c, const char *v)
 
 	if (split_arrow(c, "scrub_value", v, &r.pattern, &r.replacement) != 0)
 		return -1;
+	const char *refused = ere_refused(r.pattern, ERE_COST_MAX);
+	if (refused) {
+		fail(c, "scrub_value: \"%.200s\": %s", r.pattern, refused);
+		free(r.pattern);
+		free(r.replacement);
+		return -1;
+	}
 	int rc = regcomp(&r.re, r.pattern, REG_EXTENDED);
 	if (rc != 0) {
 		regerror(rc, &r.re, msg, sizeof(msg));
@@ -420,17 +429,32 @@ static int unquote(struct ctx *c, char *v)
 	return 0;
 }
 
+/* A "key = value" line, split in place: the key, and *val (NULL when the
+ * line has no '='), blanks around each gone.  NULL for a blank line or a
+ * comment.  The one reading of a key: bb_config_text_without_dsn must
+ * see the very "dsn" lines the parser takes. */
+static char *split_key(char *line, char **val)
+{
+	char *s = strip(line), *eq;
+
+	*val = NULL;
+	if (!*s || *s == '#')
+		return NULL;
+	if ((eq = strchr(s, '=')) != NULL) {
+		*eq = '\0';
+		*val = strip(eq + 1);
+	}
+	return strip(s);
+}
+
 static int parse_line(struct ctx *c, char *line, bool seen[N_KEYS])
 {
-	char *s = strip(line);
+	char *val, *key = split_key(line, &val);
 
-	if (!*s || *s == '#')
+	if (!key)
 		return 0;
-	char *eq = strchr(s, '=');
-	if (!eq)
+	if (!val)
 		return fail(c, "expected \"key = value\"");
-	*eq = '\0';
-	char *key = strip(s), *val = strip(eq + 1);
 	if (!*key)
 		return fail(c, "empty key");
 	for (size_t i = 0; i < N_KEYS; i++) {
@@ -486,18 +510,19 @@ void bb_config_init(struct bb_config *cfg)
 	cfg->worker_memory_mb = 4096;
 }
 
-/* Is this line "dsn = ..."?  (The parser's own reading of a key.) */
+/* Is this line "dsn = ..." as the parser reads it?  A line too long to
+ * be parsed counts as one: the file is refused anyway, and its text must
+ * not carry a token to a worker. */
 static bool is_dsn_line(const char *line, size_t n)
 {
-	size_t i = 0;
+	char buf[LINE_MAX_LEN + 1], *val, *key;
 
-	while (i < n && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	if (n - i < 3 || memcmp(line + i, "dsn", 3) != 0)
-		return false;
-	for (i += 3; i < n && (line[i] == ' ' || line[i] == '\t'); i++)
-		;
-	return i < n && line[i] == '=';
+	if (n > LINE_MAX_LEN)
+		return true;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	key = split_key(buf, &val);
+	return key && val && strcmp(key, "dsn") == 0;
 }
 
 char *bb_config_text_without_dsn(const struct bb_config *cfg, size_t *len)
@@ -511,7 +536,7 @@ char *bb_config_text_without_dsn(const struct bb_config *cfg, size_t *len)
 	for (size_t off = 0; off < n;) {
 		const char *nl = memchr(t + off, '\n', n - off);
 		size_t ln = nl ? (size_t)(nl - (t + off)) + 1 : n - off;
-		if (!is_dsn_line(t + off, ln))
+		if (!is_dsn_line(t + off, nl ? ln - 1 : ln))
 			memcpy(out + o, t + off, ln), o += ln;
 		else
 			out[o++] = '\n';	/* line numbers stay those of the file */

@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "callsite.h"
+#include "scopes.h"
+#include "symcache.h"
 
 #define SCOPE_DEPTH_MAX 16
 #define WALK_BUDGET 512		/* functions looked into, per rebuilt gap */
@@ -147,12 +149,11 @@ static void walk_function(struct walk *w, Dwarf_Die *fn, size_t depth);
 static bool function_at(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Die *out)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL;
-	int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+	Dwarf_Die *cu = symcache_addrdie(mod, addr, &bias), *scopes = NULL;
+	int n = cu ? scopes_at(cu, addr - bias, &scopes) : 0;
 	bool found = false;
 
-	/* dwarf_getscopes goes on from an inlined copy into its abstract
-	 * origin's scopes: the real parents come from dwarf_getscopes_die */
+	/* the parents of an inlined copy come from dwarf_getscopes_die */
 	Dwarf_Die *chain = NULL;
 	int m = n > 0 ? dwarf_getscopes_die(&scopes[0], &chain) : 0;
 	for (int i = 0; i < m && !found; i++)
@@ -170,19 +171,10 @@ static bool function_at(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Die *out)
 static bool body_elsewhere(struct walk *w, Dwarf_Die *fn, Dwarf_Die *body)
 {
 	const char *name = linkage_name(fn);
-	int n;
+	GElf_Addr addr;
 
-	if (!w->mod || !name || w->lookups-- <= 0 || (n = dwfl_module_getsymtab(w->mod)) <= 0)
-		return false;
-	for (int i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr addr;
-		const char *s = dwfl_module_getsym_info(w->mod, i, &sym, &addr, NULL, NULL, NULL);
-		if (s && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF &&
-		    strcmp(s, name) == 0)
-			return function_at(w->mod, addr, body);
-	}
-	return false;
+	return w->mod && name && w->lookups-- > 0 && symcache_function(w->mod, name, &addr) &&
+	       function_at(w->mod, addr, body);
 }
 
 /* The out-of-line body of fn, which a call site may name by its

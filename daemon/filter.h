@@ -25,4 +25,11 @@ enum before_send_result {
 enum before_send_result filter_before_send(const struct bb_config *cfg,
 		struct json_object **ev, char *reason, size_t reasonlen);
 
+/* What before_send printed (len bytes, not NUL-terminated): blanks alone
+ * are DROP; one JSON object with only blanks around it is KEEP, *obj then
+ * the object; anything else FAILED with reason set.  Exposed for the
+ * fuzzer (tests/fuzz/). */
+enum before_send_result filter_check_output(const char *out, size_t len,
+		struct json_object **obj, char *reason, size_t reasonlen);
+
 #endif

@@ -274,7 +274,7 @@ static bool pp_optional(const struct pp *p)
 {
 	size_t eoff, voff;
 	Dwarf_Die m, vm, arg, mem, *vt;
-	bool engaged = false;
+	unsigned char engaged = 0;	/* any byte the process held: not read into a bool */
 	char buf[RENDER_NAME_MAX];
 
 	if (!render_template_arg(p->o, p->t, 0, &arg) ||

@@ -25,15 +25,22 @@
 
 #define CPU_LIMIT_S 3600	/* a backstop: the root part's watchdog acts first */
 #define OPEN_FILES 4096
+#define UPLOADER_MEMORY (1024ul << 20)	/* libcurl and one event at a time */
+#define UPLOADER_OPEN_FILES 256
 
-static bool runnable_in(const char *dir, char *path, size_t len)
+static bool runnable_in(const char *dir, const char *name, char *path, size_t len)
 {
-	int n = snprintf(path, len, "%s/boobood-worker", dir);
+	int n = snprintf(path, len, "%s/%s", dir, name);
 
 	return n > 0 && (size_t)n < len && access(path, X_OK) == 0;
 }
 
 bool spawn_find_binary(char *path, size_t len)
+{
+	return spawn_find_program("boobood-worker", path, len);
+}
+
+bool spawn_find_program(const char *name, char *path, size_t len)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -45,10 +52,10 @@ bool spawn_find_binary(char *path, size_t len)
 	}
 	if (slash) {
 		*slash = '\0';
-		if (runnable_in(self, path, len))
+		if (runnable_in(self, name, path, len))
 			return true;
 	}
-	return runnable_in(BB_LIBEXECDIR, path, len);
+	return runnable_in(BB_LIBEXECDIR, name, path, len);
 }
 
 /* CACHE_DIR/UID, owned by the user and private: debuginfod's downloads
@@ -76,6 +83,21 @@ static char *cache_dir_for(const struct spawn_opts *o, const struct sandbox_cred
 	return path;
 }
 
+/* Our environment's variables that start with one of keep[], and room
+ * for `extra` more (NULL-terminated, malloc'd; NULL when out of memory). */
+static char **env_keeping(const char *const *keep, size_t n_keep, size_t extra)
+{
+	extern char **environ;
+	size_t n = 0, cap = 16 + extra;
+	char **env = calloc(cap, sizeof(*env));
+
+	for (char **e = environ; env && *e && n + extra + 1 < cap; e++)
+		for (size_t k = 0; k < n_keep; k++)
+			if (strncmp(*e, keep[k], strlen(keep[k])) == 0)
+				env[n++] = strdup(*e);
+	return env;
+}
+
 /* The worker's environment: nothing of ours but what libraries need. */
 static char **worker_env(const struct spawn_opts *o, const struct sandbox_creds *c)
 {
@@ -84,15 +106,12 @@ static char **worker_env(const struct spawn_opts *o, const struct sandbox_creds 
 		"DEBUGINFOD_TIMEOUT=", "DEBUGINFOD_MAXTIME=", "DEBUGINFOD_MAXSIZE=",
 		"DEBUGINFOD_URLS=",
 	};
-	extern char **environ;
-	size_t n = 0, cap = 16;
-	char **env = calloc(cap, sizeof(*env)), *cache = cache_dir_for(o, c);
+	char **env = env_keeping(keep, sizeof(keep) / sizeof(keep[0]), 3), *cache = cache_dir_for(o, c);
+	size_t n = 0;
 
-	for (char **e = environ; env && *e && n + 4 < cap; e++)
-		for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
-			if (strncmp(*e, keep[k], strlen(keep[k])) == 0)
-				env[n++] = strdup(*e);
 	if (env) {
+		while (env[n])
+			n++;
 		env[n++] = strdup("PATH=/usr/bin:/bin");
 		env[n++] = strdup("HOME=/nonexistent");
 		if (cache && asprintf(&env[n], "DEBUGINFOD_CACHE_PATH=%s", cache) >= 0)
@@ -123,35 +142,76 @@ static int config_memfd(const struct spawn_opts *o)
 	return fd;
 }
 
-/* Between fork and exec: system calls only. */
-static void exec_worker(const struct spawn_opts *o, const struct sandbox_creds *c, int chan,
-		int cfgfd, pid_t parent, char **argv, char **env)
-{
-	static const char msg[] = "boobood: cannot start a worker (sandbox or exec failed)\n";
-	struct sandbox_limits lim = {
-		.memory_bytes = sandbox_asan() ? 0 : (unsigned long)o->memory_mb << 20,
-		.cpu_seconds = CPU_LIMIT_S,
-		.open_files = OPEN_FILES,
-	};
+/* What runs sandboxed: a program, its arguments and environment, the
+ * user it runs as with which limits, and the descriptors it is given
+ * from 3 on (the first one its channel to us). */
+struct sandboxed {
+	const char *path;
+	char **argv, **env;
+	const struct sandbox_creds *creds;
+	struct sandbox_limits lim;
+	int fds[2];
+	size_t n_fds;
+};
 
-	if (sandbox_drop(c, &lim, parent) == 0) {
-		int a = fcntl(chan, F_DUPFD, 10), b = fcntl(cfgfd, F_DUPFD, 10);
-		if (a >= 0 && b >= 0 && dup2(a, 3) == 3 && dup2(b, 4) == 4) {
-			close_range(5, ~0u, 0);
-			execve(o->path, argv, env);
-		}
+/* Between fork and exec: system calls only.  The descriptors go to 3, 4
+ * by way of descriptors above them (one of them may be 3 or 4 already). */
+static void exec_sandboxed(const struct sandboxed *s, pid_t parent)
+{
+	static const char msg[] = "boobood: cannot start a helper (sandbox or exec failed)\n";
+	int high[2];
+	bool ok = sandbox_drop(s->creds, &s->lim, parent) == 0;
+
+	for (size_t i = 0; ok && i < s->n_fds; i++)
+		ok = (high[i] = fcntl(s->fds[i], F_DUPFD, 10)) >= 0;
+	for (size_t i = 0; ok && i < s->n_fds; i++)
+		ok = dup2(high[i], 3 + (int)i) == 3 + (int)i;
+	if (ok) {
+		close_range(3 + (unsigned)s->n_fds, ~0u, 0);
+		execve(s->path, s->argv, s->env);
 	}
 	if (write(2, msg, sizeof(msg) - 1) < 0)
 		_exit(126);
 	_exit(126);
 }
 
+/* Fork and exec s with a new channel as its descriptor 3.  Returns its
+ * pid, *chan (our end, non-blocking, close-on-exec) and *pidfd. */
+static pid_t spawn_sandboxed(struct sandboxed *s, int *chan, int *pidfd)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	memmove(s->fds + 1, s->fds, s->n_fds++ * sizeof(s->fds[0]));
+	s->fds[0] = sv[1];
+	pid = fork();
+	if (pid == 0)
+		exec_sandboxed(s, getppid());
+	int saved = errno;
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		errno = saved;
+		return -1;
+	}
+	*chan = sv[0];
+	fcntl(*chan, F_SETFL, O_NONBLOCK);
+	*pidfd = pidfd_open(pid, 0);	/* Linux 5.3; the exit is watched through it */
+	return pid;
+}
+
 pid_t spawn_worker(const struct spawn_opts *o, const struct sandbox_creds *c, int *chan,
 		int *pidfd)
 {
 	char *argv[] = { "boobood-worker", "--channel=3", "--config-fd=4", NULL, NULL, NULL };
-	int sv[2] = { -1, -1 }, cfgfd = config_memfd(o), saved;
-	char **env = worker_env(o, c);
+	struct sandboxed s = {
+		.path = o->path, .argv = argv, .env = worker_env(o, c), .creds = c,
+		.lim = { .memory_bytes = sandbox_asan() ? 0 : (unsigned long)o->memory_mb << 20,
+			 .cpu_seconds = CPU_LIMIT_S, .open_files = OPEN_FILES },
+		.fds = { config_memfd(o) }, .n_fds = 1,
+	};
 	pid_t pid = -1;
 	size_t a = 3;
 
@@ -159,25 +219,39 @@ pid_t spawn_worker(const struct spawn_opts *o, const struct sandbox_creds *c, in
 		argv[a++] = "--foreground";
 	if (o->debug)
 		argv[a++] = "--debug";
-	if (!env || cfgfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-		goto out;
-	pid = fork();
-	if (pid == 0)
-		exec_worker(o, c, sv[1], cfgfd, getppid(), argv, env);
-	if (pid > 0) {
-		*chan = sv[0];
-		sv[0] = -1;
-		fcntl(*chan, F_SETFL, O_NONBLOCK);
-		*pidfd = pidfd_open(pid, 0);	/* Linux 5.3; the exit is watched through it */
-	}
-out:
-	saved = errno;
-	for (int i = 0; i < 2; i++)
-		if (sv[i] >= 0)
-			close(sv[i]);
-	if (cfgfd >= 0)
-		close(cfgfd);
-	free_env(env);
+	if (s.env && s.fds[0] >= 0)
+		pid = spawn_sandboxed(&s, chan, pidfd);
+	int saved = errno;
+	if (s.fds[s.n_fds - 1] >= 0)
+		close(s.fds[s.n_fds - 1]);	/* the config memfd */
+	free_env(s.env);
+	errno = saved;
+	return pid;
+}
+
+pid_t spawn_uploader(const struct sandbox_creds *c, int *chan, int *pidfd)
+{
+	/* what libcurl reads: proxies and certificates */
+	static const char *const keep[] = {
+		"LANG=", "LC_ALL=", "ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=",
+		"http_proxy=", "https_proxy=", "HTTPS_PROXY=", "all_proxy=", "ALL_PROXY=",
+		"no_proxy=", "NO_PROXY=", "CURL_CA_BUNDLE=", "SSL_CERT_FILE=", "SSL_CERT_DIR=",
+	};
+	char path[PATH_MAX], *argv[] = { "boobood-uploader", "--channel=3", NULL };
+	struct sandboxed s = {
+		.path = path, .argv = argv, .creds = c,
+		.env = env_keeping(keep, sizeof(keep) / sizeof(keep[0]), 0),
+		.lim = { .memory_bytes = sandbox_asan() ? 0 : UPLOADER_MEMORY,
+			 .open_files = UPLOADER_OPEN_FILES },
+	};
+	pid_t pid = -1;
+
+	if (!spawn_find_program("boobood-uploader", path, sizeof(path)))
+		errno = ENOENT;
+	else if (s.env)
+		pid = spawn_sandboxed(&s, chan, pidfd);
+	int saved = errno;
+	free_env(s.env);
 	errno = saved;
 	return pid;
 }

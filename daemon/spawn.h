@@ -27,10 +27,18 @@ struct spawn_opts {
 /* boobood-worker beside this program (a build tree), else the installed
  * one; false when neither can be run. */
 bool spawn_find_binary(char *path, size_t len);
+/* The same for another helper program of ours. */
+bool spawn_find_program(const char *name, char *path, size_t len);
 
 /* Start a worker as c.  Returns its pid and fills *chan (our end of its
  * channel, non-blocking, close-on-exec) and *pidfd; -1 with errno. */
 pid_t spawn_worker(const struct spawn_opts *o, const struct sandbox_creds *c, int *chan,
 		int *pidfd);
+
+/* Start the uploader (boobood-uploader, see upload.h) as c, with the
+ * same sandbox as a worker's but its own limits, and an environment that
+ * holds only the proxy and certificate settings libcurl reads.  Returns
+ * its pid, *chan and *pidfd as spawn_worker; -1 with errno. */
+pid_t spawn_uploader(const struct sandbox_creds *c, int *chan, int *pidfd);
 
 #endif

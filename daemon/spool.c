@@ -470,18 +470,13 @@ enum spool_err spool_oldest_pending(struct spool *sp, char id[SPOOL_ID_MAX])
 	return rc;
 }
 
-/* All of dirfd/name (at most 64 MiB, never through a symlink) into a
- * malloc'd, NUL-terminated *buf. */
-static enum spool_err read_at(int dirfd, const char *name, char **buf, size_t *len)
+char *spool_read_fd(int fd, size_t *len)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat s;
 	size_t got = 0;
 	char *b = NULL;
 
-	if (fd < 0)
-		return from_errno(errno);
-	if (fstat(fd, &s) == 0 && S_ISREG(s.st_mode) && s.st_size <= 64 * 1024 * 1024)
+	if (fstat(fd, &s) == 0 && S_ISREG(s.st_mode) && s.st_size <= SPOOL_EVENT_MAX)
 		b = malloc((size_t)s.st_size + 1);
 	while (b && got < (size_t)s.st_size) {
 		ssize_t n = read(fd, b + got, (size_t)s.st_size - got);
@@ -491,13 +486,23 @@ static enum spool_err read_at(int dirfd, const char *name, char **buf, size_t *l
 			break;
 		got += (size_t)n;
 	}
-	close(fd);
-	if (!b)
-		return SPOOL_EIO;
-	b[got] = '\0';
-	*buf = b;
+	if (b)
+		b[got] = '\0';
 	*len = got;
-	return SPOOL_OK;
+	return b;
+}
+
+/* All of dirfd/name (never through a symlink) into a malloc'd,
+ * NUL-terminated *buf. */
+static enum spool_err read_at(int dirfd, const char *name, char **buf, size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return from_errno(errno);
+	*buf = spool_read_fd(fd, len);
+	close(fd);
+	return *buf ? SPOOL_OK : SPOOL_EIO;
 }
 
 /* dirfd/name of a subdirectory of the spool, read by read_at. */
@@ -528,6 +533,30 @@ enum spool_err spool_read(struct spool *sp, enum spool_state st, const char *id,
 		return SPOOL_EID;
 	snprintf(name, sizeof(name), "%s.json", id);
 	return read_in(sp, state_dir[st], name, buf, len);
+}
+
+int spool_open_event(struct spool *sp, enum spool_state st, const char *id)
+{
+	char name[64];
+	struct stat s;
+
+	if (!id_valid(id) || st > SPOOL_REJECTED) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%s.json", id);
+	int dir = sub_open(sp, state_dir[st]);
+	int fd = dir >= 0 ? openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	int e = errno;
+	if (dir >= 0)
+		close(dir);
+	if (fd >= 0 && (fstat(fd, &s) != 0 || !S_ISREG(s.st_mode) || s.st_size > SPOOL_EVENT_MAX)) {
+		close(fd);
+		fd = -1;
+		e = EINVAL;
+	}
+	errno = e;
+	return fd;
 }
 
 enum spool_err spool_read_reason(struct spool *sp, const char *id, char **buf, size_t *len)

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #define SPOOL_ID_MAX 48
+#define SPOOL_EVENT_MAX (64 * 1024 * 1024)	/* read at most */
 
 enum spool_state { SPOOL_PENDING, SPOOL_SENT, SPOOL_REJECTED };
 
@@ -66,6 +67,15 @@ enum spool_err spool_oldest_pending(struct spool *sp, char id[SPOOL_ID_MAX]);
 /* Read an event (malloc'd, NUL-terminated) from a state directory. */
 enum spool_err spool_read(struct spool *sp, enum spool_state st, const char *id,
 		char **buf, size_t *len);
+
+/* An event's file, opened read-only for the uploader (a regular file of
+ * at most SPOOL_EVENT_MAX bytes, never through a symlink): its
+ * descriptor, or -1 with errno. */
+int spool_open_event(struct spool *sp, enum spool_state st, const char *id);
+
+/* All of the regular file fd (SPOOL_EVENT_MAX bytes at most), malloc'd
+ * and NUL-terminated; NULL when it is none or too big, or out of memory. */
+char *spool_read_fd(int fd, size_t *len);
 
 /* The server's reason for a rejected event (rejected/ID.reason), and the
  * daemon's counters (status.json), read like spool_read reads events. */

@@ -21,6 +21,7 @@
 #include "inapp.h"
 #include "log.h"
 #include "names.h"
+#include "scopes.h"
 #include "symbolize.h"
 #include "symcache.h"
 
@@ -141,7 +142,7 @@ static const char *call_file(Dwarf_Die *cudie, Dwarf_Die *inlined)
 	return dwarf_filesrc(files, idx, NULL, NULL);
 }
 
-/* dwarf_getscopes does not enter a function that does not hold the pc, so
+/* scopes_at (as dwarf_getscopes) does not enter a function that does not hold the pc, so
  * it misses functions defined inside one (a C++ lambda's operator() sits
  * in a class inside main).  Look everywhere, bounded by depth. */
 static bool find_function_deep(Dwarf_Die *parent, Dwarf_Addr pc, int depth, Dwarf_Die *out)
@@ -370,14 +371,14 @@ static size_t describe_dwarf_uncached(struct symbolized *s, size_t *cap, Dwfl_Mo
 {
 	Dwarf_Addr bias;
 	Dwarf_Addr caddr = addr - shift;
-	Dwarf_Die *cudie = dwfl_module_addrdie(mod, caddr, &bias);
+	Dwarf_Die *cudie = symcache_addrdie(mod, caddr, &bias);
 	Dwarf_Die *scopes = NULL, *chain = NULL;
 	int nscopes, nchain = 0;
 	size_t added = 0;
 
 	if (!cudie)
 		return 0;
-	nscopes = dwarf_getscopes(cudie, caddr - bias, &scopes);
+	nscopes = scopes_at(cudie, caddr - bias, &scopes);
 	int fn = -1;
 	for (int i = 0; i < nscopes; i++) {
 		int tag = dwarf_tag(&scopes[i]);

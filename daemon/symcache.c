@@ -9,20 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "safe_open.h"
+#include "cuslice.h"
 #include "symcache.h"
-
-struct sym_entry {
-	GElf_Addr addr;
-	GElf_Xword size;
-	const char *name;	/* owned by libdwfl, lives with the entry's Dwfl */
-	int index;		/* in the symbol table */
-};
+#include "symtab.h"
 
 struct entry {
 	char *path;
@@ -35,9 +31,8 @@ struct entry {
 	Dwarf_Addr bias;
 	unsigned long used;
 	unsigned long generation;
-	struct sym_entry *syms;	/* sorted by address, built on first use */
-	size_t nsyms;
-	bool syms_built;
+	struct symtab symtab;	/* names by address, read as reports need them */
+	struct cuslice_file *units;	/* its units one by one, where they allow it */
 	bool has_dwarf;		/* debug info was found when loaded */
 	long loaded_at;		/* CLOCK_MONOTONIC seconds */
 	size_t bytes;		/* the ELF file and its debug file: what it may hold */
@@ -62,7 +57,8 @@ static const Dwfl_Callbacks callbacks = {
 static void drop(struct entry *e)
 {
 	cache_bytes -= e->bytes;
-	free(e->syms);
+	symtab_free(&e->symtab);
+	cuslice_close(e->units);
 	if (e->dwfl)
 		dwfl_end(e->dwfl);
 	free(e->path);
@@ -94,6 +90,30 @@ static size_t debug_file_size(Dwfl_Module *mod, const char *path)
 	return (size_t)st.st_size;
 }
 
+/* The views of units map the file a second time (libelf has its own
+ * mapping): address space, which the worker has a limit of.  A file over
+ * an eighth of it is read through libdwfl alone. */
+static bool room_for_views(size_t size)
+{
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	       size <= rl.rlim_cur / 8;
+}
+
+/* Units are read one by one only where the DWARF is in the file itself
+ * (a separate debug file is another file, opened by libdwfl). */
+static struct cuslice_file *units_of(struct entry *e, const char *path, int fd, size_t size)
+{
+	const char *debugfile = NULL;
+
+	dwfl_module_info(e->mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
+	if (!e->has_dwarf || fd < 0 || (debugfile && strcmp(debugfile, path) != 0) ||
+	    !room_for_views(size))
+		return NULL;
+	return cuslice_open(fd, size);
+}
+
 static bool load(struct entry *e, const char *path, int fd, const struct stat *st)
 {
 	const char *base = strrchr(path, '/');
@@ -114,6 +134,8 @@ static bool load(struct entry *e, const char *path, int fd, const struct stat *s
 		return false;
 	}
 	e->has_dwarf = has_dwarf(e);
+	symtab_init(&e->symtab, e->mod);
+	e->units = units_of(e, path, fd, (size_t)st->st_size);
 	e->bytes = (size_t)st->st_size + debug_file_size(e->mod, path);
 	cache_bytes += e->bytes;
 	e->loaded_at = (long)(bb_now_ms() / 1000);
@@ -277,70 +299,56 @@ void symcache_preload(void)
 	dl_iterate_phdr(preload_one, NULL);
 }
 
-static int cmp_sym(const void *a, const void *b)
+static struct entry *entry_of(Dwfl_Module *mod)
 {
-	const struct sym_entry *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	/* Aliases (memcpy and memmove share code): in symbol table order,
-	 * so the search below always lands on the same one, the later. */
-	return (x->index > y->index) - (x->index < y->index);
-}
-
-static void build_index(struct entry *e)
-{
-	int n = dwfl_module_getsymtab(e->mod);
-
-	e->syms_built = true;
-	if (n <= 0 || !(e->syms = calloc((size_t)n, sizeof(*e->syms))))
-		return;
-	for (int i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr addr;
-		const char *name = dwfl_module_getsym_info(e->mod, i, &sym, &addr, NULL, NULL, NULL);
-		int type = GELF_ST_TYPE(sym.st_info);
-		if (name && *name && (type == STT_FUNC || type == STT_OBJECT) && sym.st_shndx != SHN_UNDEF)
-			e->syms[e->nsyms++] = (struct sym_entry){ addr, sym.st_size, name, i };
-	}
-	qsort(e->syms, e->nsyms, sizeof(*e->syms), cmp_sym);
+	for (size_t i = 0; i < SYMCACHE_FILES; i++)
+		if (cache[i].dwfl && cache[i].mod == mod)
+			return &cache[i];
+	return NULL;
 }
 
 bool symcache_symbol(Dwfl_Module *mod, Dwarf_Addr caddr, const char **name, GElf_Off *off)
 {
-	struct entry *e = NULL;
+	struct entry *e = entry_of(mod);
 
-	for (size_t i = 0; i < SYMCACHE_FILES && !e; i++)
-		if (cache[i].dwfl && cache[i].mod == mod)
-			e = &cache[i];
-	if (!e)
-		return false;
-	if (!e->syms_built)
-		build_index(e);
-	size_t lo = 0, hi = e->nsyms;
-	while (lo < hi) {	/* the last symbol at or below caddr */
-		size_t mid = (lo + hi) / 2;
-		if (e->syms[mid].addr <= caddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return false;
-	const struct sym_entry *s = &e->syms[lo - 1];
-	if (caddr - s->addr >= (s->size ? s->size : 1))
-		return false;
-	*name = s->name;
-	*off = caddr - s->addr;
-	return true;
+	return e && symtab_lookup(&e->symtab, caddr, name, off);
+}
+
+bool symcache_function(Dwfl_Module *mod, const char *name, GElf_Addr *addr)
+{
+	struct entry *e = entry_of(mod);
+	struct symtab once;
+
+	if (e)
+		return symtab_function(&e->symtab, name, addr);
+	symtab_init(&once, mod);	/* not a cached module: read, not kept */
+	bool found = symtab_function(&once, name, addr);
+	symtab_free(&once);
+	return found;
+}
+
+Dwarf_Die *symcache_addrdie(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias)
+{
+	struct entry *e = entry_of(mod);
+	Dwarf_Die *cudie;
+
+	if (e && e->units && dwfl_module_getdwarf(mod, bias))
+		switch (cuslice_unit(e->units, addr - *bias, &cudie)) {
+		case CUSLICE_FOUND:
+			return cudie;
+		case CUSLICE_NONE:
+			return NULL;
+		case CUSLICE_ASK_LIBDWFL:
+			break;
+		}
+	return dwfl_module_addrdie(mod, addr, bias);
 }
 
 unsigned long symcache_generation(Dwfl_Module *mod)
 {
-	for (size_t i = 0; i < SYMCACHE_FILES; i++)
-		if (cache[i].dwfl && cache[i].mod == mod)
-			return cache[i].generation;
-	return 0;
+	struct entry *e = entry_of(mod);
+
+	return e ? e->generation : 0;
 }
 
 void symcache_clear(void)

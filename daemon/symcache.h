@@ -39,9 +39,20 @@ size_t symcache_bytes(void);
 void symcache_set_budget(size_t bytes);
 
 /* The function or static object at caddr in a cached module (an address
- * of the cached copy): binary search in an index built once per file,
- * where libdwfl's own lookup walks the whole symbol table each time. */
+ * of the cached copy), at a cost that follows the lookups, not the size
+ * of the table (symtab.h); libdwfl's own lookup walks the whole table
+ * each time. */
 bool symcache_symbol(Dwfl_Module *mod, Dwarf_Addr caddr, const char **name, GElf_Off *off);
+
+/* dwfl_module_addrdie for a module of the cache, without reading every
+ * unit of the module first (cuslice.h): the same unit, but from a Dwarf
+ * of its own where the unit allows it.  The DIE lives as long as the
+ * module stays cached. */
+Dwarf_Die *symcache_addrdie(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias);
+
+/* The address of the defined function called `name` in mod (cached or
+ * not): its first entry in the symbol table. */
+bool symcache_function(Dwfl_Module *mod, const char *name, GElf_Addr *addr);
 
 /* Read the debug info of the libraries every crash goes through (libc,
  * the dynamic loader) ahead of the first crash: decompressing libc's

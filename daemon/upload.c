@@ -1,325 +1,336 @@
 /*
- * upload.c - delivery of the spool to the ingest, in a thread of its own.
+ * upload.c - the root part's side of delivery (see upload.h): a thread
+ * that keeps the uploader process running, hands it the pending events
+ * one at a time, oldest first, as descriptors, and moves each as the
+ * uploader says.  It also keeps the counters of `booboo status` and
+ * writes the log, so the uploader needs neither the spool nor syslog.
  *
- * At-least-once: an event leaves pending/ only on a 2xx or a permanent
- * refusal.  One event at a time, oldest first, so the ingest sees crashes
- * in the order they happened; a backoff holds the whole queue because the
- * causes (network, 5xx, 429) are not about one event.
+ * What the uploader says is the word of a process that talks to the
+ * network: it may only settle the one event it was handed, with one of
+ * three outcomes; any other message ends it (it is started again).
  */
-#include <curl/curl.h>
 #include <errno.h>
-#include <json-c/json.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
-#include <stdbool.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
+#include <sys/eventfd.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
+#include "spawn.h"
 #include "upload.h"
 
-#define BODY_MAX (64 * 1024)
-#define BACKOFF_MIN_S 1
-#define BACKOFF_MAX_S 300
-#define RETRY_AFTER_MAX_S 3600
+#define RESTART_MIN_MS 1000	/* an uploader that died is started again after this, */
+#define RESTART_MAX_MS 60000	/* doubling up to this while it keeps dying */
+#define STOP_WAIT_MS 2000	/* for the uploader to end when we stop */
+#define UNREADABLE_MAX 16	/* events moved aside in one go */
 
 struct uploader {
 	const struct bb_config *cfg;
 	struct spool *sp;
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
-	bool woken;
+	pthread_mutex_t lock;	/* status, stop */
 	struct upload_status status;
+	bool stop;
+	int wakefd;		/* eventfd: an event is pending, or stop */
 	char masked[32];
+	/* the thread's own */
+	struct sandbox_creds creds;
+	pid_t pid;
+	int chan, pidfd;
+	char handed[SPOOL_ID_MAX];	/* the event the uploader holds, "" if none */
+	bool woken;		/* a WAKE is on its way since the last NEXT */
+	uint64_t restart_at;	/* CLOCK_MONOTONIC ms; 0: now */
+	unsigned restart_ms;
 };
 
-enum outcome { UP_SENT, UP_RETRY, UP_REJECTED };
+/* ---- the uploader's rights --------------------------------------------------- */
 
-struct reply {
-	long code;
-	char body[BODY_MAX + 1];
-	size_t len;
-	long retry_after;	/* seconds, -1 if none */
-};
-
-static size_t on_body(char *data, size_t size, size_t n, void *arg)
+/* The system user "booboo" if there is one, else nobody; looked up here,
+ * before any fork (an NSS lookup in a child of a threaded process can
+ * hang).  No supplementary groups. */
+static void choose_user(struct sandbox_creds *c)
 {
-	struct reply *r = arg;
-	size_t len = size * n, take = len;
+	static const char *const names[] = { "booboo", "nobody" };
+	struct passwd pw, *found = NULL;
+	char buf[1024];
 
-	if (r->len + take > BODY_MAX)	/* bounded: the rest is not needed */
-		take = BODY_MAX - r->len;
-	memcpy(r->body + r->len, data, take);
-	r->len += take;
-	r->body[r->len] = '\0';
-	return len;
+	memset(c, 0, sizeof(*c));
+	c->uid = 65534;
+	c->gid = 65534;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (getpwnam_r(names[i], &pw, buf, sizeof(buf), &found) == 0 && found) {
+			c->uid = found->pw_uid;
+			c->gid = found->pw_gid;
+			return;
+		}
 }
 
-static size_t on_header(char *data, size_t size, size_t n, void *arg)
-{
-	struct reply *r = arg;
-	size_t len = size * n;
+/* ---- status and log ------------------------------------------------------------ */
 
-	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
-		char buf[32];
-		size_t k = len - 12 < sizeof(buf) - 1 ? len - 12 : sizeof(buf) - 1;
-		memcpy(buf, data + 12, k);
-		buf[k] = '\0';
-		char *end;
-		long v = strtol(buf, &end, 10);
-		if (end != buf && v >= 0)
-			r->retry_after = v > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : v;
-	}
-	return len;
+static void counted(struct uploader *up, unsigned long *counter, const char *error)
+{
+	pthread_mutex_lock(&up->lock);
+	(*counter)++;
+	if (error)
+		snprintf(up->status.last_error, sizeof(up->status.last_error), "%.250s", error);
+	pthread_mutex_unlock(&up->lock);
 }
 
-/* POST one body; fills r (code 0 = no HTTP answer, errbuf says why). */
-static void post(const struct bb_config *cfg, const char *body, size_t len, struct reply *r,
-		char *errbuf)
+/* The uploader's text, as the log gets it: one line, no control characters. */
+static void one_line(char *s)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	char auth[BB_TOKEN_MAX + 32];
-
-	memset(r, 0, sizeof(*r));
-	r->retry_after = -1;
-	errbuf[0] = '\0';
-	if (!c) {
-		snprintf(errbuf, CURL_ERROR_SIZE, "cannot create a curl handle");
-		return;
-	}
-	snprintf(auth, sizeof(auth), "X-Booboo-DSN: %s", cfg->dsn.token);
-	h = curl_slist_append(h, auth);
-	h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, cfg->endpoint);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "booboo-native/" BB_VERSION);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	CURLcode rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->code);
-	else if (!errbuf[0])
-		snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-}
-
-/* The server's "detail", or the start of the body. */
-static void detail_of(const struct reply *r, char *out, size_t outlen)
-{
-	struct json_object *o = json_tokener_parse(r->body), *d;
-
-	if (o && json_object_object_get_ex(o, "detail", &d) && json_object_is_type(d, json_type_string))
-		snprintf(out, outlen, "%s", json_object_get_string(d));
-	else
-		snprintf(out, outlen, "%.200s", r->len ? r->body : "(empty body)");
-	json_object_put(o);
-	/* one log line, and no terminal escapes from whatever answered */
-	for (unsigned char *p = (unsigned char *)out; *p; p++)
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 }
 
-static void set_error(struct uploader *up, const char *msg)
+static void on_handshake(struct uploader *up, struct upload_msg *m)
 {
-	pthread_mutex_lock(&up->lock);
-	snprintf(up->status.last_error, sizeof(up->status.last_error), "%.250s", msg);
-	pthread_mutex_unlock(&up->lock);
+	const char *ep = up->cfg->endpoint;
+
+	one_line(m->text);
+	if (m->code >= 200 && m->code < 300)
+		bb_log(BB_LOG_INFO, "handshake with %s: connected (token %s)", ep, up->masked);
+	else if (m->code)
+		bb_log(BB_LOG_WARN, "handshake with %s (token %s): HTTP %d: %s", ep, up->masked,
+		       (int)m->code, m->text);
+	else
+		bb_log(BB_LOG_WARN, "handshake with %s: %s", ep, m->text);
 }
 
-static enum outcome send_one(struct uploader *up, const char *id, long *wait_s)
+static void on_result(struct uploader *up, struct upload_msg *m)
 {
-	char *body, errbuf[CURL_ERROR_SIZE], detail[256], msg[400];
-	size_t len;
-	struct reply *r;
-	enum spool_err se = spool_read(up->sp, SPOOL_PENDING, id, &body, &len);
+	const char *ep = up->cfg->endpoint, *id = m->id;
+	char msg[400];
 
-	if (se != SPOOL_OK) {
-		bb_log(BB_LOG_ERR, "%s/pending/%s.json: %s; moving it aside", up->sp->dir, id,
-		       spool_strerror(se));
-		spool_mark_rejected(up->sp, id, "unreadable in the spool");
-		return UP_REJECTED;
-	}
-	r = malloc(sizeof(*r));
-	if (!r) {
-		free(body);
-		*wait_s = BACKOFF_MIN_S;
-		return UP_RETRY;
-	}
-	post(up->cfg, body, len, r, errbuf);
-	free(body);
-	enum outcome out;
-	if (r->code >= 200 && r->code < 300) {
+	one_line(m->text);
+	switch (m->outcome) {
+	case INGEST_SENT:
 		spool_mark_sent(up->sp, id);
-		bb_log(BB_LOG_INFO, "event %s delivered (HTTP %ld)", id, r->code);
-		out = UP_SENT;
-	} else if (r->code == 0 || r->code == 429 || r->code >= 500) {
-		if (r->code == 0)
-			snprintf(msg, sizeof(msg), "%s: %s", up->cfg->endpoint, errbuf);
-		else {
-			detail_of(r, detail, sizeof(detail));
-			snprintf(msg, sizeof(msg), "%s: HTTP %ld: %s", up->cfg->endpoint, r->code, detail);
-		}
-		bb_log_limited(r->code == 429 ? "upload 429" : r->code ? "upload 5xx" : "upload down",
+		bb_log(BB_LOG_INFO, "event %s delivered (HTTP %d)", id, (int)m->code);
+		counted(up, &up->status.sent, NULL);
+		break;
+	case INGEST_RETRY:
+		if (m->code == 0)
+			snprintf(msg, sizeof(msg), "%s: %s", ep, m->text);
+		else
+			snprintf(msg, sizeof(msg), "%s: HTTP %d: %s", ep, (int)m->code, m->text);
+		bb_log_limited(m->code == 429 ? "upload 429" : m->code ? "upload 5xx" : "upload down",
 			       60, BB_LOG_WARN, "cannot deliver events (token %s): %s; will retry",
 			       up->masked, msg);
-		set_error(up, msg);
-		*wait_s = r->retry_after;
-		out = UP_RETRY;
-	} else {
-		detail_of(r, detail, sizeof(detail));
-		snprintf(msg, sizeof(msg), "HTTP %ld: %s", r->code, detail);
+		counted(up, &up->status.retries, msg);
+		break;
+	default:
+		snprintf(msg, sizeof(msg), "HTTP %d: %s", (int)m->code, m->text);
 		bb_log(BB_LOG_WARN, "event %s rejected by %s (token %s): %s; kept in %s/rejected",
-		       id, up->cfg->endpoint, up->masked, msg, up->sp->dir);
+		       id, ep, up->masked, msg, up->sp->dir);
 		spool_mark_rejected(up->sp, id, msg);
-		set_error(up, msg);
-		out = UP_REJECTED;
+		counted(up, &up->status.rejected, msg);
+		break;
 	}
-	free(r);
-	return out;
 }
 
-long upload_handshake(const struct bb_config *cfg, char *detail, size_t detail_len)
+/* ---- the uploader process --------------------------------------------------------- */
+
+/* The channel closed, the uploader ends by itself when it next waits on
+ * it (gently: at once; else within STOP_WAIT_MS), or is killed. */
+static void end_uploader(struct uploader *up, bool gently)
 {
-	char body[128], errbuf[CURL_ERROR_SIZE];
-	struct reply *r = malloc(sizeof(*r));
-	long code;
+	struct pollfd p = { .fd = up->pidfd, .events = POLLIN };
 
-	if (!r) {
-		snprintf(detail, detail_len, "out of memory");
-		return 0;
-	}
-	int n = snprintf(body, sizeof(body), "{\"handshake\": true, \"sdk\": \"booboo-native/%s\"}",
-			 BB_VERSION);
-	post(cfg, body, (size_t)n, r, errbuf);
-	code = r->code;
-	if (code)
-		detail_of(r, detail, detail_len);
-	else
-		snprintf(detail, detail_len, "%s", errbuf);
-	free(r);
-	return code;
-}
-
-static void handshake(struct uploader *up)
-{
-	char detail[256];
-	long code = upload_handshake(up->cfg, detail, sizeof(detail));
-
-	if (code >= 200 && code < 300)
-		bb_log(BB_LOG_INFO, "handshake with %s: connected (token %s)", up->cfg->endpoint,
-		       up->masked);
-	else if (code)
-		bb_log(BB_LOG_WARN, "handshake with %s (token %s): HTTP %ld: %s", up->cfg->endpoint,
-		       up->masked, code, detail);
-	else
-		bb_log(BB_LOG_WARN, "handshake with %s: %s", up->cfg->endpoint, detail);
-}
-
-/* Sleep until woken, stopped, or s seconds; returns false when stopping. */
-static bool wait_for(struct uploader *up, long s, bool wakeable)
-{
-	struct timespec until;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += s;
-	pthread_mutex_lock(&up->lock);
-	while (!up->stop && !(wakeable && up->woken)) {
-		if (s >= 0 && pthread_cond_timedwait(&up->cond, &up->lock, &until) == ETIMEDOUT)
-			break;
-		if (s < 0)
-			pthread_cond_wait(&up->cond, &up->lock);
-	}
+	if (up->pid <= 0)
+		return;
+	close(up->chan);
+	if (!gently || poll(&p, 1, STOP_WAIT_MS) == 0)
+		pidfd_send_signal(up->pidfd, SIGKILL, NULL, 0);
+	waitpid(up->pid, NULL, 0);
+	close(up->pidfd);
+	up->pid = -1;
+	up->chan = up->pidfd = -1;
+	up->handed[0] = '\0';
 	up->woken = false;
-	bool go_on = !up->stop;
+}
+
+/* It died or misbehaved: started again later, the later the more often. */
+static void lost_uploader(struct uploader *up, const char *why)
+{
+	bb_log(BB_LOG_WARN, "the uploader (pid %d) %s; starting it again in %u s", (int)up->pid,
+	       why, up->restart_ms / 1000);
+	end_uploader(up, false);
+	up->restart_at = bb_now_ms() + up->restart_ms;
+	up->restart_ms = up->restart_ms * 2 > RESTART_MAX_MS ? RESTART_MAX_MS : up->restart_ms * 2;
+}
+
+static void start_uploader(struct uploader *up)
+{
+	struct upload_msg m = { 0 };
+
+	up->pid = spawn_uploader(&up->creds, &up->chan, &up->pidfd);
+	if (up->pid < 0 || up->pidfd < 0) {
+		bb_log_limited("uploader start", 60, BB_LOG_ERR, "cannot start the uploader: %s",
+			       strerror(errno));
+		if (up->pid > 0)
+			end_uploader(up, false);
+		up->pid = -1;
+		up->restart_at = bb_now_ms() + RESTART_MAX_MS;
+		return;
+	}
+	snprintf(m.endpoint, sizeof(m.endpoint), "%s", up->cfg->endpoint);
+	snprintf(m.text, sizeof(m.text), "%s", up->cfg->dsn.token);
+	if (upload_send(up->chan, &m, UPLOAD_CONFIG, -1) != 0)
+		lost_uploader(up, "did not take its configuration");
+	explicit_bzero(&m, sizeof(m));
+}
+
+/* The oldest pending event, opened for the uploader; one that cannot be
+ * read is moved aside, as it could never be sent. */
+static void hand_next(struct uploader *up)
+{
+	struct upload_msg m = { 0 };
+
+	up->woken = false;
+	for (int tries = 0; tries < UNREADABLE_MAX; tries++) {
+		if (spool_oldest_pending(up->sp, m.id) != SPOOL_OK)
+			break;
+		int fd = spool_open_event(up->sp, SPOOL_PENDING, m.id);
+		if (fd >= 0) {
+			snprintf(up->handed, sizeof(up->handed), "%s", m.id);
+			if (upload_send(up->chan, &m, UPLOAD_EVENT, fd) != 0)
+				lost_uploader(up, "does not take its events");
+			close(fd);
+			return;
+		}
+		bb_log(BB_LOG_ERR, "%s/pending/%s.json: %s; moving it aside", up->sp->dir, m.id,
+		       strerror(errno));
+		spool_mark_rejected(up->sp, m.id, "unreadable in the spool");
+	}
+	m.id[0] = '\0';
+	if (upload_send(up->chan, &m, UPLOAD_NONE, -1) != 0)
+		lost_uploader(up, "does not take its answers");
+}
+
+/* A result for the one event the uploader holds, with an outcome. */
+static bool settles_handed(struct uploader *up, const struct upload_msg *m)
+{
+	if (m->type != UPLOAD_RESULT || !up->handed[0] || strcmp(m->id, up->handed) != 0 ||
+	    m->outcome < INGEST_SENT || m->outcome > INGEST_REJECTED)
+		return false;
+	up->handed[0] = '\0';
+	up->restart_ms = RESTART_MIN_MS;	/* it works */
+	return true;
+}
+
+static void on_message(struct uploader *up)
+{
+	struct upload_msg m;
+	int fd;
+	int rc = upload_recv(up->chan, &m, &fd, true);
+
+	if (rc < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (fd >= 0)
+		close(fd);	/* the uploader has none to give */
+	if (rc == 0)
+		lost_uploader(up, "closed its channel");
+	else if (rc < 0 || fd >= 0)
+		lost_uploader(up, "sent a malformed message");
+	else if (m.type == UPLOAD_NEXT && !up->handed[0])
+		hand_next(up);
+	else if (m.type == UPLOAD_HANDSHAKE)
+		on_handshake(up, &m);
+	else if (settles_handed(up, &m))
+		on_result(up, &m);
+	else
+		lost_uploader(up, "answered for an event it was not given");
+}
+
+static void on_wake(struct uploader *up)
+{
+	struct upload_msg m = { 0 };
+
+	if (up->pid > 0 && !up->woken) {
+		/* one at a time: the uploader asks for the next event anyway */
+		up->woken = true;
+		upload_send(up->chan, &m, UPLOAD_WAKE, -1);
+	}
+}
+
+/* ---- the thread ---------------------------------------------------------------------- */
+
+static bool stopping(struct uploader *up)
+{
+	pthread_mutex_lock(&up->lock);
+	bool stop = up->stop;
 	pthread_mutex_unlock(&up->lock);
-	return go_on;
+	return stop;
+}
+
+static int until_restart(const struct uploader *up)
+{
+	uint64_t now = bb_now_ms();
+
+	if (up->pid > 0)
+		return -1;
+	return up->restart_at > now ? (int)(up->restart_at - now) : 0;
 }
 
 static void *upload_main(void *arg)
 {
 	struct uploader *up = arg;
-	long backoff = BACKOFF_MIN_S;
-	char id[SPOOL_ID_MAX];
+	uint64_t n;
 
-	handshake(up);
-	for (;;) {
-		pthread_mutex_lock(&up->lock);
-		bool stop = up->stop;
-		up->woken = false;
-		pthread_mutex_unlock(&up->lock);
-		if (stop)
+	while (!stopping(up)) {
+		if (up->pid <= 0 && until_restart(up) == 0)
+			start_uploader(up);
+		struct pollfd p[3] = {
+			{ .fd = up->wakefd, .events = POLLIN },
+			{ .fd = up->pid > 0 ? up->chan : -1, .events = POLLIN },
+			{ .fd = up->pid > 0 ? up->pidfd : -1, .events = POLLIN },
+		};
+		if (poll(p, 3, until_restart(up)) < 0 && errno != EINTR)
 			break;
-		if (spool_oldest_pending(up->sp, id) != SPOOL_OK) {
-			if (!wait_for(up, 60, true))	/* rescan now and then: other writers */
-				break;
-			continue;
-		}
-		long retry_after = -1;
-		enum outcome out = send_one(up, id, &retry_after);
-		pthread_mutex_lock(&up->lock);
-		if (out == UP_SENT)
-			up->status.sent++;
-		else if (out == UP_REJECTED)
-			up->status.rejected++;
-		else
-			up->status.retries++;
-		pthread_mutex_unlock(&up->lock);
-		if (out != UP_RETRY) {
-			backoff = BACKOFF_MIN_S;
-			continue;
-		}
-		/* The server's word wins; otherwise double, and a new event
-		 * does not cut the wait (it would hammer a server that is down). */
-		long wait = retry_after >= 0 ? retry_after : backoff;
-		if (retry_after < 0)
-			backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
-		if (!wait_for(up, wait, false))
-			break;
+		if ((p[0].revents & POLLIN) && read(up->wakefd, &n, sizeof(n)) > 0)
+			on_wake(up);
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+			on_message(up);
+		else if (up->pid > 0 && (p[2].revents & POLLIN))
+			lost_uploader(up, "exited");
 	}
+	end_uploader(up, true);
 	return NULL;
-}
-
-static void curl_init_once(void)
-{
-	/* Not thread-safe in libcurl: done once, before the thread starts. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		bb_log(BB_LOG_ERR, "curl_global_init failed; uploads will fail");
 }
 
 struct uploader *upload_start(const struct bb_config *cfg, struct spool *sp)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct uploader *up;
 
 	if (!cfg->has_dsn || !cfg->endpoint)
 		return NULL;
-	pthread_once(&once, curl_init_once);
 	up = calloc(1, sizeof(*up));
 	if (!up)
 		return NULL;
 	up->cfg = cfg;
 	up->sp = sp;
+	up->pid = up->chan = up->pidfd = -1;
+	up->restart_ms = RESTART_MIN_MS;
 	bb_token_mask(cfg->dsn.token, up->masked, sizeof(up->masked));
+	choose_user(&up->creds);
 	pthread_mutex_init(&up->lock, NULL);
-	pthread_cond_init(&up->cond, NULL);
-	if (pthread_create(&up->thread, NULL, upload_main, up) != 0) {
+	up->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (up->wakefd < 0 || pthread_create(&up->thread, NULL, upload_main, up) != 0) {
 		bb_log(BB_LOG_ERR, "cannot start the upload thread: %s", strerror(errno));
+		if (up->wakefd >= 0)
+			close(up->wakefd);
+		pthread_mutex_destroy(&up->lock);
 		free(up);
 		return NULL;
 	}
@@ -328,21 +339,22 @@ struct uploader *upload_start(const struct bb_config *cfg, struct spool *sp)
 
 void upload_wake(struct uploader *up)
 {
-	pthread_mutex_lock(&up->lock);
-	up->woken = true;
-	pthread_cond_signal(&up->cond);
-	pthread_mutex_unlock(&up->lock);
+	uint64_t one = 1;
+
+	if (write(up->wakefd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		bb_log_limited("upload wake", 60, BB_LOG_WARN, "cannot wake the upload thread: %s",
+			       strerror(errno));
 }
 
 void upload_stop(struct uploader *up)
 {
 	pthread_mutex_lock(&up->lock);
 	up->stop = true;
-	pthread_cond_signal(&up->cond);
 	pthread_mutex_unlock(&up->lock);
+	upload_wake(up);
 	pthread_join(up->thread, NULL);
+	close(up->wakefd);
 	pthread_mutex_destroy(&up->lock);
-	pthread_cond_destroy(&up->cond);
 	free(up);
 }
 

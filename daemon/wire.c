@@ -139,7 +139,8 @@ static bool well_formed(const void *buf, size_t len, size_t nfd)
 	return wire_fds_for((enum wire_type)h->type, buf) == nfd;
 }
 
-ssize_t wire_recv(int sock, void *buf, size_t cap, int *fds, size_t *nfd, bool nonblock)
+ssize_t wire_recv_raw(int sock, void *buf, size_t cap, int *fds, size_t max_fds, size_t *nfd,
+		bool nonblock)
 {
 	union {
 		char buf[CMSG_SPACE(WIRE_MAX_FDS * sizeof(int))];
@@ -157,14 +158,30 @@ ssize_t wire_recv(int sock, void *buf, size_t cap, int *fds, size_t *nfd, bool n
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return n;
-	*nfd = take_fds(&mh, fds, WIRE_MAX_FDS, &excess);
-	if (excess || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    !well_formed(buf, (size_t)n, *nfd)) {
-		for (size_t i = 0; i < *nfd; i++)
-			close(fds[i]);
-		*nfd = 0;
+	*nfd = take_fds(&mh, fds, max_fds < WIRE_MAX_FDS ? max_fds : WIRE_MAX_FDS, &excess);
+	if (excess || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		wire_close_fds(fds, nfd);
 		errno = EPROTO;
 		return -1;
 	}
 	return n;
+}
+
+ssize_t wire_recv(int sock, void *buf, size_t cap, int *fds, size_t *nfd, bool nonblock)
+{
+	ssize_t n = wire_recv_raw(sock, buf, cap, fds, WIRE_MAX_FDS, nfd, nonblock);
+
+	if (n > 0 && !well_formed(buf, (size_t)n, *nfd)) {
+		wire_close_fds(fds, nfd);
+		errno = EPROTO;
+		return -1;
+	}
+	return n;
+}
+
+void wire_close_fds(int *fds, size_t *nfd)
+{
+	for (size_t i = 0; i < *nfd; i++)
+		close(fds[i]);
+	*nfd = 0;
 }

@@ -124,6 +124,14 @@ int wire_send(int sock, const void *msg, size_t len, const int *fds, size_t nfd)
  * descriptors (those are then closed).  *nfd receives the count. */
 ssize_t wire_recv(int sock, void *buf, size_t cap, int *fds, size_t *nfd, bool nonblock);
 
+/* One datagram of any protocol on this kind of socket, with at most
+ * max_fds descriptors (more, or a cut message: EPROTO, none kept); its
+ * length, 0 at end of file, or -1 with errno.  The caller checks it. */
+ssize_t wire_recv_raw(int sock, void *buf, size_t cap, int *fds, size_t max_fds, size_t *nfd,
+		bool nonblock);
+/* Close the *nfd descriptors of fds; *nfd becomes 0. */
+void wire_close_fds(int *fds, size_t *nfd);
+
 /* Largest message: receive buffers are this big. */
 #define WIRE_MSG_MAX (sizeof(struct wire_captured) > sizeof(struct wire_job) ? \
 		sizeof(struct wire_captured) : sizeof(struct wire_job))

@@ -133,7 +133,7 @@ static void free_request(void *p)
 
 void shim_api_init(void)
 {
-	pthread_key_create(&shim_load.request_key, free_request);
+	shim_load.has_request_key = pthread_key_create(&shim_load.request_key, free_request) == 0;
 }
 
 API void booboo_set_user(const char *id, const char *email, const char *username,
@@ -186,6 +186,10 @@ API void booboo_set_request(const char *method, const char *url)
 {
 	struct request *r = thread_request;
 
+	/* Without our key (BOOBOO_DISABLE, or none was free) key 0 would be
+	 * another library's: nothing is kept. */
+	if (!shim_load.has_request_key)
+		return;
 	if (!r) {
 		r = calloc(1, sizeof(*r));
 		if (!r)

@@ -11,7 +11,6 @@
  * ack (with none, writes the crash to the drop directory: drop.c), then
  * lets the process die exactly as it would have without us.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -124,10 +123,21 @@ static void install_handlers(void)
 		sigaction(fatal_signals[i], &sa, &shim_load.previous[i]);
 }
 
+bool shim_disabled(void)
+{
+	int state = atomic_load_explicit(&shim_load.disabled, memory_order_relaxed);
+
+	if (!state) {
+		state = secure_getenv("BOOBOO_DISABLE") ? 2 : 1;
+		atomic_store_explicit(&shim_load.disabled, state, memory_order_relaxed);
+	}
+	return state == 2;
+}
+
 __attribute__((constructor))
 static void shim_init(void)
 {
-	if (secure_getenv("BOOBOO_DISABLE"))
+	if (shim_disabled())
 		return;
 	if (prepare_address() != 0)
 		return;
@@ -232,18 +242,20 @@ static void crash_handler(int signo, siginfo_t *info, void *uctx)
 
 typedef void (*cxa_throw_fn)(void *, void *, void (*)(void *));
 
+static _Atomic(void *) next_cxa_throw;
+
 /* Interposed so an uncaught exception's type and message can be read by
  * the daemon: std::terminate runs inside __cxa_throw, so the stack at the
  * abort still holds the throw site; only the object needs remembering. */
 __attribute__((visibility("default"), noreturn))
 void __cxa_throw(void *object, void *tinfo, void (*destructor)(void *))
 {
-	static cxa_throw_fn real;
+	cxa_throw_fn real = (cxa_throw_fn)shim_next(&next_cxa_throw, "__cxa_throw");
 
-	if (!real)
-		real = (cxa_throw_fn)dlsym(RTLD_NEXT, "__cxa_throw");
-	last_throw.object = object;
-	last_throw.tinfo = tinfo;
+	if (!shim_disabled()) {
+		last_throw.object = object;
+		last_throw.tinfo = tinfo;
+	}
 	if (!real)
 		abort();	/* no C++ runtime: cannot happen for a real throw */
 	real(object, tinfo, destructor);

@@ -7,6 +7,7 @@
 #ifndef BB_SHIM_H
 #define BB_SHIM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -29,6 +30,8 @@ struct shim_load {
 	socklen_t daemon_addr_len;
 	int hold_ms;			/* BOOBOO_HOLD_TIMEOUT_MS */
 	int enabled;
+	atomic_int disabled;		/* BOOBOO_DISABLE: 0 not read yet, 1 no, 2 yes */
+	int has_request_key;		/* api.c: request_key was made */
 	pthread_key_t request_key;	/* api.c: the thread's request */
 	char environment[BB_ENV_MAX];	/* BOOBOO_ENVIRONMENT at load */
 	char release[BB_RELEASE_MAX];	/* BOOBOO_RELEASE at load */
@@ -36,6 +39,15 @@ struct shim_load {
 	struct sigaction previous[SHIM_N_FATAL];	/* what our handlers replaced */
 };
 extern struct shim_load shim_load;
+
+/* BOOBOO_DISABLE was set: the shim does nothing at all, also in the
+ * functions it interposes.  Read once, by whichever comes first: the
+ * constructor or an interposed call made before it. */
+bool shim_disabled(void);
+
+/* next.c: the next definition of an interposed function (dlsym
+ * RTLD_NEXT), looked up at the first call and kept in *slot. */
+void *shim_next(_Atomic(void *) *slot, const char *name);
 
 /* Start a record: zeroed, header, kind and the load-time values. */
 void shim_record_start(struct bb_record *rec, enum bb_record_kind kind);

@@ -6,7 +6,6 @@
  * interpose pthread_create so every new thread sets one up before running
  * the program's start routine, and removes it when the thread ends.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -99,25 +98,20 @@ static void *thread_trampoline(void *p)
 	return ret;
 }
 
-static pthread_create_fn real_pthread_create(void)
-{
-	static pthread_create_fn real;
-
-	if (!real)
-		real = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
-	return real;
-}
+static _Atomic(void *) next_pthread_create;
 
 __attribute__((visibility("default")))
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 		void *(*fn)(void *), void *arg)
 {
-	pthread_create_fn real = real_pthread_create();
+	pthread_create_fn real = (pthread_create_fn)shim_next(&next_pthread_create, "pthread_create");
 	struct thread_start *start;
 	int rc;
 
 	if (!real)
 		return EAGAIN;
+	if (shim_disabled())
+		return real(thread, attr, fn, arg);
 	start = malloc(sizeof(*start));
 	if (!start)	/* no memory for the wrapper: run the thread without an alt stack */
 		return real(thread, attr, fn, arg);

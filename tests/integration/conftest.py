@@ -22,6 +22,11 @@ SHIM = os.path.abspath(os.environ.get("BOOBOO_SHIM_PATH",
 DAEMON = os.path.join(BUILD, "daemon", "boobood")
 CLI = os.path.join(BUILD, "daemon", "booboo")
 PROGRAMS = os.path.join(HERE, "programs")
+# A command the daemon is run under, one that execs it (the same pid):
+# "setpriv --bounding-set=..." runs the suite with the capabilities of
+# boobood.service alone (test_hardening.py does so for some tests, with
+# make_daemon's wrap).
+DAEMON_WRAP = os.environ.get("BOOBOO_DAEMON_WRAP", "").split()
 
 sys.path.insert(0, HERE)
 from event_check import check_event, check_spools  # noqa: E402
@@ -155,6 +160,7 @@ class Daemon:
         # a fresh debuginfod cache per daemon (failed look-ups are cached)
         lines = [f"socket = {self.socket}", f"spool_dir = {self.spool}",
                  f"cache_dir = {os.path.join(self.tmp, 'cache')}"]
+        self.dsn = dsn
         if "drop_dir" not in config_extra:     # its own, or one no one else's crashes reach
             lines.append(f"drop_dir = {os.path.join(self.tmp, 'drops')}")
         if dsn:
@@ -165,16 +171,22 @@ class Daemon:
         self.proc = None
         self.stopped_rc = None
 
-    def start(self, env=None):
+    def start(self, env=None, wrap=()):
         self.stopped_rc = None
+        handshakes = self.log().count("handshake with")
         self.logf = open(self.log_path, "ab")
         e = dict(os.environ)
         e.update(env or {})
-        self.proc = subprocess.Popen([DAEMON, "--foreground", "--debug", "--config", self.config],
+        cmd = [DAEMON, "--foreground", "--debug", "--config", self.config]
+        self.proc = subprocess.Popen(list(wrap or DAEMON_WRAP) + cmd,
                                      stdout=self.logf, stderr=self.logf, env=e)
         # ready when the socket exists and accepts connections
         ok = wait_for(lambda: listening(self.socket) or self.proc.poll() is not None, 10)
         assert ok and self.proc.poll() is None, f"boobood did not start:\n{self.log()}"
+        if self.dsn:
+            # the uploader's handshake (a process of its own, started after
+            # the socket listens) is past: it takes no answer a test scripts
+            wait_for(lambda: self.log().count("handshake with") > handshakes, 10)
         return self
 
     def stop(self):
@@ -231,16 +243,37 @@ class Daemon:
                                timeout)
 
 
+def children_of(daemon, comm):
+    """{pid: uid} of the daemon's child processes named comm (its first
+    15 characters, as the kernel keeps it)."""
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{name}/status") as f:
+                uid = int(next(l for l in f if l.startswith("Uid:")).split()[1])
+        except (OSError, StopIteration):
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        if stat[stat.index("(") + 1:stat.rindex(")")] == comm[:15] and ppid == daemon.proc.pid:
+            out[int(name)] = uid
+    return out
+
+
 @pytest.fixture
 def make_daemon(tmp_path):
     daemons = []
 
-    def make(config_extra="", dsn=None, start=True, env=None, subdir=None, socket_path=None):
+    def make(config_extra="", dsn=None, start=True, env=None, subdir=None, socket_path=None,
+             wrap=()):
         where = tmp_path / subdir if subdir else tmp_path
         os.makedirs(where, exist_ok=True)       # Daemon() writes its config there
         d = Daemon(where, config_extra, dsn, socket_path)
         daemons.append(d)
-        return d.start(env) if start else d
+        return d.start(env, wrap) if start else d
 
     yield make
     for d in daemons:

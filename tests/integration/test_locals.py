@@ -111,6 +111,7 @@ def test_locals_at_O2_never_wrong(programs, daemon, source):
     prog, ev = crash_event(programs, daemon, source, ("-O2",))
     checked, mismatched = compare(ev, prog, (), source, strict=False)
     assert mismatched == 0
+    assert checked >= 10, checked       # 15 and 13 known to gdb and to us: compared for real
 
 
 def test_garbage_pointers_never_hurt(programs, daemon, tmp_path):

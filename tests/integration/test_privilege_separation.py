@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import CLI, HERE, PROGRAMS, ROOT, SHIM, run_shim, wait_for
+from conftest import CLI, HERE, PROGRAMS, ROOT, SHIM, children_of, run_shim, wait_for
 from test_intake import KIND_CRASH, record, send
 
 NOBODY = pwd.getpwnam("nobody").pw_uid
@@ -46,22 +46,7 @@ def as_nobody(*cmd, env=None, timeout=30):
 
 def workers_of(daemon):
     """{pid: uid} of the daemon's worker processes."""
-    out = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                stat = f.read()
-            with open(f"/proc/{name}/status") as f:
-                uid = int(next(l for l in f if l.startswith("Uid:")).split()[1])
-        except (OSError, StopIteration):
-            continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        if comm == "boobood-worker" and ppid == daemon.proc.pid:
-            out[int(name)] = uid
-    return out
+    return children_of(daemon, "boobood-worker")
 
 
 def secret_file(directory):

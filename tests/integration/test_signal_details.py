@@ -300,7 +300,8 @@ def test_meson_install_layout(tmp_path):
 
     boobood = usr / "sbin" / "boobood"
     booboo = usr / "bin" / "booboo"
-    for exe in (boobood, booboo):
+    helpers = [usr / "libexec" / "booboo" / h for h in ("boobood-worker", "boobood-uploader")]
+    for exe in [boobood, booboo] + helpers:
         assert exe.is_file() and os.access(exe, os.X_OK), files
     usage = subprocess.run([str(boobood), "--help"], capture_output=True, text=True)
     assert usage.returncode == 0 and usage.stdout.startswith("usage: boobood"), usage
@@ -340,7 +341,7 @@ def test_meson_install_layout(tmp_path):
     unit = usr / "lib" / "systemd" / "system" / "boobood.service"
     assert unit.is_file(), files
     text = unit.read_text()
-    assert "@" not in text.replace("multi-user.target", ""), text     # no placeholder left
+    assert not re.search(r"@[A-Z_]+@", text), text                  # no placeholder left
     exec_start = re.search(r"^ExecStart=(\S+)", text, re.M)
     assert exec_start and exec_start.group(1) == "/usr/sbin/boobood", text
     assert re.search(r"^WantedBy=multi-user.target$", text, re.M), text

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ere.h"
 
 static int parse(struct bb_config *cfg, const char *text, char *err, size_t errlen)
 {
@@ -117,6 +118,32 @@ static void fails_with(const char *text, const char *want)
 	bb_config_free(&cfg);
 }
 
+/* What ere.c counts: the copies regcomp makes of what repetitions repeat. */
+static void regex_cost(void **state)
+{
+	(void)state;
+	assert_int_equal(ere_cost("[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", 10000), 34);
+	assert_int_equal(ere_cost("abc", 10000), 3);
+	assert_int_equal(ere_cost("a+", 10000), 2);
+	assert_int_equal(ere_cost("a*b?", 10000), 2);
+	assert_int_equal(ere_cost("(ab){3}", 10000), 6);
+	assert_int_equal(ere_cost("(a|bc){2,}", 10000), 9);
+	assert_int_equal(ere_cost("[]a-z{]{4}\\{", 10000), 5);
+	assert_int_equal(ere_cost("[[:alpha:]]+", 10000), 2);
+	assert_int_equal(ere_cost("(a{100}){100}", 10000), 10000);
+	assert_int_equal(ere_cost("(a{100}){101}", 10000), 10001);
+	assert_int_equal(ere_cost("a{}(((", 10000), 3);	/* not a repetition; unclosed */
+	assert_int_equal(ere_cost("[[:", 10000), 1);
+	assert_int_equal(ere_cost("(a{65535}){65535}{65535}", 10000), 10001);
+	/* a part with a loop in it costs its count squared */
+	assert_int_equal(ere_cost("(\\s*[0-9]){13,19}", 10000), 2 * 19 * 19);
+	assert_int_equal(ere_cost("(x*){1000}", 10000), 10001);
+	assert_int_equal(ere_cost("(x+)+", 10000), 8);
+	assert_null(ere_refused("[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", 10000));
+	assert_non_null(ere_refused("d*+", 10000));	/* fuzz_config: seconds of regcomp */
+	assert_non_null(ere_refused("x{2}{3}", 10000));
+}
+
 static void bad_input(void **state)
 {
 	(void)state;
@@ -144,6 +171,12 @@ static void bad_input(void **state)
 	fails_with("source_path_map = => /b\n", "source_path_map: the part before");
 	fails_with("scrub_value = ([a => x\n", "scrub_value: \"([a\"");
 	fails_with("ignore_errors = ,\n", "ignore_errors: empty list");
+	/* regcomp would take gigabytes (fuzz_config): refused before it runs */
+	fails_with("scrub_value = a++++++++++++++++++++++++++++++++ => x\n", "too big once compiled");
+	fails_with("scrub_value = d*+ => x\n", "a repetition repeated at once");
+	fails_with("scrub_value = (a{999}){999} => x\n", "too big once compiled");
+	fails_with("scrub_value = " "((((((((((((((((" "x+" ")+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+" " => x\n",
+		   "too big once compiled");
 	fails_with("tags = a=1,b\n", "tags:");
 	fails_with("endpoint = ftp://x/\n", "endpoint:");
 	fails_with("release = \"open\n", "unterminated quoted value");
@@ -210,7 +243,8 @@ static void per_user_keys(void **state)
 static void text_for_workers(void **state)
 {
 	static const char file[] = "# the project\n  dsn\t= https://tok3n@h/o/p\ndsnx = 1\n"
-				   "environment = prod\ndsn=https://again@h/o/p";
+				   "environment = prod\ndsn=https://again@h/o/p\n"
+				   "dsn\r\t = crlf-t0ken\n";	/* the parser's "dsn" too (fuzz_config) */
 	char path[] = "/tmp/booboo-test-XXXXXX", err[256];
 	struct bb_config cfg;
 	size_t len;
@@ -225,10 +259,11 @@ static void text_for_workers(void **state)
 	assert_int_equal(bb_config_load(&cfg, path, true, err, sizeof(err)), -1);
 	char *text = bb_config_text_without_dsn(&cfg, &len);
 	assert_non_null(text);
-	assert_string_equal(text, "# the project\n\ndsnx = 1\nenvironment = prod\n\n");
+	assert_string_equal(text, "# the project\n\ndsnx = 1\nenvironment = prod\n\n\n");
 	assert_int_equal(len, strlen(text));
 	assert_null(strstr(text, "tok3n"));
 	assert_null(strstr(text, "again"));
+	assert_null(strstr(text, "t0ken"));
 	free(text);
 	bb_config_free(&cfg);
 	unlink(path);
@@ -265,6 +300,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(every_key),
 		cmocka_unit_test(endpoint_overrides_dsn),
+		cmocka_unit_test(regex_cost),
 		cmocka_unit_test(bad_input),
 		cmocka_unit_test(dsn_is_never_echoed),
 		cmocka_unit_test(limits),
