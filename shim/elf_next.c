@@ -178,15 +178,7 @@ void *shim_elf_next(const char *name)
 	return w.found ? w.found : w.found_before;
 }
 
-/* Racing threads find the same address: whichever store lands, it is
- * whole (an atomic pointer). */
 void *shim_elf_next_cached(_Atomic(void *) *slot, const char *name)
 {
-	void *fn = atomic_load_explicit(slot, memory_order_acquire);
-
-	if (!fn) {
-		fn = shim_elf_next(name);
-		atomic_store_explicit(slot, fn, memory_order_release);
-	}
-	return fn;
+	return shim_lookup_once(slot, name, shim_elf_next);
 }

@@ -48,6 +48,8 @@ bool shim_disabled(void);
 /* next.c: the next definition of an interposed function (dlsym
  * RTLD_NEXT), looked up at the first call and kept in *slot. */
 void *shim_next(_Atomic(void *) *slot, const char *name);
+/* find(name), looked up once and kept in *slot (0: not yet). */
+void *shim_lookup_once(_Atomic(void *) *slot, const char *name, void *(*find)(const char *));
 
 /* Start a record: zeroed, header, kind and the load-time values. */
 void shim_record_start(struct bb_record *rec, enum bb_record_kind kind);
