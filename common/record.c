@@ -38,6 +38,8 @@ static int strings_terminated(const struct bb_record *r)
 	       terminated(r->user_ip, sizeof(r->user_ip)) &&
 	       terminated(r->request_method, sizeof(r->request_method)) &&
 	       terminated(r->request_url, sizeof(r->request_url)) &&
+	       terminated(r->panic_where, sizeof(r->panic_where)) &&
+	       terminated(r->panic_thread, sizeof(r->panic_thread)) &&
 	       causes_terminated(r);
 }
 
@@ -45,6 +47,19 @@ static int level_valid(const char *level)
 {
 	return strcmp(level, "info") == 0 || strcmp(level, "warning") == 0 ||
 	       strcmp(level, "error") == 0;
+}
+
+/* A site's first panic is held (registers); the later ones are counts
+ * (none).  Only a panic has a site or a count. */
+static int panic_fields_valid(const struct bb_record *r)
+{
+	if (r->panic_reserved != 0)
+		return 0;
+	if (r->kind != BB_REC_PANIC)
+		return r->panic_site == 0 && r->panic_count == 0 && r->panic_first_sec == 0;
+	if (r->panic_count == 0)
+		return r->panic_first_sec == 0;
+	return r->has_regs == 0 && r->panic_first_sec <= r->time_sec;
 }
 
 enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record *out)
@@ -69,6 +84,8 @@ enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record
 		return BB_REC_ETIME;
 	if (!strings_terminated(out))
 		return BB_REC_ESTRING;
+	if (!panic_fields_valid(out))
+		return BB_REC_EPANIC;
 	switch (out->kind) {
 	case BB_REC_CRASH:
 		if (out->signo < 1 || out->signo > 64)
@@ -77,6 +94,7 @@ enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record
 			return BB_REC_EFLAGS;
 		break;
 	case BB_REC_ERROR:
+	case BB_REC_PANIC:
 		if (out->has_regs > 1)
 			return BB_REC_EFLAGS;
 		__attribute__((fallthrough));	/* like a message, with a stack */
@@ -90,6 +108,23 @@ enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record
 		return BB_REC_EKIND;
 	}
 	return BB_REC_OK;
+}
+
+int bb_record_held(const struct bb_record *rec)
+{
+	return rec->kind == BB_REC_CRASH || rec->kind == BB_REC_ERROR ||
+	       (rec->kind == BB_REC_PANIC && rec->panic_count == 0);
+}
+
+const char *bb_record_kind_name(const struct bb_record *rec)
+{
+	switch (rec->kind) {
+	case BB_REC_CRASH: return "crash";
+	case BB_REC_MESSAGE: return "message";
+	case BB_REC_ERROR: return "error";
+	case BB_REC_PANIC: return rec->panic_count ? "panic count" : "panic";
+	}
+	return "record";
 }
 
 const char *bb_record_strerror(enum bb_record_err err)
@@ -107,6 +142,8 @@ const char *bb_record_strerror(enum bb_record_err err)
 	case BB_REC_EFLAGS: return "reserved flags set";
 	case BB_REC_ECOUNT: return "too many exception causes, or causes in a record that has none";
 	case BB_REC_ETIME: return "timestamp nanoseconds not below 1000000000";
+	case BB_REC_EPANIC: return "panic site or count in a record that is no panic, a panic "
+				   "count with registers, or its first time after its last";
 	}
 	return "unknown record error";
 }

@@ -20,13 +20,16 @@
 #include <stdint.h>
 
 #define BB_RECORD_MAGIC   0x4b524242u /* "BBRK" little endian */
-#define BB_RECORD_VERSION 2u	/* 2: causes of a captured exception */
+#define BB_RECORD_VERSION 3u	/* 2: causes of a captured exception; 3: Rust panics */
 
 enum bb_record_kind {
 	BB_REC_CRASH = 1,	/* fatal signal, from the shim's handler */
 	BB_REC_MESSAGE = 2,	/* capture_message: booboo CLI or API */
 	BB_REC_ERROR = 3,	/* capture_error: a handled error with the caller's
 				 * stack; the process goes on running after the ack */
+	BB_REC_PANIC = 4,	/* a Rust panic, seen where it starts unwinding: held
+				 * like an error (panic_count 0), or the count of
+				 * later panics at the same place (not held) */
 };
 
 /* x86-64 general registers in DWARF numbering (0..16), as libdwfl wants
@@ -48,6 +51,8 @@ enum bb_record_kind {
 #define BB_URL_MAX 1024
 #define BB_CAUSES_MAX 4
 #define BB_CAUSE_VALUE_MAX 512
+#define BB_WHERE_MAX 256	/* a panic's "src/main.rs:14:9" */
+#define BB_PANIC_THREAD_MAX 64	/* the Rust thread's name, uncut by the kernel's 16 */
 
 struct bb_record {
 	uint32_t magic;		/* BB_RECORD_MAGIC */
@@ -70,7 +75,8 @@ struct bb_record {
 	uint64_t fs_base;
 	uint64_t err;		/* REG_ERR: page-fault error code on SIGSEGV */
 	uint64_t trapno;
-	uint64_t exc_object;	/* last C++ exception thrown by this thread */
+	uint64_t exc_object;	/* last C++ exception thrown by this thread; a
+				 * panic's: its _Unwind_Exception */
 	uint64_t exc_tinfo;	/* its std::type_info *, 0 if none */
 
 	/* Every string field is NUL-terminated within its array; the daemon
@@ -98,6 +104,21 @@ struct bb_record {
 	uint32_t reserved;	/* 0 */
 	char cause_type[BB_CAUSES_MAX][BB_TYPE_MAX];
 	char cause_value[BB_CAUSES_MAX][BB_CAUSE_VALUE_MAX];
+	/* A Rust panic.  The shim reports a site's first panic in a
+	 * BB_REC_PANIC held, with the stack (panic_count 0, the two
+	 * descriptors), and the panics after it at the same site as counts:
+	 * panic_count of them, the first at panic_first_sec, the last at
+	 * time_sec, without registers or descriptors.  message is the panic
+	 * message as Rust's hook printed it ("" when it printed none).
+	 * panic_site, panic_first_sec and panic_count are 0 in the other
+	 * kinds; a crash (panic = "abort": the SIGABRT after the hook) may
+	 * carry the words. */
+	uint64_t panic_site;	/* the shim's id of the site (its place in the code) */
+	uint64_t panic_first_sec;
+	uint32_t panic_count;
+	uint32_t panic_reserved;	/* 0 */
+	char panic_where[BB_WHERE_MAX];	/* "" when unknown */
+	char panic_thread[BB_PANIC_THREAD_MAX];	/* "" when unknown */
 };
 
 #define BB_ACK_MAGIC 0x4b434142u /* "BACK" */
@@ -120,6 +141,8 @@ enum bb_record_err {
 	BB_REC_ECOUNT,		/* n_causes above BB_CAUSES_MAX, or causes where
 				 * the kind has none */
 	BB_REC_ETIME,		/* time_nsec not below 1e9 */
+	BB_REC_EPANIC,		/* panic fields in another kind, or a panic count
+				 * with registers, or its first time after its last */
 };
 
 /* Check a received buffer; on BB_REC_OK *out holds a copy that is safe to
@@ -139,6 +162,15 @@ int bb_record_time_off(uint64_t sec, uint64_t now);
  * 0, or -1 when the text is malformed (a pair without '=', an empty key). */
 int bb_tags_foreach(const char *text, int (*fn)(const char *key, size_t klen,
 		const char *val, size_t vlen, void *arg), void *arg);
+
+/* Does the sender wait for the daemon while its memory is read (a crash,
+ * a captured error, a site's first panic)?  Such a record comes with
+ * the sender's /proc/PID/mem and maps; the others (a message, a panic
+ * count) come alone and are not waited for. */
+int bb_record_held(const struct bb_record *rec);
+
+/* "crash", "message", "error", "panic": for logs. */
+const char *bb_record_kind_name(const struct bb_record *rec);
 
 /* Name of a fatal signal ("SIGSEGV"), or NULL for unknown numbers. */
 const char *bb_signal_name(int signo);

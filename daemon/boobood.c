@@ -191,11 +191,13 @@ static void send_message(struct daemon *d, const struct held_message *h,
 	char what[64];
 	struct json_object *ev = event_from_message(&d->cfg, &h->rec, h->pid, h->uid, h->exe);
 
+	struct delivery_from from = { h->uid, h->pid, 0 };
+
 	snprintf(what, sizeof(what), "message from pid %d", (int)h->pid);
 	group_add_repeats(ev, rep);
 	if (rep)
 		quota_add(d->quota, h->uid, QUOTA_GROUPED, rep->count);
-	delivery_event(d->delivery, h->uid, ev, what, 0, "");
+	delivery_event(d->delivery, &from, ev, what, 0, "");
 }
 
 /* A window ended with messages held back: the newest goes, with the
@@ -221,7 +223,8 @@ static void on_message(struct daemon *d, int fd, struct intake_msg *m)
 		memcpy(h->exe, m->who.exe, sizeof(h->exe));
 	}
 	uint64_t key = group_key_of_record(m->who.uid, m->who.exe, &m->rec);
-	if (!h || !groups_admit(d->msg_groups, key, m->who.uid, (uint64_t)time(NULL), h, &rep)) {
+	if (!h || !groups_admit(d->msg_groups, key, m->who.uid, (uint64_t)time(NULL), h, NULL,
+				&rep)) {
 		/* held back: its count goes out with the group's next event */
 	} else if (quota_message(d->quota, m->who.uid, bb_now_ms())) {
 		send_message(d, h, &rep);
@@ -232,6 +235,22 @@ static void on_message(struct daemon *d, int fd, struct intake_msg *m)
 			       (unsigned)m->who.uid);
 		free(h);
 	}
+	intake_msg_close(m);
+}
+
+/* A count of panics (shim/panic.c): the sender does not wait.  A shim
+ * sends one a second per site at most; more is someone else's doing, and
+ * each costs the delivery thread a copy of an event: they count against
+ * uid_messages_per_minute as messages do. */
+static void on_panic_count(struct daemon *d, int fd, struct intake_msg *m)
+{
+	intake_ack(fd, 0);
+	close(fd);
+	if (quota_message(d->quota, m->who.uid, bb_now_ms()))
+		delivery_panic_count(d->delivery, m->who.uid, m->who.pid, &m->rec);
+	else
+		bb_log_limited("panic count rate", 60, BB_LOG_WARN, "uid %u: panic counts over "
+			       "uid_messages_per_minute; dropped", (unsigned)m->who.uid);
 	intake_msg_close(m);
 }
 
@@ -250,10 +269,13 @@ static void on_record(struct daemon *d, int fd, uint64_t t0, enum intake_err err
 		close(fd);
 		return;
 	}
-	if (m->rec.kind == BB_REC_CRASH || m->rec.kind == BB_REC_ERROR)
+	if (bb_record_held(&m->rec)) {
 		workers_submit(d->workers, fd, m, t0);	/* takes fd and m */
-	else
+	} else if (m->rec.kind == BB_REC_PANIC) {
+		on_panic_count(d, fd, m);
+	} else {
 		on_message(d, fd, m);
+	}
 }
 
 static void on_conn(struct daemon *d, struct conn *c)

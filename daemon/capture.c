@@ -23,6 +23,7 @@
 #include "drop.h"
 #include "log.h"
 #include "runtime.h"
+#include "rust_payload.h"
 #include "safe_open.h"
 #include "threads.h"
 #include "wire.h"
@@ -593,6 +594,8 @@ static void unwind_and_read(struct capture *cap, struct walk *w, int memfd)
 		read_abort_msg(cap, w->dwfl, memfd);
 	if (rec->signo == SIGABRT || rec->kind == BB_REC_ERROR)
 		read_exception(cap, w->dwfl, memfd);
+	if (rec->kind == BB_REC_PANIC && !rec->message[0] && w->memfd >= 0)
+		cap->panic_payload = rust_payload_read(memfd, rec->exc_object);
 	/* an interpreter's own frames (a live process's: a drop has none of
 	 * its heap): this thread's now, the others' while threads_capture
 	 * has each stopped */
@@ -649,6 +652,7 @@ void capture_free(struct capture *cap)
 	free(cap->frames);
 	snapshot_free(&cap->mem);
 	free(cap->abort_msg);
+	free(cap->panic_payload);
 	free(cap->threads);
 	for (size_t i = 0; i < cap->n_files; i++) {
 		if (cap->files[i].fd >= 0)

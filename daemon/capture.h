@@ -134,6 +134,8 @@ struct capture {
 	size_t threads_total;	/* threads in the process, including the crashed one */
 	char threads_error[128];	/* why other threads are missing, if they are */
 	char *abort_msg;	/* glibc's __abort_msg: assert text, heap corruption... */
+	char *panic_payload;	/* a Rust panic's message from its payload, when the
+				 * hook's words are missing (rust_payload.h) */
 	bool has_exception;	/* the last C++ exception thrown by the thread */
 	struct cxx_exception exception;
 	struct runtime_capture *runtime;	/* an interpreter's frames (runtime.h), or NULL */

@@ -22,6 +22,7 @@
 #include "filter.h"
 #include "group.h"
 #include "log.h"
+#include "panic_repeats.h"
 #include "scrub.h"
 #include "shrink.h"
 #include "stats.h"
@@ -33,10 +34,11 @@
 
 struct item {
 	struct item *next;
-	uid_t uid;
+	struct delivery_from from;
 	char *json;		/* from a worker, or */
 	size_t len;
-	struct json_object *ev;	/* built by the root part */
+	struct json_object *ev;	/* built by the root part, or */
+	struct group_repeats count;	/* a panic count: its site's first event again */
 	char what[128];
 	uint64_t t0_us;
 	char drop[WIRE_DROP_NAME_MAX];	/* "" or the drop file it came from */
@@ -57,6 +59,7 @@ struct delivery {
 	size_t pending_estimate;	/* events in pending/, recounted now and then */
 	int drop_dirfd;
 	struct groups *groups;		/* identical reports (group.h) */
+	struct panic_repeats *panics;	/* each panic site's first event */
 	unsigned since_count;
 	bool stop;
 };
@@ -191,7 +194,7 @@ static void flush_report(void *arg, uid_t uid, void *item, const struct group_re
 /* Reports are grouped here; messages were in the main loop already, and
  * a drop is sent as it is (its file goes once it is spooled). */
 static bool held_back(struct delivery *d, uid_t uid, struct json_object **ev,
-		const struct item *raw, bool *changed)
+		const struct item *raw, const struct group_repeats *own, bool *changed)
 {
 	struct json_object *type;
 	struct group_repeats rep;
@@ -200,7 +203,7 @@ static bool held_back(struct delivery *d, uid_t uid, struct json_object **ev,
 	    !*json_object_get_string(type))
 		return false;
 	if (!groups_admit(d->groups, group_key_of_event(uid, *ev), uid, (uint64_t)time(NULL),
-			  *ev, &rep)) {
+			  *ev, own, &rep)) {
 		*ev = NULL;	/* the table has it */
 		return true;
 	}
@@ -213,10 +216,12 @@ static bool held_back(struct delivery *d, uid_t uid, struct json_object **ev,
 }
 
 /* ignore_errors, scrubbing, grouping, before_send, then the spool.
- * Takes ev; raw, when not NULL, is the worker's text ev was parsed from.
- * False when the event could not be written. */
+ * Takes ev; raw, when not NULL, is the worker's text ev was parsed from;
+ * own, the repeats ev stands for besides itself.  False when the event
+ * could not be written. */
 static bool deliver(struct delivery *d, uid_t uid, struct json_object *ev,
-		const struct item *raw, const char *what, uint64_t t0_us)
+		const struct item *raw, const struct group_repeats *own, const char *what,
+		uint64_t t0_us)
 {
 	const char *ignored = filter_ignored(d->cfg, ev);
 	bool changed;
@@ -228,7 +233,7 @@ static bool deliver(struct delivery *d, uid_t uid, struct json_object *ev,
 		return true;
 	}
 	changed = scrub_event(d->cfg, ev);
-	if (held_back(d, uid, &ev, raw, &changed))
+	if (held_back(d, uid, &ev, raw, own, &changed))
 		return true;
 	return send_on(d, uid, ev, changed ? NULL : raw, what, t0_us);
 }
@@ -261,22 +266,55 @@ static void remove_drop(struct delivery *d, const struct item *it)
 		       strerror(errno));
 }
 
+/* A panic count: its site's first event again, standing for them all
+ * (or, before the first is here, kept for it). */
+static void process_count(struct delivery *d, struct item *it)
+{
+	struct group_repeats others;
+	struct json_object *ev = panic_repeats_count(d->panics, it->from.uid, it->from.pid,
+						     it->from.panic_site, &it->count,
+						     (uint64_t)time(NULL), &others);
+
+	if (ev)
+		deliver(d, it->from.uid, ev, NULL, &others, it->what, 0);
+}
+
+/* The counts of a panic site that came before its first event go now. */
+static void deliver_waited(struct delivery *d, const struct item *it)
+{
+	struct group_repeats others;
+	struct json_object *ev = panic_repeats_waited(d->panics, it->from.uid, it->from.pid,
+						      it->from.panic_site, &others);
+
+	if (ev)
+		deliver(d, it->from.uid, ev, NULL, &others, it->what, 0);
+}
+
 static void process(struct delivery *d, struct item *it)
 {
 	struct json_object *ev = it->ev;
 
+	if (it->count.count) {
+		process_count(d, it);
+		return;
+	}
 	if (!ev) {
 		ev = parse_worker_json(it->json, it->len);
 		if (!ev) {
 			bb_log(BB_LOG_ERR, "%s: the worker's event is not one JSON object; dropped",
 			       it->what);
-			quota_count(d->quota, it->uid, QUOTA_WORKER_FAILURES);
+			quota_count(d->quota, it->from.uid, QUOTA_WORKER_FAILURES);
 			remove_drop(d, it);
 			return;
 		}
 	}
-	if (deliver(d, it->uid, ev, it->ev ? NULL : it, it->what, it->t0_us))
+	/* as it came: its copies are scrubbed, grouped and shrunk in turn */
+	if (it->from.panic_site)
+		panic_repeats_keep(d->panics, it->from.uid, it->from.pid, it->from.panic_site, ev);
+	if (deliver(d, it->from.uid, ev, it->ev ? NULL : it, NULL, it->what, it->t0_us))
 		remove_drop(d, it);
+	if (it->from.panic_site)
+		deliver_waited(d, it);
 }
 
 /* ---- status.json -------------------------------------------------------------- */
@@ -347,6 +385,8 @@ static void *delivery_main(void *arg)
 		if (done) {
 			groups_free(d->groups);	/* what it holds is spooled, counted */
 			d->groups = NULL;
+			panic_repeats_free(d->panics);
+			d->panics = NULL;
 			save_status(d);
 			return NULL;
 		}
@@ -378,7 +418,8 @@ static void enqueue(struct delivery *d, struct item *it)
 	}
 }
 
-static struct item *new_item(uid_t uid, const char *what, uint64_t t0_us, const char *drop)
+static struct item *new_item(const struct delivery_from *from, const char *what,
+		uint64_t t0_us, const char *drop)
 {
 	struct item *it = calloc(1, sizeof(*it));
 
@@ -386,17 +427,22 @@ static struct item *new_item(uid_t uid, const char *what, uint64_t t0_us, const 
 		bb_log(BB_LOG_ERR, "%s: out of memory: the event is lost", what);
 		return NULL;
 	}
-	it->uid = uid;
+	it->from = *from;
 	it->t0_us = t0_us;
 	snprintf(it->what, sizeof(it->what), "%s", what);
 	snprintf(it->drop, sizeof(it->drop), "%s", drop ? drop : "");
 	return it;
 }
 
-void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const char *what,
-		uint64_t t0_us, const char *drop)
+struct delivery_from delivery_from_record(uid_t uid, pid_t pid, const struct bb_record *rec)
 {
-	struct item *it = new_item(uid, what, t0_us, drop);
+	return (struct delivery_from){ uid, pid, rec->kind == BB_REC_PANIC ? rec->panic_site : 0 };
+}
+
+void delivery_json(struct delivery *d, const struct delivery_from *from, char *json, size_t len,
+		const char *what, uint64_t t0_us, const char *drop)
+{
+	struct item *it = new_item(from, what, t0_us, drop);
 
 	if (!it) {
 		free(json);
@@ -407,16 +453,30 @@ void delivery_json(struct delivery *d, uid_t uid, char *json, size_t len, const 
 	enqueue(d, it);
 }
 
-void delivery_event(struct delivery *d, uid_t uid, struct json_object *ev, const char *what,
-		uint64_t t0_us, const char *drop)
+void delivery_event(struct delivery *d, const struct delivery_from *from, struct json_object *ev,
+		const char *what, uint64_t t0_us, const char *drop)
 {
-	struct item *it = ev ? new_item(uid, what, t0_us, drop) : NULL;
+	struct item *it = ev ? new_item(from, what, t0_us, drop) : NULL;
 
 	if (!it) {
 		json_object_put(ev);
 		return;
 	}
 	it->ev = ev;
+	enqueue(d, it);
+}
+
+void delivery_panic_count(struct delivery *d, uid_t uid, pid_t pid, const struct bb_record *rec)
+{
+	struct delivery_from from = { uid, pid, rec->panic_site };
+	char what[128];
+
+	snprintf(what, sizeof(what), "%u more panics at %.64s (pid %d)", rec->panic_count,
+		 rec->panic_where[0] ? rec->panic_where : "a site", (int)pid);
+	struct item *it = rec->panic_count ? new_item(&from, what, 0, "") : NULL;
+	if (!it)
+		return;
+	it->count = (struct group_repeats){ rec->panic_count, rec->panic_first_sec, rec->time_sec };
 	enqueue(d, it);
 }
 
@@ -433,7 +493,10 @@ struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
 	d->quota = q;
 	d->drop_dirfd = drop_dirfd;
 	d->groups = groups_new(cfg, flush_report, d);
-	if (!d->groups) {
+	d->panics = panic_repeats_new();
+	if (!d->groups || !d->panics) {
+		groups_free(d->groups);
+		panic_repeats_free(d->panics);
 		free(d);
 		return NULL;
 	}
@@ -446,6 +509,7 @@ struct delivery *delivery_start(const struct bb_config *cfg, struct spool *sp,
 		pthread_mutex_destroy(&d->lock);
 		pthread_cond_destroy(&d->cond);
 		groups_free(d->groups);
+		panic_repeats_free(d->panics);
 		free(d);
 		return NULL;
 	}

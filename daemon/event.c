@@ -19,6 +19,7 @@
 #include "describe.h"
 #include "event.h"
 #include "runtime.h"
+#include "rust_panic.h"
 #include "utf8.h"
 
 #define ARGV_MAX 64
@@ -448,14 +449,21 @@ static size_t python_omitted(const struct capture *cap)
 	return 0;
 }
 
+/* Rust's name of a thread that panicked ("main", "<unnamed>"), whole;
+ * else the kernel's. */
+static const char *thread_name(const struct bb_record *rec)
+{
+	return rec->panic_thread[0] ? rec->panic_thread : rec->thread_name;
+}
+
 static struct json_object *thread_context(const struct capture *cap)
 {
 	struct json_object *thread = json_object_new_object();
 
 	json_object_object_add(thread, "tid", json_object_new_int(cap->rec.tid));
-	add_str(thread, "name", cap->rec.thread_name);
-	json_object_object_add(thread, "crashed",
-			json_object_new_boolean(cap->rec.kind == BB_REC_CRASH));
+	add_str(thread, "name", thread_name(&cap->rec));
+	json_object_object_add(thread, "crashed", json_object_new_boolean(
+			cap->rec.kind == BB_REC_CRASH || cap->rec.kind == BB_REC_PANIC));
 	size_t omitted = cap->frames_omitted + python_omitted(cap);
 	if (omitted)
 		json_object_object_add(thread, "frames_omitted", json_object_new_int64((int64_t)omitted));
@@ -495,27 +503,6 @@ static void add_python_where(const struct symbolized *sym, char *message, size_t
 			 base_name(known(where->filename) ? where->filename : UNKNOWN), where->lineno);
 }
 
-/* A Rust panic that aborts (panic = "abort", a panic that may not unwind):
- * the standard library's panic machinery is on the stack. */
-static bool rust_panic(const struct symbolized *sym)
-{
-	static const char *const modules[] = { "core::panicking::", "std::panicking::" };
-	static const char *const functions[] = {
-		"rust_begin_unwind", "__rustc::rust_begin_unwind", "rust_panic", "__rustc::rust_panic",
-	};
-
-	for (size_t i = 0; i < sym->n_frames; i++) {
-		const char *fn = sym->frames[i].function;
-		for (size_t k = 0; fn && k < sizeof(modules) / sizeof(modules[0]); k++)
-			if (strncmp(fn, modules[k], strlen(modules[k])) == 0)
-				return true;
-		for (size_t k = 0; fn && k < sizeof(functions) / sizeof(functions[0]); k++)
-			if (strcmp(fn, functions[k]) == 0)
-				return true;
-	}
-	return false;
-}
-
 /* Compact frames for context.threads: where each thread was, oldest first. */
 static struct json_object *brief_frames(const struct sym_frame *frames, size_t n)
 {
@@ -537,7 +524,7 @@ static struct json_object *threads_context(const struct capture *cap,
 	struct json_object *t = json_object_new_object();
 
 	json_object_object_add(t, "tid", json_object_new_int(cap->rec.tid));
-	add_str(t, "name", cap->rec.thread_name);
+	add_str(t, "name", thread_name(&cap->rec));
 	json_object_object_add(t, "crashed", json_object_new_boolean(1));
 	json_object_object_add(t, "frames", brief_frames(sym->frames, sym->n_frames));
 	json_object_array_add(arr, t);
@@ -588,46 +575,60 @@ static struct json_object *exception_context(const struct cxx_exception *ex)
 	return o;
 }
 
+/* The event's type and message: what happened, in words.  type_buf
+ * holds a type that is not a constant. */
+static const char *what_happened(const struct capture *cap, const struct symbolized *sym,
+		bool uncaught, struct json_object *ctx, char *type_buf, size_t type_len,
+		char *message, size_t len)
+{
+	const struct bb_record *rec = &cap->rec;
+
+	if (rec->kind == BB_REC_PANIC) {
+		rust_panic_message(rec, cap->panic_payload, sym, crash_function(sym, true), message,
+				   len);
+		return RUST_PANIC_TYPE;
+	}
+	if (rec->kind == BB_REC_ERROR) {
+		snprintf(type_buf, type_len, "%s", rec->error_type[0] ? rec->error_type : "error");
+		describe_unwrap_nested(type_buf);
+		snprintf(message, len, "%s", rec->message);
+		if (cap->has_exception)	/* its base classes, for ignore_errors */
+			json_object_object_add(ctx, "exception", exception_context(&cap->exception));
+		return type_buf;
+	}
+	if (uncaught) {
+		if (cap->exception.what)
+			snprintf(message, len, "%s", cap->exception.what);
+		else
+			snprintf(message, len, "terminate called after throwing an instance of '%s'",
+				 cap->exception.type);
+		json_object_object_add(ctx, "exception", exception_context(&cap->exception));
+		return cap->exception.type;
+	}
+	if (rec->signo == SIGABRT && rust_panic_on_stack(sym)) {
+		rust_panic_abort_message(rec, crash_function(sym, true), message, len);
+	} else if (cap->abort_msg) {
+		snprintf(message, len, "%s", cap->abort_msg);
+		add_python_where(sym, message, len);
+	} else {
+		describe_message(rec, crash_function(sym, false), crash_function(sym, true),
+				 message, len);
+		add_python_where(sym, message, len);
+	}
+	return bb_signal_name(rec->signo) ?: "signal";
+}
+
 struct json_object *event_from_crash(const struct bb_config *cfg,
 		const struct capture *cap, const struct symbolized *sym)
 {
 	struct json_object *ev = json_object_new_object();
 	struct json_object *ctx = context_base(cap->runtime);
-	bool is_error = cap->rec.kind == BB_REC_ERROR;
-	const char *type = bb_signal_name(cap->rec.signo) ?: "signal";
-	char message[BB_MESSAGE_MAX + 64];
+	bool is_signal = cap->rec.kind == BB_REC_CRASH;
+	char message[BB_MESSAGE_MAX + BB_WHERE_MAX + 64], error_type[BB_TYPE_MAX];
+	bool uncaught = is_signal && uncaught_exception(cap, sym);
+	const char *type = what_happened(cap, sym, uncaught, ctx, error_type, sizeof(error_type),
+					 message, sizeof(message));
 
-	bool uncaught = !is_error && uncaught_exception(cap, sym);
-	char error_type[BB_TYPE_MAX];
-
-	if (is_error) {
-		snprintf(error_type, sizeof(error_type), "%s",
-			 cap->rec.error_type[0] ? cap->rec.error_type : "error");
-		describe_unwrap_nested(error_type);
-		type = error_type;
-		snprintf(message, sizeof(message), "%s", cap->rec.message);
-		if (cap->has_exception)	/* its base classes, for ignore_errors */
-			json_object_object_add(ctx, "exception",
-					exception_context(&cap->exception));
-	} else if (uncaught) {
-		type = cap->exception.type;
-		if (cap->exception.what)
-			snprintf(message, sizeof(message), "%s", cap->exception.what);
-		else
-			snprintf(message, sizeof(message), "terminate called after throwing "
-				 "an instance of '%s'", type);
-		json_object_object_add(ctx, "exception", exception_context(&cap->exception));
-	} else if (cap->rec.signo == SIGABRT && rust_panic(sym)) {
-		snprintf(message, sizeof(message), "SIGABRT: Rust panic in %s (its message went to "
-			 "the program's stderr)", crash_function(sym, true) ?: "?");
-	} else if (cap->abort_msg) {
-		snprintf(message, sizeof(message), "%s", cap->abort_msg);
-		add_python_where(sym, message, sizeof(message));
-	} else {
-		describe_message(&cap->rec, crash_function(sym, false),
-				 crash_function(sym, true), message, sizeof(message));
-		add_python_where(sym, message, sizeof(message));
-	}
 	add_str(ev, "message", message);
 	add_str(ev, "exception_type", type);
 	add_common(ev, cfg, &cap->rec, "error", cap->written_at);
@@ -640,12 +641,12 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 
 	json_object_object_add(ctx, "process", process_context(cap));
 	json_object_object_add(ctx, "thread", thread_context(cap));
-	if (!is_error)
+	if (is_signal)
 		json_object_object_add(ctx, "signal", signal_context(&cap->rec));
 	if (cap->rec.has_regs)
 		json_object_object_add(ctx, "registers", registers_context(&cap->rec));
 	json_object_object_add(ctx, "modules", modules_context(sym));
-	if (!is_error) {
+	if (is_signal) {
 		json_object_object_add(ctx, "threads", threads_context(cap, sym));
 		if (cap->threads_error[0])
 			add_str(ctx, "threads_error", cap->threads_error);

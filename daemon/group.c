@@ -140,9 +140,21 @@ static struct group *find(struct groups *g, uint64_t key, uid_t uid)
 	return oldest;
 }
 
-bool groups_admit(struct groups *g, uint64_t key, uid_t uid, uint64_t now, void *item,
-		struct group_repeats *rep)
+void group_repeats_merge(struct group_repeats *into, const struct group_repeats *r)
 {
+	if (!r || !r->count)
+		return;
+	if (!into->count || r->first < into->first)
+		into->first = r->first;
+	if (r->last > into->last)
+		into->last = r->last;
+	into->count += r->count;
+}
+
+bool groups_admit(struct groups *g, uint64_t key, uid_t uid, uint64_t now, void *item,
+		const struct group_repeats *own, struct group_repeats *rep)
+{
+	struct group_repeats self = { 1, now, now };
 	struct group *e = find(g, key, uid);
 
 	e->last_seen = now;
@@ -154,16 +166,16 @@ bool groups_admit(struct groups *g, uint64_t key, uid_t uid, uint64_t now, void 
 	if (e->sent < g->cfg->group_burst) {
 		e->sent++;
 		*rep = e->held;	/* what was held since: none, in a new window */
+		group_repeats_merge(rep, own);
 		memset(&e->held, 0, sizeof(e->held));
 		return true;
 	}
 	if (e->item)
 		g->flush(g->arg, e->uid, e->item, NULL);
 	e->item = item;
-	if (!e->held.count++)
-		e->held.first = now;
-	e->held.last = now;
-	g->held_total++;
+	group_repeats_merge(&e->held, &self);
+	group_repeats_merge(&e->held, own);
+	g->held_total += self.count + (own ? own->count : 0);
 	return false;
 }
 

@@ -45,11 +45,16 @@ void groups_free(struct groups *g);
 uint64_t group_key_of_record(uid_t uid, const char *exe, const struct bb_record *rec);
 uint64_t group_key_of_event(uid_t uid, struct json_object *ev);
 
-/* Send this event, or hold it?  On true, *rep holds the count it must
- * carry (count 0: none) and item is not taken.  On false the event is
- * held: item is kept as the group's newest, the previous one let go. */
+/* r's events added to into's (first the earlier, last the later). */
+void group_repeats_merge(struct group_repeats *into, const struct group_repeats *r);
+
+/* Send this event, or hold it?  own, when not NULL, are the repeats the
+ * event already stands for besides itself (a Rust panic's count from the
+ * shim).  On true, *rep holds the count it must carry (count 0: none),
+ * own's included, and item is not taken.  On false the event is held: item
+ * is kept as the group's newest, the previous one let go. */
 bool groups_admit(struct groups *g, uint64_t key, uid_t uid, uint64_t now, void *item,
-		struct group_repeats *rep);
+		const struct group_repeats *own, struct group_repeats *rep);
 
 /* Windows that ended with events held: flushed. */
 void groups_flush(struct groups *g, uint64_t now);

@@ -38,6 +38,16 @@ bool inapp_system_source(const char *path)
 	       strstr(path, "/.cargo/registry/") != NULL;
 }
 
+bool inapp_rust_runtime_function(const char *name)
+{
+	static const char *const prefixes[] = {
+		"std::", "core::", "alloc::", "panic_unwind::", "panic_abort::", "__rust_",
+		"__rustc::", "rust_begin_unwind", "rust_panic", "<std::", "<core::", "<alloc::",
+	};
+
+	return name && has_prefix(name, prefixes, sizeof(prefixes) / sizeof(prefixes[0]));
+}
+
 bool inapp_shim_module(const char *path)
 {
 	const char *base = path ? strrchr(path, '/') : NULL;

@@ -16,6 +16,10 @@ bool inapp_system_path(const char *path);
 /* A source file of library code compiled into the program. */
 bool inapp_system_source(const char *path);
 
+/* A function of Rust's runtime compiled into the program that has no
+ * line info to say so (__rust_try, std::..., core::...). */
+bool inapp_rust_runtime_function(const char *name);
+
 /* libbooboo-shim.so: its frames are not the program's stack at all. */
 bool inapp_shim_module(const char *path);
 

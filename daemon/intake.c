@@ -170,9 +170,10 @@ static enum intake_err pin(int conn, struct intake_msg *m)
 	snprintf(dir, sizeof(dir), "/proc/%d", (int)who->pid);
 	who->procfd = who->pidfd >= 0 ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (who->procfd < 0 || pidfd_send_signal(who->pidfd, 0, NULL, 0) != 0) {
-		/* A message's sender does not wait for us: one that already
-		 * exited is still its user's (SO_PEERCRED), its program unknown */
-		if (m->rec.kind == BB_REC_MESSAGE)
+		/* A message's sender (or a panic count's) does not wait for
+		 * us: one that already exited is still its user's
+		 * (SO_PEERCRED), its program unknown */
+		if (!bb_record_held(&m->rec))
 			return INTAKE_OK;
 		return INTAKE_EGONE;
 	}
@@ -185,14 +186,14 @@ static enum intake_err pin(int conn, struct intake_msg *m)
 	/* A crashing thread is held: it must be one of the sender's (a
 	 * message's may have ended since, and its tid is never acted on). */
 	snprintf(task, sizeof(task), "task/%d", (int)m->rec.tid);
-	if (m->rec.kind != BB_REC_MESSAGE && fstatat(who->procfd, task, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	if (bb_record_held(&m->rec) && fstatat(who->procfd, task, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return INTAKE_ETID;
 	return INTAKE_OK;
 }
 
 static enum intake_err check_fds(const struct intake_msg *m, int extra)
 {
-	if (m->rec.kind == BB_REC_CRASH || m->rec.kind == BB_REC_ERROR) {
+	if (bb_record_held(&m->rec)) {
 		if (m->memfd < 0 || m->mapsfd < 0 || extra ||
 		    !is_proc_file_of(m->memfd, m->who.pid, "mem") ||
 		    !is_proc_file_of(m->mapsfd, m->who.pid, "maps"))

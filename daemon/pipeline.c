@@ -43,10 +43,10 @@ struct pipeline {
 
 static void describe_job(const struct capture *cap, char *what, size_t len)
 {
-	snprintf(what, len, "%s of %s (pid %d, %.64s)",
-		 cap->rec.kind == BB_REC_ERROR ? "error" : "crash",
+	snprintf(what, len, "%s of %s (pid %d, %.64s)", bb_record_kind_name(&cap->rec),
 		 cap->name && *cap->name ? cap->name : "?", (int)cap->pid,
 		 cap->rec.kind == BB_REC_ERROR ? cap->rec.error_type :
+		 cap->rec.kind == BB_REC_PANIC ? cap->rec.panic_where :
 		 bb_signal_name(cap->rec.signo) ?: "signal");
 }
 

@@ -511,6 +511,8 @@ static void describe_frame(struct symbolized *s, size_t *cap, Dwfl *dwfl,
 	if (cmod || mod) {
 		set_names(f, cmod ? symtab_name(cmod, addr - shift) : symtab_name(mod, addr));
 		f->from_symtab = f->function != NULL;
+		if (inapp_rust_runtime_function(f->function))
+			f->in_app = false;
 	}
 }
 

@@ -186,8 +186,7 @@ static void describe(const struct job *j, char *what, size_t len)
 {
 	const char *slash = strrchr(j->m.who.exe, '/');
 
-	snprintf(what, len, "%s of %.64s (pid %d, uid %u)",
-		 j->m.rec.kind == BB_REC_ERROR ? "error" : "crash",
+	snprintf(what, len, "%s of %.64s (pid %d, uid %u)", bb_record_kind_name(&j->m.rec),
 		 slash ? slash + 1 : j->m.who.exe[0] ? j->m.who.exe : "?", (int)j->m.who.pid,
 		 (unsigned)j->m.who.uid);
 }
@@ -234,7 +233,8 @@ static void degrade(struct workers *ws, struct job *j, const char *reason)
 	describe(j, what, sizeof(what));
 	bb_log(BB_LOG_WARN, "%s: %s; reported from what the root part has (degraded)", what, reason);
 	quota_count(ws->quota, j->m.who.uid, QUOTA_DEGRADED);
-	delivery_event(ws->delivery, j->m.who.uid, degraded_event(ws->cfg, &in), what, j->t0_us,
+	struct delivery_from from = delivery_from_record(j->m.who.uid, j->m.who.pid, &j->m.rec);
+	delivery_event(ws->delivery, &from, degraded_event(ws->cfg, &in), what, j->t0_us,
 		       j->drop_name);
 	job_free(ws, j);
 }
@@ -304,8 +304,8 @@ static void pump(struct workers *ws, struct worker *w)
 	}
 }
 
-/* A held crashing process first, then a handled error (its thread
- * waits), then a drop (no one waits for it). */
+/* A held crashing process first, then a handled error or a panic (its
+ * thread waits), then a drop (no one waits for it). */
 static int urgency(const struct job *j)
 {
 	return j->conn < 0 ? 2 : j->m.rec.kind == BB_REC_CRASH ? 0 : 1;
@@ -536,7 +536,8 @@ static void on_event(struct workers *ws, struct worker *w, const struct wire_eve
 		return;
 	}
 	describe(j, what, sizeof(what));
-	delivery_json(ws->delivery, j->m.who.uid, json, e->len, what, j->t0_us, j->drop_name);
+	struct delivery_from from = delivery_from_record(j->m.who.uid, j->m.who.pid, &j->m.rec);
+	delivery_json(ws->delivery, &from, json, e->len, what, j->t0_us, j->drop_name);
 	job_free(ws, j);
 	if (!has_jobs(w))
 		w->idle_since_ms = bb_now_ms();

@@ -11,13 +11,24 @@
 
 #include "shim.h"
 
-void *shim_next(_Atomic(void *) *slot, const char *name)
+void *shim_lookup_once(_Atomic(void *) *slot, const char *name, void *(*find)(const char *))
 {
 	void *fn = atomic_load_explicit(slot, memory_order_acquire);
 
 	if (!fn) {
-		fn = dlsym(RTLD_NEXT, name);
+		fn = find(name);
 		atomic_store_explicit(slot, fn, memory_order_release);
 	}
 	return fn;
+}
+
+/* dlsym's RTLD_NEXT is relative to the object that calls it: this one */
+static void *dlsym_next(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+void *shim_next(_Atomic(void *) *slot, const char *name)
+{
+	return shim_lookup_once(slot, name, dlsym_next);
 }

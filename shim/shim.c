@@ -178,6 +178,10 @@ static void fill_record(int signo, const siginfo_t *info, const ucontext_t *uc)
 		shim_fill_registers(&record, uc);
 	record.exc_object = (uint64_t)(uintptr_t)last_throw.object;
 	record.exc_tinfo = (uint64_t)(uintptr_t)last_throw.tinfo;
+	/* panic = "abort": the hook has just said what and where */
+	struct panic_words w;
+	if (signo == SIGABRT && shim_panic_text_take(&w) == 0)
+		shim_panic_fill_words(&record, &w);
 }
 
 static void wait_for_other_crash(void)

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <ucontext.h>
 
+#include "panic_words.h"
 #include "record.h"
 
 #include <pthread.h>
@@ -47,6 +48,8 @@ bool shim_disabled(void);
 /* next.c: the next definition of an interposed function (dlsym
  * RTLD_NEXT), looked up at the first call and kept in *slot. */
 void *shim_next(_Atomic(void *) *slot, const char *name);
+/* find(name), looked up once and kept in *slot (0: not yet). */
+void *shim_lookup_once(_Atomic(void *) *slot, const char *name, void *(*find)(const char *));
 
 /* Start a record: zeroed, header, kind and the load-time values. */
 void shim_record_start(struct bb_record *rec, enum bb_record_kind kind);
@@ -76,5 +79,23 @@ long shim_now_ms(void);
 void shim_fill_identity(struct bb_record *rec);
 void shim_fill_registers(struct bb_record *rec, const ucontext_t *uc);
 void shim_api_init(void);
+
+/* panic_text.c: the words of Rust's panic hook, seen on their way to
+ * stderr (write(2) is interposed), taken by the panic (0 and *w pointing
+ * into the thread's copy, or -1: none came since the last), freed when
+ * the thread ends. */
+int shim_panic_text_take(struct panic_words *w);
+void shim_panic_text_free(void);
+
+/* panic.c: the words into rec (message, where, thread); w may be NULL.
+ * Async-signal-safe: the crash handler fills a panic = "abort" crash. */
+void shim_panic_fill_words(struct bb_record *rec, const struct panic_words *w);
+/* At exit: the panic counts not sent yet. */
+void shim_panic_flush(void);
+
+/* elf_next.c: a function's definition in another loaded object than the
+ * shim, from their symbol tables (no dlsym, no malloc); cached in *slot. */
+void *shim_elf_next(const char *name);
+void *shim_elf_next_cached(_Atomic(void *) *slot, const char *name);
 
 #endif

@@ -78,6 +78,13 @@ void shim_altstack_teardown(void *stack)
 		munmap(stack, altstack_size());
 }
 
+/* What the thread had of ours goes with it. */
+static void thread_end(void *stack)
+{
+	shim_altstack_teardown(stack);
+	shim_panic_text_free();
+}
+
 static void *thread_trampoline(void *p)
 {
 	struct thread_start start = *(struct thread_start *)p;
@@ -85,7 +92,7 @@ static void *thread_trampoline(void *p)
 
 	free(p);
 	void *stack = shim_altstack_setup();
-	pthread_cleanup_push(shim_altstack_teardown, stack);
+	pthread_cleanup_push(thread_end, stack);
 	ret = start.fn(start.arg);
 	pthread_cleanup_pop(1);
 	return ret;

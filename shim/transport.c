@@ -195,6 +195,7 @@ static void wait_for_posted(void)
 {
 	long deadline = shim_now_ms() + EXIT_WAIT_MS;
 
+	shim_panic_flush();	/* posts too: waited for with the rest */
 	pthread_mutex_lock(&posted_lock);
 	if (posted_by == getpid()) {
 		collect_answered();

@@ -212,12 +212,36 @@ static pid_t run_child(char **argv, const char *socket_path, const char *drop_di
 	return pid;
 }
 
-/* The event of this pid, once it is spooled (up to 10 s). */
-static bool find_event(const char *spool_dir, pid_t pid, char id[SPOOL_ID_MAX])
+static struct json_object *member(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* Is ev the report of how pid ended: a signal, or (panicked) a panic of
+ * its main thread? */
+static bool how_it_ended(struct json_object *ev, pid_t pid, bool panicked)
+{
+	struct json_object *ctx = member(ev, "context");
+	struct json_object *p = member(member(ctx, "process"), "pid");
+
+	if (!p || json_object_get_int(p) != pid)
+		return false;
+	if (!panicked)
+		return member(ctx, "signal") != NULL;
+	p = member(member(ctx, "thread"), "tid");
+	return p && json_object_get_int(p) == pid &&
+	       strcmp(json_object_get_string(member(ev, "exception_type")) ?: "", "RustPanic") == 0;
+}
+
+/* The event of how pid ended, once it is spooled (up to ms). */
+static bool find_event(const char *spool_dir, pid_t pid, bool panicked, int ms,
+		char id[SPOOL_ID_MAX])
 {
 	struct spool sp;
 
-	for (int tries = 0; tries < 200; tries++, sleep_ms(50)) {
+	for (int waited = 0; waited < ms; waited += 50, sleep_ms(50)) {
 		struct spool_entry *e = NULL;
 		size_t n = 0;
 		if (spool_open_reader(&sp, spool_dir) != SPOOL_OK)
@@ -228,13 +252,9 @@ static bool find_event(const char *spool_dir, pid_t pid, char id[SPOOL_ID_MAX])
 			size_t len;
 			if (spool_read(&sp, e[i].state, e[i].id, &buf, &len) != SPOOL_OK)
 				continue;
-			struct json_object *ev = json_tokener_parse(buf), *ctx, *proc, *p;
+			struct json_object *ev = json_tokener_parse(buf);
 			free(buf);
-			bool match = ev && json_object_object_get_ex(ev, "context", &ctx) &&
-				json_object_object_get_ex(ctx, "process", &proc) &&
-				json_object_object_get_ex(proc, "pid", &p) &&
-				json_object_get_int(p) == pid &&
-				json_object_object_get_ex(ctx, "signal", &p);
+			bool match = how_it_ended(ev, pid, panicked);
 			json_object_put(ev);
 			if (match) {
 				snprintf(id, SPOOL_ID_MAX, "%s", e[i].id);
@@ -247,6 +267,31 @@ static bool find_event(const char *spool_dir, pid_t pid, char id[SPOOL_ID_MAX])
 		spool_close(&sp);
 	}
 	return false;
+}
+
+/* A crash's report, or a Rust program's that exited 101 (its main thread
+ * panicked): other programs exit 101 too, so that one is not waited for
+ * long, nor missed aloud. */
+static void show_how_it_ended(const char *prog, const char *spool_dir, pid_t child, int status)
+{
+	bool panicked = WIFEXITED(status) && WEXITSTATUS(status) == 101;
+	char id[SPOOL_ID_MAX];
+	struct spool sp;
+
+	if (!WIFSIGNALED(status) && !panicked)
+		return;
+	bool found = find_event(spool_dir, child, panicked, panicked ? 3000 : 10000, id);
+	if (panicked && found)
+		fprintf(stderr, "booboo: %s panicked (exit status 101); the report:\n\n", prog);
+	else if (!panicked)
+		fprintf(stderr, "booboo: %s died of signal %d; the report:\n\n", prog,
+			WTERMSIG(status));
+	if (found && spool_open_reader(&sp, spool_dir) == SPOOL_OK) {
+		cli_show_event(&sp, id, false);
+		spool_close(&sp);
+	} else if (!panicked) {
+		fprintf(stderr, "booboo: no report arrived from boobood\n");
+	}
 }
 
 int cli_run(struct bb_config *cfg, const char *config_path, char **argv)
@@ -277,19 +322,7 @@ int cli_run(struct bb_config *cfg, const char *config_path, char **argv)
 		return 127;
 	}
 	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	if (WIFSIGNALED(status)) {
-		char id[SPOOL_ID_MAX];
-		fprintf(stderr, "booboo: %s died of signal %d; the report:\n\n", argv[0],
-			WTERMSIG(status));
-		struct spool sp;
-		if (find_event(spool_dir, child, id) &&
-		    spool_open_reader(&sp, spool_dir) == SPOOL_OK) {
-			cli_show_event(&sp, id, false);
-			spool_close(&sp);
-		} else {
-			fprintf(stderr, "booboo: no report arrived from boobood\n");
-		}
-	}
+	show_how_it_ended(argv[0], spool_dir, child, status);
 	if (pd.pid > 0)
 		stop_private(&pd, false);
 	free(spool_dir);

@@ -190,6 +190,57 @@ static void tags(void **state)
 	assert_int_equal(bb_tags_foreach("a=1, =2", NULL, NULL), -1);
 }
 
+/* A site's first panic is held (registers, no count); the later ones are
+ * counts without registers; no other kind has a site or a count. */
+static void panic_records(void **state)
+{
+	struct bb_record r = good(BB_REC_PANIC);
+
+	(void)state;
+	r.has_regs = 1;
+	r.panic_site = 42;
+	assert_int_equal(parse(r), BB_REC_OK);
+	r.panic_first_sec = 1;	/* a first time without a count */
+	assert_int_equal(parse(r), BB_REC_EPANIC);
+	r = good(BB_REC_PANIC);
+	r.panic_count = 7;
+	r.panic_first_sec = 1700000000;
+	r.time_sec = 1700000005;
+	assert_int_equal(parse(r), BB_REC_OK);
+	r.has_regs = 1;		/* a count is not held: no registers */
+	assert_int_equal(parse(r), BB_REC_EPANIC);
+	r.has_regs = 0;
+	r.panic_first_sec = r.time_sec + 1;
+	assert_int_equal(parse(r), BB_REC_EPANIC);
+	r = good(BB_REC_PANIC);
+	r.panic_reserved = 1;
+	assert_int_equal(parse(r), BB_REC_EPANIC);
+	r = good(BB_REC_PANIC);
+	strcpy(r.level, "fatal");
+	assert_int_equal(parse(r), BB_REC_ELEVEL);
+	r = good(BB_REC_PANIC);
+	r.signo = SIGABRT;
+	assert_int_equal(parse(r), BB_REC_ESIGNAL);
+	r = good(BB_REC_PANIC);
+	memset(r.panic_where, 'x', sizeof(r.panic_where));
+	assert_int_equal(parse(r), BB_REC_ESTRING);
+	r = good(BB_REC_PANIC);
+	memset(r.panic_thread, 'x', sizeof(r.panic_thread));
+	assert_int_equal(parse(r), BB_REC_ESTRING);
+	r = good(BB_REC_ERROR);
+	r.panic_site = 1;
+	assert_int_equal(parse(r), BB_REC_EPANIC);
+	r = good(BB_REC_MESSAGE);
+	r.panic_count = 1;
+	assert_int_equal(parse(r), BB_REC_EPANIC);
+	r = good(BB_REC_CRASH);	/* panic = "abort": the words, no site */
+	strcpy(r.panic_where, "src/main.rs:3:5");
+	strcpy(r.panic_thread, "main");
+	assert_int_equal(parse(r), BB_REC_OK);
+	r.panic_first_sec = 1;
+	assert_int_equal(parse(r), BB_REC_EPANIC);
+}
+
 static void signal_names(void **state)
 {
 	(void)state;
@@ -209,6 +260,7 @@ int main(void)
 		cmocka_unit_test(rejects_nanoseconds_out_of_range),
 		cmocka_unit_test(time_more_than_a_day_off),
 		cmocka_unit_test(tags),
+		cmocka_unit_test(panic_records),
 		cmocka_unit_test(signal_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
