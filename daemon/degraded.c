@@ -9,6 +9,7 @@
 #include "capture.h"
 #include "degraded.h"
 #include "event.h"
+#include "event_keys.h"
 #include "inapp.h"
 #include "symbolize.h"
 
@@ -84,7 +85,7 @@ struct json_object *degraded_event(const struct bb_config *cfg, const struct deg
 	sym.n_modules = modules(mods, in->captured);
 
 	struct json_object *ev = event_from_crash(cfg, &cap, &sym), *ctx, *d;
-	if (ev && json_object_object_get_ex(ev, "context", &ctx)) {
+	if (ev && json_object_object_get_ex(ev, EV_CONTEXT, &ctx)) {
 		d = json_object_new_object();
 		json_object_object_add(d, "reason", json_object_new_string(in->reason));
 		json_object_object_add(ctx, "degraded", d);

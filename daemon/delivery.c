@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "delivery.h"
 #include "event.h"
+#include "event_facts.h"
 #include "filter.h"
 #include "group.h"
 #include "log.h"
@@ -196,13 +197,17 @@ static void flush_report(void *arg, uid_t uid, void *item, const struct group_re
 static bool held_back(struct delivery *d, uid_t uid, struct json_object **ev,
 		const struct item *raw, const struct group_repeats *own, bool *changed)
 {
-	struct json_object *type;
+	struct event_facts facts;
 	struct group_repeats rep;
 
-	if ((raw && raw->drop[0]) || !json_object_object_get_ex(*ev, "exception_type", &type) ||
-	    !*json_object_get_string(type))
+	if (raw && raw->drop[0])
 		return false;
-	if (!groups_admit(d->groups, group_key_of_event(uid, *ev), uid, (uint64_t)time(NULL),
+	/* read again after scrubbing: messages that differ only in a secret
+	 * are one group */
+	event_facts_read(*ev, &facts);
+	if (!*facts.type)
+		return false;
+	if (!groups_admit(d->groups, group_key_of_event(uid, &facts), uid, (uint64_t)time(NULL),
 			  *ev, own, &rep)) {
 		*ev = NULL;	/* the table has it */
 		return true;
@@ -223,10 +228,12 @@ static bool deliver(struct delivery *d, uid_t uid, struct json_object *ev,
 		const struct item *raw, const struct group_repeats *own, const char *what,
 		uint64_t t0_us)
 {
-	const char *ignored = filter_ignored(d->cfg, ev);
+	struct event_facts facts;
+	const char *ignored;
 	bool changed;
 
-	if (ignored) {
+	event_facts_read(ev, &facts);
+	if ((ignored = filter_ignored(d->cfg, &facts))) {
 		bb_log(BB_LOG_INFO, "%s: ignored (ignore_errors: %s)", what, ignored);
 		counted(d, &d->stats.ignored);
 		json_object_put(ev);

@@ -18,6 +18,7 @@
 
 #include "describe.h"
 #include "event.h"
+#include "event_keys.h"
 #include "runtime.h"
 #include "rust_panic.h"
 #include "utf8.h"
@@ -69,9 +70,9 @@ static void tag_daemon_time(struct json_object *ev, uint64_t program_sec)
 	struct json_object *tags;
 	char sec[24];
 
-	if (!json_object_object_get_ex(ev, "tags", &tags) || !tags) {
+	if (!json_object_object_get_ex(ev, EV_TAGS, &tags) || !tags) {
 		tags = json_object_new_object();
-		json_object_object_add(ev, "tags", tags);
+		json_object_object_add(ev, EV_TAGS, tags);
 	}
 	snprintf(sec, sizeof(sec), "%" PRIu64, program_sec);
 	add_str(tags, "timestamp_source", "daemon");
@@ -108,7 +109,7 @@ static void add_timestamp(struct json_object *ev, uint64_t sec, uint64_t nsec, u
 		sec = written ? written : (uint64_t)now.tv_sec;
 		nsec = written ? 0 : (uint64_t)now.tv_nsec;
 	}
-	event_add_time(ev, "timestamp", sec, nsec);
+	event_add_time(ev, EV_TIMESTAMP, sec, nsec);
 }
 
 static int add_tag(const char *k, size_t kl, const char *v, size_t vl, void *arg)
@@ -127,16 +128,16 @@ static void add_common(struct json_object *ev, const struct bb_config *cfg,
 {
 	struct json_object *tags = json_object_new_object();
 
-	add_str(ev, "level", level);
-	add_str(ev, "environment", rec->environment[0] ? rec->environment : cfg->environment);
-	add_str(ev, "release", rec->release[0] ? rec->release : cfg->release);
+	add_str(ev, EV_LEVEL, level);
+	add_str(ev, EV_ENVIRONMENT, rec->environment[0] ? rec->environment : cfg->environment);
+	add_str(ev, EV_RELEASE, rec->release[0] ? rec->release : cfg->release);
 	if (cfg->tags)
 		bb_tags_foreach(cfg->tags, add_tag, tags);
 	bb_tags_foreach(rec->tags, add_tag, tags);	/* malformed app tags: kept up to the bad pair */
 	json_object_object_add(tags, "runtime", json_object_new_string("native"));
-	json_object_object_add(ev, "tags", tags);
+	json_object_object_add(ev, EV_TAGS, tags);
 	add_timestamp(ev, rec->time_sec, rec->time_nsec, written);
-	add_str(ev, "platform", "native");
+	add_str(ev, EV_PLATFORM, "native");
 }
 
 static struct json_object *context_base(const struct runtime_capture *interp)
@@ -155,7 +156,7 @@ static struct json_object *context_base(const struct runtime_capture *interp)
 	 * is one (tags.runtime stays "native": the report is this SDK's) */
 	add_str(rt, "name", interp ? interp->name : "native");
 	add_str(rt, "version", interp ? interp->version : libc);
-	json_object_object_add(ctx, "runtime", rt);
+	json_object_object_add(ctx, EV_CTX_RUNTIME, rt);
 	add_str(os, "name", host_uts.sysname);
 	add_str(os, "release", host_uts.release);
 	add_str(os, "version", host_uts.version);
@@ -194,7 +195,7 @@ static struct json_object *process_context(const struct capture *cap)
 
 	json_object_object_add(p, "pid", json_object_new_int(cap->pid));
 	add_str(p, "name", cap->name);
-	add_str(p, "exe", cap->exe);
+	add_str(p, EV_PROCESS_EXE, cap->exe);
 	json_object_object_add(p, "argv", argv_array(cap));
 	json_object_object_add(p, "uid", json_object_new_int64(cap->uid));
 	json_object_object_add(p, "gid", json_object_new_int64(cap->gid));
@@ -301,12 +302,12 @@ static const char *frame_function(const struct sym_frame *f)
  * A Python frame has no address: it says it is Python instead. */
 static void add_location(struct json_object *o, const struct sym_frame *f)
 {
-	add_str(o, "function", frame_function(f));
-	add_str(o, "filename", known(f->filename) ? f->filename :
+	add_str(o, EV_FUNCTION, frame_function(f));
+	add_str(o, EV_FILENAME, known(f->filename) ? f->filename :
 			       known(f->module) ? f->module : UNKNOWN);
-	json_object_object_add(o, "lineno",
+	json_object_object_add(o, EV_LINENO,
 			json_object_new_int(known(f->filename) && f->lineno > 0 ? f->lineno : 0));
-	json_object_object_add(o, "in_app", json_object_new_boolean(frame_in_app(f)));
+	json_object_object_add(o, EV_IN_APP, json_object_new_boolean(frame_in_app(f)));
 	if (f->python)
 		add_str(o, "platform", "python");
 	else
@@ -316,9 +317,9 @@ static void add_location(struct json_object *o, const struct sym_frame *f)
 /* No source: an empty line and empty lists, never missing keys. */
 static void add_source(struct json_object *o, const struct sym_frame *f)
 {
-	add_str(o, "context_line", f->context_line);
-	json_object_object_add(o, "pre_context", lines_json(f->pre_context, f->n_pre));
-	json_object_object_add(o, "post_context", lines_json(f->post_context, f->n_post));
+	add_str(o, EV_CONTEXT_LINE, f->context_line);
+	json_object_object_add(o, EV_PRE_CONTEXT, lines_json(f->pre_context, f->n_pre));
+	json_object_object_add(o, EV_POST_CONTEXT, lines_json(f->post_context, f->n_post));
 }
 
 static void add_vars(struct json_object *o, const struct sym_frame *f)
@@ -327,7 +328,7 @@ static void add_vars(struct json_object *o, const struct sym_frame *f)
 
 	for (size_t i = 0; i < f->n_vars; i++)
 		add_str(vars, f->vars[i].name, f->vars[i].value);
-	json_object_object_add(o, "vars", vars);
+	json_object_object_add(o, EV_VARS, vars);
 	if (f->vars_truncated)
 		json_object_object_add(o, "vars_truncated", json_object_new_boolean(1));
 }
@@ -341,7 +342,7 @@ static void add_native(struct json_object *o, const struct sym_frame *f)
 	if (known(f->filename) && f->colno > 0)
 		json_object_object_add(o, "colno", json_object_new_int(f->colno));
 	if (known(f->module)) {
-		add_str(o, "module", f->module);
+		add_str(o, EV_MODULE, f->module);
 		add_hex(o, "module_offset", f->module_offset);
 	}
 	json_object_object_add(o, "inlined", json_object_new_boolean(f->inlined));
@@ -382,9 +383,9 @@ static void add_chained(struct json_object *arr, const char *type, const char *v
 	struct json_object *ex = json_object_new_object();
 
 	/* an unnamed one is "error", as the API names an unnamed error */
-	add_str(ex, "type", known(type) ? type : "error");
-	add_str(ex, "value", value);
-	json_object_object_add(ex, "stacktrace", stack);
+	add_str(ex, EV_EX_TYPE, known(type) ? type : "error");
+	add_str(ex, EV_EX_VALUE, value);
+	json_object_object_add(ex, EV_STACKTRACE, stack);
 	json_object_object_add(ex, "chain_type",
 			chain_type ? json_object_new_string(chain_type) : NULL);
 	json_object_array_add(arr, ex);
@@ -414,7 +415,7 @@ static void add_exceptions(struct json_object *ev, const char *type, const char 
 				    "cause");
 		}
 	}
-	json_object_object_add(ev, "exceptions", arr);
+	json_object_object_add(ev, EV_EXCEPTIONS, arr);
 }
 
 static void add_user_request(struct json_object *ev, struct json_object *ctx,
@@ -430,13 +431,13 @@ static void add_user_request(struct json_object *ev, struct json_object *ctx,
 			add_str(u, "username", rec->user_username);
 		if (rec->user_ip[0])
 			add_str(u, "ip_address", rec->user_ip);
-		json_object_object_add(ctx, "user", u);
+		json_object_object_add(ctx, EV_CTX_USER, u);
 	}
 	if (rec->request_method[0] || rec->request_url[0]) {
 		struct json_object *r = json_object_new_object();
 		add_str(r, "method", rec->request_method);
 		add_str(r, "url", rec->request_url);
-		json_object_object_add(ev, "request", r);
+		json_object_object_add(ev, EV_REQUEST, r);
 	}
 }
 
@@ -571,7 +572,7 @@ static struct json_object *exception_context(const struct cxx_exception *ex)
 		add_str(o, "what", ex->what);
 	for (size_t i = 0; i < ex->n_bases; i++)
 		json_object_array_add(bases, json_object_new_string(ex->bases[i]));
-	json_object_object_add(o, "bases", bases);
+	json_object_object_add(o, EV_EXCEPTION_BASES, bases);
 	return o;
 }
 
@@ -593,7 +594,7 @@ static const char *what_happened(const struct capture *cap, const struct symboli
 		describe_unwrap_nested(type_buf);
 		snprintf(message, len, "%s", rec->message);
 		if (cap->has_exception)	/* its base classes, for ignore_errors */
-			json_object_object_add(ctx, "exception", exception_context(&cap->exception));
+			json_object_object_add(ctx, EV_CTX_EXCEPTION, exception_context(&cap->exception));
 		return type_buf;
 	}
 	if (uncaught) {
@@ -602,7 +603,7 @@ static const char *what_happened(const struct capture *cap, const struct symboli
 		else
 			snprintf(message, len, "terminate called after throwing an instance of '%s'",
 				 cap->exception.type);
-		json_object_object_add(ctx, "exception", exception_context(&cap->exception));
+		json_object_object_add(ctx, EV_CTX_EXCEPTION, exception_context(&cap->exception));
 		return cap->exception.type;
 	}
 	if (rec->signo == SIGABRT && rust_panic_on_stack(sym)) {
@@ -629,8 +630,8 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	const char *type = what_happened(cap, sym, uncaught, ctx, error_type, sizeof(error_type),
 					 message, sizeof(message));
 
-	add_str(ev, "message", message);
-	add_str(ev, "exception_type", type);
+	add_str(ev, EV_MESSAGE, message);
+	add_str(ev, EV_EXCEPTION_TYPE, type);
 	add_common(ev, cfg, &cap->rec, "error", cap->written_at);
 	if (cap->written_at) {	/* from a drop: no daemon was there at the crash */
 		struct json_object *drop = json_object_new_object();
@@ -639,8 +640,8 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 		json_object_object_add(ctx, "drop", drop);
 	}
 
-	json_object_object_add(ctx, "process", process_context(cap));
-	json_object_object_add(ctx, "thread", thread_context(cap));
+	json_object_object_add(ctx, EV_CTX_PROCESS, process_context(cap));
+	json_object_object_add(ctx, EV_CTX_THREAD, thread_context(cap));
 	if (is_signal)
 		json_object_object_add(ctx, "signal", signal_context(&cap->rec));
 	if (cap->rec.has_regs)
@@ -656,9 +657,9 @@ struct json_object *event_from_crash(const struct bb_config *cfg,
 	if (cap->runtime && cap->runtime->error[0])
 		add_str(ctx, "runtime_error", cap->runtime->error);
 	add_user_request(ev, ctx, &cap->rec);
-	json_object_object_add(ev, "context", ctx);
+	json_object_object_add(ev, EV_CONTEXT, ctx);
 
-	json_object_object_add(ev, "stacktrace", stacktrace_json(sym));
+	json_object_object_add(ev, EV_STACKTRACE, stacktrace_json(sym));
 	add_exceptions(ev, type, message, stacktrace_json(sym), cap, uncaught);
 	return ev;
 }
@@ -670,18 +671,18 @@ struct json_object *event_from_message(const struct bb_config *cfg,
 	struct json_object *ctx = context_base(NULL);
 	struct json_object *proc = json_object_new_object();
 
-	add_str(ev, "message", rec->message);
-	add_str(ev, "exception_type", "");
+	add_str(ev, EV_MESSAGE, rec->message);
+	add_str(ev, EV_EXCEPTION_TYPE, "");
 	add_common(ev, cfg, rec, rec->level, 0);
 	json_object_object_add(proc, "pid", json_object_new_int(pid));
 	add_str(proc, "name", base_name(exe));
-	add_str(proc, "exe", exe);
+	add_str(proc, EV_PROCESS_EXE, exe);
 	json_object_object_add(proc, "uid", json_object_new_int64(uid));
-	json_object_object_add(ctx, "process", proc);
+	json_object_object_add(ctx, EV_CTX_PROCESS, proc);
 	add_user_request(ev, ctx, rec);
-	json_object_object_add(ev, "context", ctx);
-	json_object_object_add(ev, "stacktrace", json_object_new_array());
-	json_object_object_add(ev, "exceptions", json_object_new_array());
+	json_object_object_add(ev, EV_CONTEXT, ctx);
+	json_object_object_add(ev, EV_STACKTRACE, json_object_new_array());
+	json_object_object_add(ev, EV_EXCEPTIONS, json_object_new_array());
 	return ev;
 }
 

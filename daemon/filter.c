@@ -29,30 +29,16 @@
 #define ERR_MAX 512
 #define JSON_DEPTH 64	/* as deep as a worker's event may be (delivery.c) */
 
-static bool names_match(const char *want, const char *have)
+const char *filter_ignored(const struct bb_config *cfg, const struct event_facts *ev)
 {
-	return have && strcmp(want, have) == 0;
-}
-
-const char *filter_ignored(const struct bb_config *cfg, struct json_object *ev)
-{
-	struct json_object *v, *ctx, *ex, *bases;
-	const char *type = NULL;
-
-	if (json_object_object_get_ex(ev, "exception_type", &v))
-		type = json_object_get_string(v);
-	if (!type || !*type)
+	if (!*ev->type)
 		return NULL;	/* messages are never ignored */
-	bases = NULL;
-	if (json_object_object_get_ex(ev, "context", &ctx) &&
-	    json_object_object_get_ex(ctx, "exception", &ex))
-		json_object_object_get_ex(ex, "bases", &bases);
 	for (size_t i = 0; i < cfg->n_ignore_errors; i++) {
 		const char *want = cfg->ignore_errors[i];
-		if (names_match(want, type))
+		if (strcmp(want, ev->type) == 0)
 			return want;
-		for (size_t b = 0; bases && b < json_object_array_length(bases); b++)
-			if (names_match(want, json_object_get_string(json_object_array_get_idx(bases, b))))
+		for (size_t b = 0; b < ev->n_bases; b++)
+			if (strcmp(want, ev->bases[b]) == 0)
 				return want;
 	}
 	return NULL;

@@ -10,9 +10,10 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "event_facts.h"
 
 /* Is this event's error in ignore_errors?  Returns the matching entry. */
-const char *filter_ignored(const struct bb_config *cfg, struct json_object *ev);
+const char *filter_ignored(const struct bb_config *cfg, const struct event_facts *ev);
 
 enum before_send_result {
 	BEFORE_SEND_KEEP,	/* *ev replaced by the program's object */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "event_keys.h"
 #include "group.h"
 
 #define GROUPS 512
@@ -53,45 +54,13 @@ uint64_t group_key_of_record(uid_t uid, const char *exe, const struct bb_record 
 	return fnv(fnv(fnv(h, exe), rec->level), rec->message);
 }
 
-static const char *str_at(struct json_object *o, const char *k1, const char *k2)
+uint64_t group_key_of_event(uid_t uid, const struct event_facts *ev)
 {
-	struct json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, k1, &v))
-		return "";
-	if (k2 && !json_object_object_get_ex(v, k2, &v))
-		return "";
-	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-}
-
-/* The innermost frame of the program's own: the last in_app of the
- * stack (oldest call first). */
-static struct json_object *top_app_frame(struct json_object *ev)
-{
-	struct json_object *st, *in_app;
-
-	if (!json_object_object_get_ex(ev, "stacktrace", &st) ||
-	    !json_object_is_type(st, json_type_array))
-		return NULL;
-	for (size_t i = json_object_array_length(st); i-- > 0;) {
-		struct json_object *f = json_object_array_get_idx(st, i);
-		if (json_object_object_get_ex(f, "in_app", &in_app) && json_object_get_boolean(in_app))
-			return f;
-	}
-	return NULL;
-}
-
-uint64_t group_key_of_event(uid_t uid, struct json_object *ev)
-{
-	struct json_object *ctx = NULL, *top = top_app_frame(ev), *line;
 	uint64_t h = fnv_u(0xcbf29ce484222325ull, uid);
 
-	json_object_object_get_ex(ev, "context", &ctx);
-	h = fnv(fnv(fnv(h, str_at(ctx, "process", "exe")), str_at(ev, "exception_type", NULL)),
-		str_at(ev, "message", NULL));
-	h = fnv(fnv(h, str_at(top, "function", NULL)), str_at(top, "filename", NULL));
-	return fnv_u(h, top && json_object_object_get_ex(top, "lineno", &line) ?
-		     (uint64_t)json_object_get_int64(line) : 0);
+	h = fnv(fnv(fnv(h, ev->exe), ev->type), ev->message);
+	h = fnv(fnv(h, ev->top_function), ev->top_filename);
+	return fnv_u(h, (uint64_t)ev->top_lineno);
 }
 
 /* ---- the table ---------------------------------------------------------------------- */
@@ -207,11 +176,11 @@ void group_add_repeats(struct json_object *ev, const struct group_repeats *rep)
 {
 	struct json_object *ctx, *r;
 
-	if (!rep || !rep->count || !json_object_object_get_ex(ev, "context", &ctx))
+	if (!rep || !rep->count || !json_object_object_get_ex(ev, EV_CONTEXT, &ctx))
 		return;
 	r = json_object_new_object();
 	json_object_object_add(r, "count", json_object_new_int64((int64_t)rep->count));
 	event_add_time(r, "first", rep->first, 0);
 	event_add_time(r, "last", rep->last, 0);
-	json_object_object_add(ctx, "repeats", r);
+	json_object_object_add(ctx, EV_CTX_REPEATS, r);
 }

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "event_facts.h"
 #include "record.h"
 
 struct groups;
@@ -43,7 +44,7 @@ void groups_free(struct groups *g);
 
 /* The identity of an event. */
 uint64_t group_key_of_record(uid_t uid, const char *exe, const struct bb_record *rec);
-uint64_t group_key_of_event(uid_t uid, struct json_object *ev);
+uint64_t group_key_of_event(uid_t uid, const struct event_facts *ev);
 
 /* r's events added to into's (first the earlier, last the later). */
 void group_repeats_merge(struct group_repeats *into, const struct group_repeats *r);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "event.h"
+#include "event_keys.h"
 #include "log.h"
 #include "panic_repeats.h"
 
@@ -76,7 +77,7 @@ static struct json_object *copy_at(struct json_object *ev, uint64_t sec)
 
 	if (json_object_deep_copy(ev, &copy, NULL) != 0)
 		return NULL;
-	event_add_time(copy, "timestamp", sec, 0);
+	event_add_time(copy, EV_TIMESTAMP, sec, 0);
 	return copy;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "event_keys.h"
 #include "scrub.h"
 
 #define FILTERED "[filtered]"
@@ -166,9 +167,9 @@ static size_t scrub_source(const struct bb_config *cfg, struct json_object *fram
 	struct json_object *v;
 	size_t changed = scrub_key(cfg, frame, "context_line");
 
-	if (json_object_object_get_ex(frame, "pre_context", &v))
+	if (json_object_object_get_ex(frame, EV_PRE_CONTEXT, &v))
 		changed += scrub_array(cfg, v);
-	if (json_object_object_get_ex(frame, "post_context", &v))
+	if (json_object_object_get_ex(frame, EV_POST_CONTEXT, &v))
 		changed += scrub_array(cfg, v);
 	return changed;
 }
@@ -183,7 +184,7 @@ static size_t scrub_frames(const struct bb_config *cfg, struct json_object *fram
 		struct json_object *vars, *frame = json_object_array_get_idx(frames, i);
 		if (cfg->n_scrub_values)
 			changed += scrub_source(cfg, frame);
-		if (!json_object_object_get_ex(frame, "vars", &vars) ||
+		if (!json_object_object_get_ex(frame, EV_VARS, &vars) ||
 		    !json_object_is_type(vars, json_type_object))
 			continue;
 		json_object_object_foreach(vars, name, val) {
@@ -235,25 +236,25 @@ static size_t scrub_argv(const struct bb_config *cfg, struct json_object *argv)
 bool scrub_event(const struct bb_config *cfg, struct json_object *ev)
 {
 	struct json_object *v, *ctx, *o;
-	size_t changed = scrub_key(cfg, ev, "message");
+	size_t changed = scrub_key(cfg, ev, EV_MESSAGE);
 
-	if (json_object_object_get_ex(ev, "stacktrace", &v))
+	if (json_object_object_get_ex(ev, EV_STACKTRACE, &v))
 		changed += scrub_frames(cfg, v);
-	if (json_object_object_get_ex(ev, "exceptions", &v) && json_object_is_type(v, json_type_array)) {
+	if (json_object_object_get_ex(ev, EV_EXCEPTIONS, &v) && json_object_is_type(v, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			struct json_object *ex = json_object_array_get_idx(v, i), *st;
 			changed += scrub_key(cfg, ex, "value");
-			if (json_object_object_get_ex(ex, "stacktrace", &st))
+			if (json_object_object_get_ex(ex, EV_STACKTRACE, &st))
 				changed += scrub_frames(cfg, st);
 		}
 	}
-	if (json_object_object_get_ex(ev, "request", &v))
+	if (json_object_object_get_ex(ev, EV_REQUEST, &v))
 		changed += scrub_key(cfg, v, "url");
-	if (json_object_object_get_ex(ev, "context", &ctx)) {
-		if (json_object_object_get_ex(ctx, "process", &o) &&
+	if (json_object_object_get_ex(ev, EV_CONTEXT, &ctx)) {
+		if (json_object_object_get_ex(ctx, EV_CTX_PROCESS, &o) &&
 		    json_object_object_get_ex(o, "argv", &v))
 			changed += scrub_argv(cfg, v);
-		if (json_object_object_get_ex(ctx, "exception", &o))
+		if (json_object_object_get_ex(ctx, EV_CTX_EXCEPTION, &o))
 			changed += scrub_key(cfg, o, "what");
 	}
 	return changed != 0;

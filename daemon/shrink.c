@@ -10,6 +10,7 @@
  */
 #include <stdbool.h>
 
+#include "event_keys.h"
 #include "shrink.h"
 
 #define FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -93,16 +94,16 @@ static void drop_vars(struct shrink *s)
 {
 	/* Oldest frames first: the crash site's locals matter most. */
 	for (size_t i = 0; i < expendable(s) && s->size > s->limit; i++)
-		if (drop_frame_key(s, i, "vars"))
+		if (drop_frame_key(s, i, EV_VARS))
 			s->vars++;
 }
 
 static void drop_sources(struct shrink *s)
 {
 	for (size_t i = 0; i < expendable(s) && s->size > s->limit; i++) {
-		bool any = drop_frame_key(s, i, "pre_context");
-		any |= drop_frame_key(s, i, "post_context");
-		any |= drop_frame_key(s, i, "context_line");
+		bool any = drop_frame_key(s, i, EV_PRE_CONTEXT);
+		any |= drop_frame_key(s, i, EV_POST_CONTEXT);
+		any |= drop_frame_key(s, i, EV_CONTEXT_LINE);
 		if (any)
 			s->sources++;
 	}
@@ -127,7 +128,7 @@ static void drop_context_list(struct shrink *s, const char *key, int *count)
 {
 	struct json_object *ctx, *list;
 
-	if (!json_object_object_get_ex(s->ev, "context", &ctx) ||
+	if (!json_object_object_get_ex(s->ev, EV_CONTEXT, &ctx) ||
 	    !json_object_object_get_ex(ctx, key, &list) ||
 	    !json_object_is_type(list, json_type_array))
 		return;
@@ -144,13 +145,13 @@ static void find_stacks(struct shrink *s)
 {
 	struct json_object *st, *exs;
 
-	if (json_object_object_get_ex(s->ev, "stacktrace", &st) &&
+	if (json_object_object_get_ex(s->ev, EV_STACKTRACE, &st) &&
 	    json_object_is_type(st, json_type_array))
 		s->stacks[s->n_stacks++] = st;
-	if (json_object_object_get_ex(s->ev, "exceptions", &exs) &&
+	if (json_object_object_get_ex(s->ev, EV_EXCEPTIONS, &exs) &&
 	    json_object_is_type(exs, json_type_array) && json_object_array_length(exs) > 0) {
 		struct json_object *ex0 = json_object_array_get_idx(exs, 0);
-		if (json_object_object_get_ex(ex0, "stacktrace", &st) &&
+		if (json_object_object_get_ex(ex0, EV_STACKTRACE, &st) &&
 		    json_object_is_type(st, json_type_array) && s->n_stacks &&
 		    json_object_array_length(st) == json_object_array_length(s->stacks[0]))
 			s->stacks[s->n_stacks++] = st;
@@ -167,7 +168,7 @@ static void mark(struct shrink *s, size_t original)
 	json_object_object_add(t, "frames_removed", json_object_new_int(s->frames));
 	json_object_object_add(t, "threads_removed", json_object_new_int(s->threads));
 	json_object_object_add(t, "modules_removed", json_object_new_int(s->modules));
-	if (json_object_object_get_ex(s->ev, "context", &ctx))
+	if (json_object_object_get_ex(s->ev, EV_CONTEXT, &ctx))
 		json_object_object_add(ctx, "truncation", t);
 	else
 		json_object_put(t);

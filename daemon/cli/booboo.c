@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dsn.h"
+#include "event_keys.h"
 #include "record.h"
 #include "spool.h"
 #include "upload.h"
@@ -127,13 +128,13 @@ static int cmd_list(struct spool *sp)
 	       "MESSAGE", "PROGRAM", "ID");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *ev = load_event(sp, e[i].id, e[i].state);
-		const char *type = get(ev, "exception_type", NULL);
-		const char *proc = get(get(ev, "context", NULL) ? json_object_object_get(ev, "context") : NULL,
-				       "process", "name");
-		print_cell(get(ev, "timestamp", NULL) ?: "?", 19);
+		const char *type = get(ev, EV_EXCEPTION_TYPE, NULL);
+		const char *proc = get(get(ev, EV_CONTEXT, NULL) ? json_object_object_get(ev, EV_CONTEXT) : NULL,
+				       EV_CTX_PROCESS, "name");
+		print_cell(get(ev, EV_TIMESTAMP, NULL) ?: "?", 19);
 		print_cell(spool_state_name(e[i].state), 8);
 		print_cell(type && *type ? type : "message", 18);
-		print_cell(get(ev, "message", NULL) ?: "?", 60);
+		print_cell(get(ev, EV_MESSAGE, NULL) ?: "?", 60);
 		print_cell(proc ? proc : "?", 16);
 		printf("%s\n", e[i].id);
 		json_object_put(ev);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "event_keys.h"
 #include "utf8.h"
 
 #define BOLD(c) ((c) ? "\033[1m" : "")
@@ -26,8 +27,8 @@
 /* Source lines keep their indentation: a TAB there becomes spaces. */
 static enum utf8_esc mode_for(const char *key, enum utf8_esc parent)
 {
-	return strcmp(key, "context_line") == 0 || strcmp(key, "pre_context") == 0 ||
-	       strcmp(key, "post_context") == 0 ? UTF8_ESC_SOURCE : parent;
+	return strcmp(key, EV_CONTEXT_LINE) == 0 || strcmp(key, EV_PRE_CONTEXT) == 0 ||
+	       strcmp(key, EV_POST_CONTEXT) == 0 ? UTF8_ESC_SOURCE : parent;
 }
 
 static int escape_value(struct json_object *v, enum utf8_esc mode, struct json_object **out);
@@ -140,9 +141,9 @@ static struct json_object *obj(struct json_object *o, const char *key)
 
 static void print_source(FILE *out, struct json_object *f, bool color)
 {
-	struct json_object *pre = obj(f, "pre_context"), *post = obj(f, "post_context");
-	const char *line = str(f, "context_line");
-	int lineno = json_object_get_int(obj(f, "lineno"));
+	struct json_object *pre = obj(f, EV_PRE_CONTEXT), *post = obj(f, EV_POST_CONTEXT);
+	const char *line = str(f, EV_CONTEXT_LINE);
+	int lineno = json_object_get_int(obj(f, EV_LINENO));
 	size_t npre = pre ? json_object_array_length(pre) : 0;
 	size_t npost = post ? json_object_array_length(post) : 0;
 
@@ -160,7 +161,7 @@ static void print_source(FILE *out, struct json_object *f, bool color)
 
 static void print_vars(FILE *out, struct json_object *f)
 {
-	struct json_object *vars = obj(f, "vars");
+	struct json_object *vars = obj(f, EV_VARS);
 
 	if (!vars || !json_object_is_type(vars, json_type_object))
 		return;
@@ -170,10 +171,10 @@ static void print_vars(FILE *out, struct json_object *f)
 
 static void print_frame(FILE *out, struct json_object *f, int n, bool color)
 {
-	bool app = json_object_get_boolean(obj(f, "in_app"));
-	const char *fn = str(f, "function"), *file = str(f, "filename");
-	const char *mod = str(f, "module");
-	int lineno = json_object_get_int(obj(f, "lineno"));
+	bool app = json_object_get_boolean(obj(f, EV_IN_APP));
+	const char *fn = str(f, EV_FUNCTION), *file = str(f, EV_FILENAME);
+	const char *mod = str(f, EV_MODULE);
+	int lineno = json_object_get_int(obj(f, EV_LINENO));
 
 	fprintf(out, "%s%c #%-2d %s%s%s", app ? BOLD(color) : "", app ? '>' : ' ', n,
 		fn ? fn : "??", json_object_get_boolean(obj(f, "inlined")) ? " [inlined]" : "",
@@ -205,9 +206,9 @@ static void print_threads(FILE *out, struct json_object *threads)
 		struct json_object *top = nf ? json_object_array_get_idx(frames, nf - 1) : NULL;
 		fprintf(out, "  %s %-6d %-16s %s", json_object_get_boolean(obj(t, "crashed")) ? "*" : " ",
 			json_object_get_int(obj(t, "tid")), str(t, "name") ?: "",
-			top && str(top, "function") ? str(top, "function") : "??");
-		if (top && str(top, "filename") && json_object_get_int(obj(top, "lineno")) > 0)
-			fprintf(out, " at %s:%d", str(top, "filename"), json_object_get_int(obj(top, "lineno")));
+			top && str(top, EV_FUNCTION) ? str(top, EV_FUNCTION) : "??");
+		if (top && str(top, EV_FILENAME) && json_object_get_int(obj(top, EV_LINENO)) > 0)
+			fprintf(out, " at %s:%d", str(top, EV_FILENAME), json_object_get_int(obj(top, EV_LINENO)));
 		fputc('\n', out);
 	}
 }
@@ -219,8 +220,8 @@ static void print_causes(FILE *out, struct json_object *exceptions)
 
 	for (size_t i = 1; i < n; i++) {
 		struct json_object *ex = json_object_array_get_idx(exceptions, i);
-		const char *value = str(ex, "value");
-		fprintf(out, "  caused by    %s%s%s\n", str(ex, "type") ?: "?",
+		const char *value = str(ex, EV_EX_VALUE);
+		fprintf(out, "  caused by    %s%s%s\n", str(ex, EV_EX_TYPE) ?: "?",
 			value && *value ? ": " : "", value ? value : "");
 	}
 }
@@ -236,32 +237,32 @@ static void print_user(FILE *out, struct json_object *user)
 void cli_print_report(FILE *out, struct json_object *ev, const char *id,
 		const char *state, const char *reason, bool color)
 {
-	struct json_object *ctx = obj(ev, "context"), *proc = obj(ctx, "process");
-	struct json_object *thread = obj(ctx, "thread"), *st = obj(ev, "stacktrace");
-	const char *type = str(ev, "exception_type");
+	struct json_object *ctx = obj(ev, EV_CONTEXT), *proc = obj(ctx, EV_CTX_PROCESS);
+	struct json_object *thread = obj(ctx, EV_CTX_THREAD), *st = obj(ev, EV_STACKTRACE);
+	const char *type = str(ev, EV_EXCEPTION_TYPE);
 
-	fprintf(out, "%s%s%s\n", BOLD(color), str(ev, "message") ?: "", RESET(color));
-	if (type && *type && !strstr(str(ev, "message") ?: "", type))
+	fprintf(out, "%s%s%s\n", BOLD(color), str(ev, EV_MESSAGE) ?: "", RESET(color));
+	if (type && *type && !strstr(str(ev, EV_MESSAGE) ?: "", type))
 		fprintf(out, "  type         %s\n", type);
-	print_causes(out, obj(ev, "exceptions"));
-	fprintf(out, "  level        %s\n", str(ev, "level") ?: "?");
+	print_causes(out, obj(ev, EV_EXCEPTIONS));
+	fprintf(out, "  level        %s\n", str(ev, EV_LEVEL) ?: "?");
 	if (proc)
 		fprintf(out, "  program      %s (pid %d)  %s\n", str(proc, "name") ?: "?",
-			json_object_get_int(obj(proc, "pid")), str(proc, "exe") ?: "");
+			json_object_get_int(obj(proc, "pid")), str(proc, EV_PROCESS_EXE) ?: "");
 	if (thread)
 		fprintf(out, "  thread       %s (tid %d)\n", str(thread, "name") ?: "",
 			json_object_get_int(obj(thread, "tid")));
-	fprintf(out, "  time         %s\n", str(ev, "timestamp") ?: "?");
-	const char *env = str(ev, "environment"), *release = str(ev, "release");
+	fprintf(out, "  time         %s\n", str(ev, EV_TIMESTAMP) ?: "?");
+	const char *env = str(ev, EV_ENVIRONMENT), *release = str(ev, EV_RELEASE);
 	if (env && *env)
 		fprintf(out, "  environment  %s\n", env);
 	if (release && *release)
 		fprintf(out, "  release      %s\n", release);
-	if (obj(ev, "request"))
-		fprintf(out, "  request      %s %s\n", str(obj(ev, "request"), "method") ?: "",
-			str(obj(ev, "request"), "url") ?: "");
-	if (obj(ctx, "user"))
-		print_user(out, obj(ctx, "user"));
+	if (obj(ev, EV_REQUEST))
+		fprintf(out, "  request      %s %s\n", str(obj(ev, EV_REQUEST), "method") ?: "",
+			str(obj(ev, EV_REQUEST), "url") ?: "");
+	if (obj(ctx, EV_CTX_USER))
+		print_user(out, obj(ctx, EV_CTX_USER));
 	fprintf(out, "  event        %s (%s%s%s)\n", id, state, reason ? ": " : "", reason ? reason : "");
 	size_t n = st ? json_object_array_length(st) : 0;
 	if (n) {

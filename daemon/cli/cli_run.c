@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "event_keys.h"
 
 struct private_daemon {
 	pid_t pid;
@@ -223,16 +224,16 @@ static struct json_object *member(struct json_object *o, const char *key)
  * its main thread? */
 static bool how_it_ended(struct json_object *ev, pid_t pid, bool panicked)
 {
-	struct json_object *ctx = member(ev, "context");
-	struct json_object *p = member(member(ctx, "process"), "pid");
+	struct json_object *ctx = member(ev, EV_CONTEXT);
+	struct json_object *p = member(member(ctx, EV_CTX_PROCESS), "pid");
 
 	if (!p || json_object_get_int(p) != pid)
 		return false;
 	if (!panicked)
 		return member(ctx, "signal") != NULL;
-	p = member(member(ctx, "thread"), "tid");
+	p = member(member(ctx, EV_CTX_THREAD), "tid");
 	return p && json_object_get_int(p) == pid &&
-	       strcmp(json_object_get_string(member(ev, "exception_type")) ?: "", "RustPanic") == 0;
+	       strcmp(json_object_get_string(member(ev, EV_EXCEPTION_TYPE)) ?: "", "RustPanic") == 0;
 }
 
 /* The event of how pid ended, once it is spooled (up to ms). */

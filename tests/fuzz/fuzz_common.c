@@ -39,11 +39,13 @@ const struct bb_config *fuzz_config(void)
 void fuzz_deliver(struct json_object *ev, size_t limit)
 {
 	const struct bb_config *cfg = fuzz_config();
+	struct event_facts facts;
 	size_t len;
 
 	if (!ev)
 		return;
-	filter_ignored(cfg, ev);
+	event_facts_read(ev, &facts);
+	filter_ignored(cfg, &facts);
 	scrub_event(cfg, ev);
 	shrink_event(ev, limit);
 	char *json = event_serialize(ev, &len);
