@@ -7,7 +7,7 @@ and booboo_capture_error() (the calling thread waits while its stack is
 read: p50/p99 warm).
 Usage: tests/bench/message.py [BUILD_DIR] [N]
 """
-import glob, json, os, re, statistics, subprocess, sys, tempfile, time
+import glob, json, os, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))

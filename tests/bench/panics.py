@@ -10,29 +10,17 @@ is in the figure; the others are counted.  stderr (the hook's words, which
 the shim reads) goes to a pipe, drained.
 Usage: tests/bench/panics.py [BUILD_DIR] [N] [R]
 """
-import os, re, statistics, subprocess, sys, tempfile, time
+import os, re, statistics, subprocess, sys, tempfile
+
+from benchlib import run_daemon
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
 R = int(sys.argv[3]) if len(sys.argv) > 3 else 5
 SHIM = os.path.join(BUILD, "shim", "libbooboo-shim.so")
-DAEMON = os.path.join(BUILD, "daemon", "boobood")
 SOURCE = os.path.join(ROOT, "tests", "integration", "programs", "rust_unwind.rs")
 RUSTCS = ["/usr/bin/rustc", os.path.expanduser("~/.cargo/bin/rustc")]
-
-
-def start_daemon(tmp, log):
-    conf = os.path.join(tmp, "booboo.conf")
-    sock = os.path.join(tmp, "s.sock")
-    with open(conf, "w") as f:
-        f.write(f"socket = {sock}\nspool_dir = {tmp}/spool\ndrop_dir = {tmp}/drops\n")
-    p = subprocess.Popen([DAEMON, "-f", "-c", conf], stderr=log)
-    for _ in range(500):
-        if os.path.exists(sock):
-            return p, sock
-        time.sleep(0.01)
-    raise SystemExit("daemon did not start")
 
 
 def per_panic(prog, env):
@@ -41,8 +29,8 @@ def per_panic(prog, env):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp, open(os.path.join(tmp, "log"), "w") as log:
-        daemon, sock = start_daemon(tmp, log)
+    with tempfile.TemporaryDirectory() as tmp:
+        daemon, sock, _ = run_daemon(tmp, BUILD)
         plain = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "RUST_BACKTRACE")}
         shim = dict(plain, LD_PRELOAD=SHIM, BOOBOO_SOCKET=sock)
         try:

@@ -293,12 +293,40 @@ def daemon(make_daemon):
     return make_daemon()
 
 
+# ---- directories others may read -------------------------------------------
+
+@pytest.fixture
+def open_tmp():
+    """A directory everyone may enter (pytest's tmp_path is root's alone),
+    for what a test runs as nobody (before_send, a program, a socket).
+    Removed after the test."""
+    import shutil
+    from pathlib import Path
+    d = tempfile.mkdtemp(prefix="booboo-open-")
+    os.chmod(d, 0o755)
+    yield Path(d)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def python_script(directory, name, body):
+    """An executable Python program DIRECTORY/NAME running BODY."""
+    p = directory / name
+    p.write_text("#!/usr/bin/python3\n" + body)
+    p.chmod(0o755)
+    return p
+
+
 # ---- running programs -------------------------------------------------------
 
 # Where a crash with no daemon answering goes unless a test says: a
 # directory no daemon watches, so a test's leftovers never reach another's.
 UNWATCHED_DROPS = tempfile.mkdtemp(prefix="booboo-unwatched-drops-")
 os.chmod(UNWATCHED_DROPS, 0o1777)
+
+
+def pytest_unconfigure(config):
+    import shutil
+    shutil.rmtree(UNWATCHED_DROPS, ignore_errors=True)
 
 
 def shim_env(sock, extra=None):

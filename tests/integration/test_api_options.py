@@ -10,14 +10,13 @@ import re
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, CLI, SHIM, events_of, linked, run_shim, wait_for
+from conftest import BUILD, CLI, SHIM, events_of, linked, python_script, run_shim, wait_for
 
 IBAN = "DE89370400440532013000"
 IBAN_RULE = r"scrub_value = [A-Z]{2}[0-9]{2}[A-Z0-9]{10,30} => [iban]"
@@ -48,22 +47,6 @@ def raw_spool_files(d):
             with open(p, "rb") as f:
                 out.append(f.read())
     return out
-
-
-@pytest.fixture
-def open_tmp():
-    """A directory nobody may enter: before_send runs as nobody."""
-    d = tempfile.mkdtemp(prefix="booboo-api-")
-    os.chmod(d, 0o755)
-    yield Path(d)
-    subprocess.run(["rm", "-rf", d])
-
-
-def script(directory, name, body):
-    p = directory / name
-    p.write_text("#!/usr/bin/python3\n" + body)
-    p.chmod(0o755)
-    return p
 
 
 # ---- 1. ignore_errors through a user type hierarchy --------------------------
@@ -287,7 +270,7 @@ def test_api_with_no_daemon_returns_at_once(programs, tmp_path, where):
 # ---- 6. booboo status and booboo list after every outcome ----------------------
 
 def test_status_and_list_after_every_outcome(programs, make_daemon, ingest, open_tmp):
-    bs = script(open_tmp, "drop-some", (
+    bs = python_script(open_tmp, "drop-some", (
         "import json, sys\n"
         "ev = json.load(sys.stdin)\n"
         "if ev.get('message') != 'drop me':\n"
@@ -340,7 +323,7 @@ def test_status_and_list_after_every_outcome(programs, make_daemon, ingest, open
 
 def test_before_send_runs_after_the_process_was_released(programs, make_daemon, ingest,
                                                          open_tmp):
-    bs = script(open_tmp, "slow", (
+    bs = python_script(open_tmp, "slow", (
         "import json, sys, time\n"
         "ev = json.load(sys.stdin)\n"
         "time.sleep(2)\n"
@@ -376,7 +359,7 @@ def test_before_send_value_is_one_path_not_a_command_line(programs, make_daemon,
             ".replace(' ', '_').replace(';', '_')), 'w').write(json.dumps(sys.argv))\n"
             "ev['tags']['argv'] = json.dumps(sys.argv)\n"
             "json.dump(ev, sys.stdout)\n")
-    script(open_tmp, "edit", body)
+    python_script(open_tmp, "edit", body)
     pwned = marks / "PWNED"
     for sub in ("a", "b"):      # make_daemon(subdir=) writes the config before mkdir
         (tmp_path / sub).mkdir()
@@ -394,7 +377,7 @@ def test_before_send_value_is_one_path_not_a_command_line(programs, make_daemon,
     d.stop()
     # (b) a program whose file name has a blank and a ';': run as it is,
     # with no arguments
-    odd = script(open_tmp, "edit x;touch PWNED", body)
+    odd = python_script(open_tmp, "edit x;touch PWNED", body)
     d2 = make_daemon(f"before_send = {odd}", dsn=f"http://tok12345@127.0.0.1:{ingest.port}/p",
                      subdir="b")
     _, pid = run_shim(programs.build("crash_null.c"), sock=d2.socket)

@@ -4,6 +4,7 @@ match the tools' --help."""
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -13,14 +14,12 @@ from conftest import BUILD, CLI, DAEMON, ROOT, SHIM, run_shim
 README = open(os.path.join(ROOT, "README.md")).read()
 
 
-def readme_before_send(tmp_path):
+def readme_before_send(directory):
+    """The README's before_send program, in a directory nobody may enter."""
     code = re.search(r"```python\n(.*?)```", README, re.S).group(1)
-    import tempfile
-    d = tempfile.mkdtemp(prefix="booboo-readme-")
-    os.chmod(d, 0o755)
-    p = os.path.join(d, "scrub-iban")
-    open(p, "w").write(code)
-    os.chmod(p, 0o755)
+    p = directory / "scrub-iban"
+    p.write_text(code)
+    p.chmod(0o755)
     return p
 
 
@@ -43,8 +42,8 @@ def test_readme_iban_rule(programs, make_daemon):
     assert ev["message"] == "card declined for [iban]"
 
 
-def test_readme_iban_before_send(programs, make_daemon, tmp_path):
-    d = make_daemon(f"before_send = {readme_before_send(tmp_path)}")
+def test_readme_iban_before_send(programs, make_daemon, open_tmp):
+    d = make_daemon(f"before_send = {readme_before_send(open_tmp)}")
     ev = iban_crash(programs, d)
     assert "DE89370400440532013000" not in json.dumps(ev)
     assert ev["message"] == "card declined for [iban]"
@@ -78,6 +77,9 @@ def test_readme_demo_command_shows_a_report(tmp_path):
     assert re.search(r"^SIGSEGV: invalid read at 0x\w+ \(address not mapped\) in \w+", out, re.M), out
     assert "Stack (most recent call first):" in out and "checkout.c:" in out, out
     assert "release      demo@1.0" in out and "environment  demo" in out, out
+    work = re.search(r"^\(files are in (/tmp/booboo-demo\.\w+);", out, re.M)
+    assert work, out
+    shutil.rmtree(work.group(1), ignore_errors=True)
 
 
 def test_readme_names_every_frame_key_of_the_schema():

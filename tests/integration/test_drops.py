@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import CLI, PROGRAMS, ROOT, SHIM, gdb_frames, gdb_top_app_frame, run_shim, wait_for
+from conftest import CLI, PROGRAMS, SHIM, gdb_frames, gdb_top_app_frame, run_shim, wait_for
 
 NOBODY = pwd.getpwnam("nobody").pw_uid
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from conftest import (CLI, SHIM, base_function, events_of, linked, run_plain, run_shim,
-                      wait_for)
+from conftest import (CLI, SHIM, base_function, events_of, linked, python_script, run_plain,
+                      run_shim, wait_for)
 
 IBAN_RULE = r"scrub_value = [A-Z]{2}[0-9]{2}[A-Z0-9]{10,30} => [iban]"
 
@@ -121,24 +121,6 @@ def test_ignore_errors_matches_subclasses(programs, make_daemon):
     assert "ignored       2" in out
 
 
-def script(tmp_path, name, body):
-    p = tmp_path / name
-    p.write_text("#!/usr/bin/python3\n" + body)
-    p.chmod(0o755)
-    os.chmod(tmp_path, 0o755)
-    return p
-
-
-@pytest.fixture
-def open_tmp(tmp_path_factory):
-    """A directory nobody can read: before_send runs as nobody."""
-    import tempfile
-    d = tempfile.mkdtemp(prefix="booboo-bs-")
-    os.chmod(d, 0o755)
-    from pathlib import Path
-    return Path(d)
-
-
 @pytest.mark.parametrize("kind,body,reason", [
     ("drop", "import sys\nsys.stdin.read()\n", None),
     ("crash", "import os, sys\nsys.stdin.read()\nos.kill(os.getpid(), 11)\n", "killed by signal 11"),
@@ -148,7 +130,7 @@ def open_tmp(tmp_path_factory):
     ("array", "import sys\nsys.stdin.read()\nprint('[1, 2]')\n", "not a JSON object"),
 ])
 def test_before_send_that_drops_or_fails(programs, make_daemon, ingest, open_tmp, kind, body, reason):
-    prog = script(open_tmp, kind, body)
+    prog = python_script(open_tmp, kind, body)
     d = make_daemon(f"before_send = {prog}\nbefore_send_timeout_ms = 800",
                     dsn=f"http://tok12345@127.0.0.1:{ingest.port}/p")
     t = time.monotonic()
@@ -168,7 +150,7 @@ def test_before_send_that_drops_or_fails(programs, make_daemon, ingest, open_tmp
 
 
 def test_before_send_that_edits(programs, make_daemon, ingest, open_tmp):
-    prog = script(open_tmp, "edit", (
+    prog = python_script(open_tmp, "edit", (
         "import json, os, sys\n"
         "ev = json.load(sys.stdin)\n"
         "ev['tags']['edited'] = 'yes'\n"

@@ -98,21 +98,14 @@ def test_source_path_map(programs, make_daemon, tmp_path):
     assert ev["stacktrace"][-1]["context_line"].endswith("/* mapped copy */")
 
 
-def test_source_read_with_the_crashing_users_credentials(programs, make_daemon, tmp_path):
+def test_source_read_with_the_crashing_users_credentials(programs, make_daemon, open_tmp):
     """Debug info naming a file its user cannot read gives no context from it."""
-    import tempfile
-    shared = tempfile.mkdtemp(prefix="booboo-sock-")     # nobody must reach the socket
-    os.chmod(shared, 0o755)
-    daemon = make_daemon(socket_path=os.path.join(shared, "booboo.sock"))
-    tmp_path = tempfile.mkdtemp(prefix="booboo-src-")   # and the program
-    os.chmod(tmp_path, 0o755)
-    from pathlib import Path
-    tmp_path = Path(tmp_path)
-    secret = tmp_path / "secret"
-    public = tmp_path / "public"
+    # nobody must reach the socket and the program
+    daemon = make_daemon(socket_path=str(open_tmp / "booboo.sock"))
+    secret = open_tmp / "secret"
+    public = open_tmp / "public"
     secret.mkdir(mode=0o700)
     public.mkdir(mode=0o755)
-    os.chmod(tmp_path, 0o755)
     shutil.copy(os.path.join(PROGRAMS, "crash_null.c"), secret / "crash_null.c")
     prog = public / "crash_secret"
     subprocess.run(["gcc", "-g", "-O0", "-o", str(prog), str(secret / "crash_null.c")], check=True)
