@@ -4,8 +4,10 @@
  * type family, and the printers of libstdc++'s types that hold their
  * value in place: strings and string views, vector (and vector<bool>),
  * unique_ptr, shared_ptr and weak_ptr, atomic, optional, variant, tuple,
- * pair, and the iterators of vector.  The node-based containers are in
- * render_stl.c, Rust's in render_rust.c.  Each printer reads the members
+ * pair, bitset, the container adaptors (stack, queue, priority_queue, shown
+ * through their container's printer) and the iterators of vector.  The
+ * node-based containers are in render_stl.c, Rust's in render_rust.c.
+ * Each printer reads the members
  * libstdc++ has; when they are not there (another library, another
  * release) it declines, and the value shows as the struct it is.
  */
@@ -435,6 +437,72 @@ static bool pp_pair(const struct pp *p)
 	return true;
 }
 
+/* ---- container adaptors and bitset ----------------------------------------------------- */
+
+/* stack, queue, priority_queue: "std::stack wrapping: " and their
+ * container `c` as its own printer shows it, children included. */
+static bool pp_adaptor(const struct pp *p)
+{
+	size_t off;
+	Dwarf_Die m, mem, *ct;
+
+	if (!render_find_member(p->o, p->t, "c", &off, &m) || !(ct = render_type_of(&m, &mem)) ||
+	    !render_is_pretty_printed(p->o, ct))
+		return false;	/* gdb would show the container's struct: so do we */
+	struct render_value cv = render_sub(p->v, off);
+	out_putf(p->o, "%s wrapping: ", p->shown);
+	render_any(p->ctx, ct, &cv, p->depth, p->o);
+	return true;
+}
+
+/* The words of a bitset's _M_w: one unsigned long, or an array of them. */
+static bool bitset_words(const struct pp *p, size_t *off, size_t *word, uint64_t *n)
+{
+	Dwarf_Die m, mt, et;
+
+	if (!render_find_member(p->o, p->t, "_M_w", off, &m) || !render_type_of(&m, &mt) ||
+	    !render_peel(&mt, &mt))
+		return false;
+	size_t total = render_type_size(p->o, &mt);
+	*word = dwarf_tag(&mt) == DW_TAG_array_type && render_type_of(&mt, &et)
+			? render_type_size(p->o, &et) : total;
+	if (*word == 0 || *word > 8)
+		return false;
+	*n = total / *word;
+	return true;
+}
+
+/* "std::bitset = {[0] = 1, [5] = 1}": the bits that are set, by place. */
+static bool pp_bitset(const struct pp *p)
+{
+	size_t off, word;
+	uint64_t n;
+	struct kids k;
+
+	out_put(p->o, p->shown);
+	if (!bitset_words(p, &off, &word, &n))
+		return true;	/* bitset<0> has no words: gdb shows no children */
+	kids_begin(&k, p->ctx, p->o, p->depth + 1, KIDS_NAMED, true);
+	for (uint64_t i = 0; i < n && !k.stopped && !p->o->full && out_spend(p->o, 1); i++) {
+		uint64_t w = 0;
+		if (!render_bytes(p->ctx, p->v, off + i * word, &w, word)) {
+			p->o->unreadable = true;
+			break;
+		}
+		for (unsigned bit = 0; w; bit++, w >>= 1) {
+			char name[32];
+			if (!(w & 1))
+				continue;
+			if (!kids_room(&k))
+				break;
+			snprintf(name, sizeof(name), "[%" PRIu64 "]", i * word * 8 + bit);
+			kid_text(&k, name, "1");
+		}
+	}
+	kids_end(&k);
+	return true;
+}
+
 /* ---- iterators -------------------------------------------------------------------------- */
 
 /* *it for an iterator holding a pointer to its element: the element, or
@@ -520,6 +588,10 @@ static const struct printer {
 	{ PP_CXX, "list", "std::__cxx11::list", pp_list, false },
 	{ PP_CXX, "forward_list", "std::forward_list", pp_forward_list, false },
 	{ PP_CXX, "deque", "std::deque", pp_deque, false },
+	{ PP_CXX, "stack", "std::stack", pp_adaptor, false },
+	{ PP_CXX, "queue", "std::queue", pp_adaptor, false },
+	{ PP_CXX, "priority_queue", "std::priority_queue", pp_adaptor, false },
+	{ PP_CXX, "bitset", "std::bitset", pp_bitset, false },
 	{ PP_CXX, "_Rb_tree_iterator", "std::map", pp_rb_iterator, PP_ALONE },
 	{ PP_CXX, "_Rb_tree_const_iterator", "std::map", pp_rb_iterator, PP_ALONE },
 	{ PP_CXX, "_List_iterator", "std::list", pp_list_iterator, PP_ALONE },
