@@ -2,7 +2,8 @@
  * render_priv.h - what the renderers share: render.c (values by DWARF
  * type), render_kids.c (members, template arguments, type names and gdb's
  * way of printing a pretty printer's children), render_std.c and
- * render_stl.c (libstdc++'s types), render_rust.c (Rust's).
+ * render_stl.c (libstdc++'s types), render_rust.c and render_rust_std.c
+ * (Rust's).
  */
 #ifndef BB_RENDER_PRIV_H
 #define BB_RENDER_PRIV_H
@@ -177,6 +178,12 @@ bool pp_rust_vec(const struct pp *p);
 bool pp_rust_slice(const struct pp *p);
 bool pp_rust_rc(const struct pp *p);
 bool pp_rust_hashmap(const struct pp *p);
+/* render_rust_std.c */
+bool pp_rust_vecdeque(const struct pp *p);
+bool pp_rust_cell(const struct pp *p);
+bool pp_rust_refcell(const struct pp *p);
+bool pp_rust_nonzero(const struct pp *p);
+bool pp_rust_btree(const struct pp *p);
 /* Rust's own forms (gdb's Rust language): structs, enums, tuples, arrays, char */
 bool render_rust_value(const struct render_ctx *ctx, Dwarf_Die *t, const struct render_value *v,
 		int depth, struct out *o);

@@ -6,8 +6,8 @@
  * unique_ptr, shared_ptr and weak_ptr, atomic, optional, variant, tuple,
  * pair, bitset, the container adaptors (stack, queue, priority_queue, shown
  * through their container's printer) and the iterators of vector.  The
- * node-based containers are in render_stl.c, Rust's in render_rust.c.
- * Each printer reads the members
+ * node-based containers are in render_stl.c, Rust's in render_rust.c and
+ * render_rust_std.c.  Each printer reads the members
  * libstdc++ has; when they are not there (another library, another
  * release) it declines, and the value shows as the struct it is.
  */
@@ -565,51 +565,60 @@ static const struct printer {
 	const char *shown;	/* as gdb's printer names the type */
 	pp_fn fn;
 	bool alone;		/* no children */
+	const char *scope;	/* if set: the qualified name starts so (as rust-gdb's
+				 * patterns ask, lest a program's own Cell match) */
 } printers[] = {
-	{ PP_CXX, "basic_string", "std::string", pp_string, PP_ALONE },
-	{ PP_CXX, "basic_string_view", "std::string_view", pp_string_view, PP_ALONE },
-	{ PP_CXX, "vector", "std::vector", pp_vector, false },
-	{ PP_CXX, "unique_ptr", "std::unique_ptr", pp_unique_ptr, false },
-	{ PP_CXX, "shared_ptr", "std::shared_ptr", pp_shared_ptr, false },
-	{ PP_CXX, "weak_ptr", "std::weak_ptr", pp_shared_ptr, false },
-	{ PP_CXX, "atomic", "std::atomic", pp_atomic, PP_ALONE },
-	{ PP_CXX, "optional", "std::optional", pp_optional, false },
-	{ PP_CXX, "variant", "std::variant", pp_variant, false },
-	{ PP_CXX, "tuple", "std::tuple", pp_tuple, false },
-	{ PP_CXX, "pair", "std::pair", pp_pair, false },
-	{ PP_CXX, "map", "std::map", pp_map, false },
-	{ PP_CXX, "multimap", "std::multimap", pp_map, false },
-	{ PP_CXX, "set", "std::set", pp_set, false },
-	{ PP_CXX, "multiset", "std::multiset", pp_set, false },
-	{ PP_CXX, "unordered_map", "std::unordered_map", pp_unordered, false },
-	{ PP_CXX, "unordered_multimap", "std::unordered_multimap", pp_unordered, false },
-	{ PP_CXX, "unordered_set", "std::unordered_set", pp_unordered, false },
-	{ PP_CXX, "unordered_multiset", "std::unordered_multiset", pp_unordered, false },
-	{ PP_CXX, "list", "std::__cxx11::list", pp_list, false },
-	{ PP_CXX, "forward_list", "std::forward_list", pp_forward_list, false },
-	{ PP_CXX, "deque", "std::deque", pp_deque, false },
-	{ PP_CXX, "stack", "std::stack", pp_adaptor, false },
-	{ PP_CXX, "queue", "std::queue", pp_adaptor, false },
-	{ PP_CXX, "priority_queue", "std::priority_queue", pp_adaptor, false },
-	{ PP_CXX, "bitset", "std::bitset", pp_bitset, false },
-	{ PP_CXX, "_Rb_tree_iterator", "std::map", pp_rb_iterator, PP_ALONE },
-	{ PP_CXX, "_Rb_tree_const_iterator", "std::map", pp_rb_iterator, PP_ALONE },
-	{ PP_CXX, "_List_iterator", "std::list", pp_list_iterator, PP_ALONE },
-	{ PP_CXX, "_List_const_iterator", "std::list", pp_list_iterator, PP_ALONE },
-	{ PP_CXX, "_Deque_iterator", "std::deque", pp_deque_iterator, PP_ALONE },
-	{ PP_CXX, "__normal_iterator", "std::vector", pp_vector_iterator, PP_ALONE },
-	{ PP_CXX, "_Bit_iterator", "std::vector<bool>", pp_bit_iterator, PP_ALONE },
-	{ PP_CXX, "_Bit_const_iterator", "std::vector<bool>", pp_bit_iterator, PP_ALONE },
-	{ PP_RUST, "String", "String", pp_rust_string, PP_ALONE },
-	{ PP_RUST, "&str", "&str", pp_rust_str, PP_ALONE },
-	{ PP_RUST, "&mut str", "&mut str", pp_rust_str, PP_ALONE },
-	{ PP_RUST, "Vec", "Vec", pp_rust_vec, false },
-	{ PP_RUST, "&[", "&[", pp_rust_slice, false },
-	{ PP_RUST, "&mut [", "&mut [", pp_rust_slice, false },
-	{ PP_RUST, "Rc", "Rc", pp_rust_rc, false },
-	{ PP_RUST, "Arc", "Arc", pp_rust_rc, false },
-	{ PP_RUST, "HashMap", "HashMap", pp_rust_hashmap, false },
-	{ PP_RUST, "HashSet", "HashSet", pp_rust_hashmap, false },
+	{ PP_CXX, "basic_string", "std::string", pp_string, PP_ALONE, NULL },
+	{ PP_CXX, "basic_string_view", "std::string_view", pp_string_view, PP_ALONE, NULL },
+	{ PP_CXX, "vector", "std::vector", pp_vector, false, NULL },
+	{ PP_CXX, "unique_ptr", "std::unique_ptr", pp_unique_ptr, false, NULL },
+	{ PP_CXX, "shared_ptr", "std::shared_ptr", pp_shared_ptr, false, NULL },
+	{ PP_CXX, "weak_ptr", "std::weak_ptr", pp_shared_ptr, false, NULL },
+	{ PP_CXX, "atomic", "std::atomic", pp_atomic, PP_ALONE, NULL },
+	{ PP_CXX, "optional", "std::optional", pp_optional, false, NULL },
+	{ PP_CXX, "variant", "std::variant", pp_variant, false, NULL },
+	{ PP_CXX, "tuple", "std::tuple", pp_tuple, false, NULL },
+	{ PP_CXX, "pair", "std::pair", pp_pair, false, NULL },
+	{ PP_CXX, "map", "std::map", pp_map, false, NULL },
+	{ PP_CXX, "multimap", "std::multimap", pp_map, false, NULL },
+	{ PP_CXX, "set", "std::set", pp_set, false, NULL },
+	{ PP_CXX, "multiset", "std::multiset", pp_set, false, NULL },
+	{ PP_CXX, "unordered_map", "std::unordered_map", pp_unordered, false, NULL },
+	{ PP_CXX, "unordered_multimap", "std::unordered_multimap", pp_unordered, false, NULL },
+	{ PP_CXX, "unordered_set", "std::unordered_set", pp_unordered, false, NULL },
+	{ PP_CXX, "unordered_multiset", "std::unordered_multiset", pp_unordered, false, NULL },
+	{ PP_CXX, "list", "std::__cxx11::list", pp_list, false, NULL },
+	{ PP_CXX, "forward_list", "std::forward_list", pp_forward_list, false, NULL },
+	{ PP_CXX, "deque", "std::deque", pp_deque, false, NULL },
+	{ PP_CXX, "stack", "std::stack", pp_adaptor, false, NULL },
+	{ PP_CXX, "queue", "std::queue", pp_adaptor, false, NULL },
+	{ PP_CXX, "priority_queue", "std::priority_queue", pp_adaptor, false, NULL },
+	{ PP_CXX, "bitset", "std::bitset", pp_bitset, false, NULL },
+	{ PP_CXX, "_Rb_tree_iterator", "std::map", pp_rb_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_Rb_tree_const_iterator", "std::map", pp_rb_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_List_iterator", "std::list", pp_list_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_List_const_iterator", "std::list", pp_list_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_Deque_iterator", "std::deque", pp_deque_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "__normal_iterator", "std::vector", pp_vector_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_Bit_iterator", "std::vector<bool>", pp_bit_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_Bit_const_iterator", "std::vector<bool>", pp_bit_iterator, PP_ALONE, NULL },
+	{ PP_RUST, "String", "String", pp_rust_string, PP_ALONE, NULL },
+	{ PP_RUST, "&str", "&str", pp_rust_str, PP_ALONE, NULL },
+	{ PP_RUST, "&mut str", "&mut str", pp_rust_str, PP_ALONE, NULL },
+	{ PP_RUST, "Vec", "Vec", pp_rust_vec, false, NULL },
+	{ PP_RUST, "&[", "&[", pp_rust_slice, false, NULL },
+	{ PP_RUST, "&mut [", "&mut [", pp_rust_slice, false, NULL },
+	{ PP_RUST, "Rc", "Rc", pp_rust_rc, false, NULL },
+	{ PP_RUST, "Arc", "Arc", pp_rust_rc, false, NULL },
+	{ PP_RUST, "HashMap", "HashMap", pp_rust_hashmap, false, NULL },
+	{ PP_RUST, "HashSet", "HashSet", pp_rust_hashmap, false, NULL },
+	{ PP_RUST, "OsString", "OsString", pp_rust_string, PP_ALONE, "std::ffi::" },
+	{ PP_RUST, "VecDeque", "VecDeque", pp_rust_vecdeque, false, "alloc::collections::" },
+	{ PP_RUST, "BTreeMap", "BTreeMap", pp_rust_btree, false, "alloc::collections::" },
+	{ PP_RUST, "BTreeSet", "BTreeSet", pp_rust_btree, false, "alloc::collections::" },
+	{ PP_RUST, "Cell", "Cell", pp_rust_cell, false, "core::cell::" },
+	{ PP_RUST, "RefCell", "RefCell", pp_rust_refcell, false, "core::cell::" },
+	{ PP_RUST, "NonZero", "NonZero", pp_rust_nonzero, PP_ALONE, "core::num::" },
 };
 
 /* libstdc++'s types are declared in its headers (".../c++/12/bits/..."),
@@ -649,8 +658,12 @@ static const struct printer *printer_of(struct out *o, Dwarf_Die *t)
 				return NULL;
 			lang = render_is_rust(t) ? PP_RUST : from_libstdcxx(t) ? PP_CXX : 99;
 		}
-		if ((int)printers[i].lang == lang)
-			return &printers[i];
+		if ((int)printers[i].lang != lang)
+			continue;
+		if (printers[i].scope && strncmp(render_qualified(o, t), printers[i].scope,
+						 strlen(printers[i].scope)) != 0)
+			continue;
+		return &printers[i];
 	}
 	return NULL;
 }

@@ -1,11 +1,12 @@
 """Issue 7, parts 2 and 3: values of library types (libstdc++'s containers,
 container adaptors, bitset, smart pointers, optional, variant, tuple,
-iterators, atomics; Rust's String, &str, Vec, Option, Result, Box, Rc, Arc,
-HashMap, slices, enums) as gdb's pretty printers show them, compared
-character for character with gdb's `bt full` (rust-gdb for Rust) on a core
-of the same crash once addresses are normalised; and secrets inside values:
-a member, field or string-keyed map entry with a sensitive name is
-[filtered] at any depth, and no secret string is anywhere in the event."""
+iterators, atomics; Rust's String, &str, OsString, Vec, VecDeque, Option,
+Result, Box, Rc, Arc, Cell, RefCell, HashMap, BTreeMap, BTreeSet, NonZero,
+slices, enums) as gdb's pretty printers show them, compared character for
+character with gdb's `bt full` (rust-gdb for Rust) on a core of the same
+crash once addresses are normalised; and secrets inside values: a member,
+field or string-keyed map entry with a sensitive name is [filtered] at any
+depth, and no secret string is anywhere in the event."""
 import json
 import os
 import re
@@ -25,7 +26,8 @@ VALUE_MAX = 200         # our cut, "..." included
 
 CPP_SECRETS = ("hunter2-secret-value", "tok-abcdef-123", "pw-one-xyz", "deep-secret-42",
                "queued-pw-555")
-RUST_SECRETS = ("s3cr3t-pass", "tok-xyz-987", "nested-secret-77")
+RUST_SECRETS = ("s3cr3t-pass", "tok-xyz-987", "nested-secret-77", "cell-secret-31",
+                "tree-tok-55")
 
 
 def norm(value):
@@ -195,7 +197,7 @@ def rust_program(tmp_path, rustc, rust_gdb):
 def test_rust_edge_values_equal_rust_gdb(tmp_path, daemon, rustc, rust_gdb):
     prog = rust_program(tmp_path, rustc, rust_gdb)
     ev = crash(daemon, prog, "edges")
-    check(ev, prog, "rust_values.rs", f"Rust ({rustc}) edges", 15, RUST_SECRETS, gdb=rust_gdb,
+    check(ev, prog, "rust_values.rs", f"Rust ({rustc}) edges", 23, RUST_SECRETS, gdb=rust_gdb,
           args=("edges",))
 
 
@@ -203,6 +205,9 @@ def test_rust_edge_values_equal_rust_gdb(tmp_path, daemon, rustc, rust_gdb):
 def test_rust_values_equal_rust_gdb(tmp_path, daemon, rustc, rust_gdb):
     prog = rust_program(tmp_path, rustc, rust_gdb)
     ev = crash(daemon, prog)
-    check(ev, prog, "rust_values.rs", f"Rust ({rustc})", 20, RUST_SECRETS, gdb=rust_gdb)
+    check(ev, prog, "rust_values.rs", f"Rust ({rustc})", 34, RUST_SECRETS, gdb=rust_gdb)
     top = [f for f in ev["stacktrace"] if f["function"] == "rust_values::crash"][0]["vars"]
     assert top["login"] == 'rust_values::Login {user: "ops", secret: [filtered], port: 5432}'
+    assert top["tree"] == 'BTreeMap(size=2) = {["api_token"] = [filtered], ["host"] = "db"}'
+    assert top["vault"] == ('RefCell(borrow=1) = {value = rust_values::Login {user: "v", '
+                            'secret: [filtered], port: 7}, borrow = 1}')
