@@ -202,6 +202,21 @@ def test_rust_edge_values_equal_rust_gdb(tmp_path, daemon, rustc, rust_gdb):
 
 
 @pytest.mark.parametrize("rustc,rust_gdb", toolchains(), ids=["debian", "rustup"])
+def test_rust_btree_whose_memory_lies_is_bounded(tmp_path, daemon, rustc, rust_gdb):
+    """A BTreeMap whose root says height 24 with every edge back to itself:
+    the walk ends at gdb's 200 children (or the value's work), the report
+    comes, and the value is cut as any other: the root's keys, again."""
+    prog = rust_program(tmp_path, rustc, rust_gdb)
+    ev = crash(daemon, prog, "hostile")
+    top = [f for f in ev["stacktrace"] if f["function"] == "rust_values::hostile"][0]["vars"]
+    # the root's own key, met again on every way down
+    assert re.match(r"BTreeMap\(size=20\) = \{(\[\d+\] = \d+), \1, \1, ", top["cyclic"]), \
+        top["cyclic"]
+    assert top["cyclic"].endswith("..."), top["cyclic"]
+    assert len(top["cyclic"]) <= VALUE_MAX
+
+
+@pytest.mark.parametrize("rustc,rust_gdb", toolchains(), ids=["debian", "rustup"])
 def test_rust_values_equal_rust_gdb(tmp_path, daemon, rustc, rust_gdb):
     prog = rust_program(tmp_path, rustc, rust_gdb)
     ev = crash(daemon, prog)

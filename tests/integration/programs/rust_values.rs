@@ -149,8 +149,32 @@ fn shape_size(s: &Shape) -> i64 {
     }
 }
 
+// A B-tree whose memory lies (a hostile or corrupt process): its root
+// claims a height of 24, and each of its edges leads back to itself, at
+// least 2^24 paths for a walk that trusted it.  InternalNode<u64, u64> is
+// repr(C): its edges follow the 192 bytes of its LeafNode.
+#[inline(never)]
+fn hostile(p: *mut i64) -> i64 {
+    let mut cyclic: BTreeMap<u64, u64> = (0..20u64).map(|i| (i, i)).collect();
+    unsafe {
+        let words = &mut cyclic as *mut BTreeMap<u64, u64> as *mut usize;
+        // the root's height (1 for 20 keys) and node, in whichever order
+        let (h, n) = if *words < 100 { (0, 1) } else { (1, 0) };
+        let node = *words.add(n) as *mut usize;
+        *words.add(h) = 24;
+        for e in 0..12 {
+            *node.add(192 / 8 + e) = node as usize;
+        }
+        *p = cyclic.len() as i64;
+        *p
+    }
+}
+
 fn main() {
     let addr: usize = std::env::args().nth(1).map_or(0, |a| a.parse().unwrap_or(0));
+    if std::env::args().nth(1).as_deref() == Some("hostile") {
+        println!("{}", hostile(0 as *mut i64));
+    }
     if std::env::args().nth(1).as_deref() == Some("edges") {
         println!("{}", edges(0 as *mut i64));
     }
