@@ -24,6 +24,9 @@
 struct walk {
 	unsigned long work;
 	int nest;
+	/* gdb's variant lends its "array" hint to a contained printer that has
+	 * no hint of its own: the depth of the children it applies to, or 0 */
+	int array_kids_at;
 	struct {
 		const void *die;	/* its DIE's bytes: unique across units and files */
 		size_t size;

@@ -253,6 +253,21 @@ static bool pp_atomic(const struct pp *p)
 	return false;
 }
 
+static bool pp_optional(const struct pp *p);
+static bool pp_variant(const struct pp *p);
+static pp_fn printer_fn(struct out *o, Dwarf_Die *type);
+
+/* gdb's variant shows a contained printer's children as an array when
+ * that printer has no display hint of its own: a list's [0], [1] lose
+ * their names.  Optional and variant always have one (None or theirs). */
+static bool lends_array_hint(const struct pp *p, Dwarf_Die *type, enum kids_hint hint)
+{
+	pp_fn fn;
+
+	return hint == KIDS_ARRAY && (fn = printer_fn(p->o, type)) && fn != pp_optional &&
+	       fn != pp_variant;
+}
+
 /* A contained value as optional and variant show it: "containing" and the
  * value when a printer with children shows it (a container), else as the
  * only child. */
@@ -263,7 +278,10 @@ static void contained(const struct pp *p, Dwarf_Die *type, const struct render_v
 
 	if (render_is_pretty_printed(p->o, type) && !render_printed_alone(p->o, type)) {
 		out_put(p->o, " containing ");
+		if (lends_array_hint(p, type, hint))
+			p->o->w->array_kids_at = p->depth + 2;	/* its printer's children */
 		render_any(p->ctx, type, cv, p->depth + 1, p->o);
+		p->o->w->array_kids_at = 0;
 		return;
 	}
 	kids_begin(&k, p->ctx, p->o, p->depth + 1, hint, true);
@@ -673,6 +691,14 @@ bool render_is_pretty_printed(struct out *o, Dwarf_Die *type)
 	Dwarf_Die t;
 
 	return render_peel(type, &t) && printer_of(o, &t) != NULL;
+}
+
+static pp_fn printer_fn(struct out *o, Dwarf_Die *type)
+{
+	Dwarf_Die t;
+	const struct printer *pr;
+
+	return render_peel(type, &t) && (pr = printer_of(o, &t)) ? pr->fn : NULL;
 }
 
 bool render_printed_alone(struct out *o, Dwarf_Die *type)

@@ -149,7 +149,7 @@ def test_cpp_edge_values_equal_gdb(programs, daemon, opt):
     containers."""
     prog = programs.build("stl_values.cpp", (opt,))
     ev = crash(daemon, prog, "edges")
-    check(ev, prog, "stl_values.cpp", f"C++ {opt} edges", 38 if opt == "-O0" else 26, (),
+    check(ev, prog, "stl_values.cpp", f"C++ {opt} edges", 43 if opt == "-O0" else 29, (),
           unknown_ok=opt != "-O0", args=("edges",))
 
 

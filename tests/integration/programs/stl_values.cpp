@@ -123,6 +123,13 @@ __attribute__((noinline)) int edges(int *bad)
 	std::stack<int, std::vector<int>> vstk{std::vector<int>{4}};
 	std::queue<int> qempty;
 	std::bitset<16> bnone;
+	// a variant's children are an array, unless its value's printer says
+	// otherwise (optional does); an optional's are named
+	std::variant<int, std::bitset<4>> vbits = std::bitset<4>(3);
+	std::variant<int, std::list<int>> vlist = std::list<int>{5, 6};
+	std::variant<int, std::optional<int>> vopt = std::optional<int>(8);
+	std::optional<std::bitset<4>> obits = std::bitset<4>(2);
+	std::optional<std::stack<int>> ostk = std::stack<int>{std::deque<int>{1}};
 	// an account number across the 200-character cut, for scrub_value
 	std::string note = std::string(190, '-') + "DE89370400440532013000 paid";
 	volatile size_t keep = note.size() + zeros.size() + big.size() + wide.size() + mempty.size() + lempty.size() +
@@ -131,7 +138,8 @@ __attribute__((noinline)) int edges(int *bad)
 			       (spempty == nullptr) + upstr->size() + (size_t)along.load() + std::get<1>(ts) +
 			       svlong.size() + vv.size() + mv.size() + bits.size() + *bit + *dit +
 			       (size_t)pc.second + ustr.size() + fempty.empty() + std::tuple_size_v<decltype(t0)> +
-			       vstk.size() + qempty.size() + bnone.count();
+			       vstk.size() + qempty.size() + bnone.count() +
+			       vbits.index() + vlist.index() + vopt.index() + obits->count() + ostk->size();
 	return *bad + (int)keep;
 }
 
