@@ -328,6 +328,10 @@ const char *render_type_name(struct out *o, Dwarf_Die *type, bool recognized, ch
 void kids_begin(struct kids *k, const struct render_ctx *ctx, struct out *o, int depth,
 		enum kids_hint hint, bool has_text)
 {
+	if (o->w && o->w->array_kids_at && o->w->array_kids_at == depth) {
+		hint = hint == KIDS_NAMED ? KIDS_ARRAY : hint;	/* the variant's */
+		o->w->array_kids_at = 0;
+	}
 	*k = (struct kids){ .ctx = ctx, .o = o, .depth = depth, .hint = hint, .has_text = has_text };
 }
 

@@ -2,7 +2,8 @@
  * render_priv.h - what the renderers share: render.c (values by DWARF
  * type), render_kids.c (members, template arguments, type names and gdb's
  * way of printing a pretty printer's children), render_std.c and
- * render_stl.c (libstdc++'s types), render_rust.c (Rust's).
+ * render_stl.c (libstdc++'s types), render_rust.c and render_rust_std.c
+ * (Rust's).
  */
 #ifndef BB_RENDER_PRIV_H
 #define BB_RENDER_PRIV_H
@@ -23,6 +24,9 @@
 struct walk {
 	unsigned long work;
 	int nest;
+	/* gdb's variant lends its "array" hint to a contained printer that has
+	 * no hint of its own: the depth of the children it applies to, or 0 */
+	int array_kids_at;
 	struct {
 		const void *die;	/* its DIE's bytes: unique across units and files */
 		size_t size;
@@ -177,6 +181,12 @@ bool pp_rust_vec(const struct pp *p);
 bool pp_rust_slice(const struct pp *p);
 bool pp_rust_rc(const struct pp *p);
 bool pp_rust_hashmap(const struct pp *p);
+/* render_rust_std.c */
+bool pp_rust_vecdeque(const struct pp *p);
+bool pp_rust_cell(const struct pp *p);
+bool pp_rust_refcell(const struct pp *p);
+bool pp_rust_nonzero(const struct pp *p);
+bool pp_rust_btree(const struct pp *p);
 /* Rust's own forms (gdb's Rust language): structs, enums, tuples, arrays, char */
 bool render_rust_value(const struct render_ctx *ctx, Dwarf_Die *t, const struct render_value *v,
 		int depth, struct out *o);

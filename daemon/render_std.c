@@ -4,8 +4,10 @@
  * type family, and the printers of libstdc++'s types that hold their
  * value in place: strings and string views, vector (and vector<bool>),
  * unique_ptr, shared_ptr and weak_ptr, atomic, optional, variant, tuple,
- * pair, and the iterators of vector.  The node-based containers are in
- * render_stl.c, Rust's in render_rust.c.  Each printer reads the members
+ * pair, bitset, the container adaptors (stack, queue, priority_queue, shown
+ * through their container's printer) and the iterators of vector.  The
+ * node-based containers are in render_stl.c, Rust's in render_rust.c and
+ * render_rust_std.c.  Each printer reads the members
  * libstdc++ has; when they are not there (another library, another
  * release) it declines, and the value shows as the struct it is.
  */
@@ -251,6 +253,21 @@ static bool pp_atomic(const struct pp *p)
 	return false;
 }
 
+static bool pp_optional(const struct pp *p);
+static bool pp_variant(const struct pp *p);
+static pp_fn printer_fn(struct out *o, Dwarf_Die *type);
+
+/* gdb's variant shows a contained printer's children as an array when
+ * that printer has no display hint of its own: a list's [0], [1] lose
+ * their names.  Optional and variant always have one (None or theirs). */
+static bool lends_array_hint(const struct pp *p, Dwarf_Die *type, enum kids_hint hint)
+{
+	pp_fn fn;
+
+	return hint == KIDS_ARRAY && (fn = printer_fn(p->o, type)) && fn != pp_optional &&
+	       fn != pp_variant;
+}
+
 /* A contained value as optional and variant show it: "containing" and the
  * value when a printer with children shows it (a container), else as the
  * only child. */
@@ -261,7 +278,10 @@ static void contained(const struct pp *p, Dwarf_Die *type, const struct render_v
 
 	if (render_is_pretty_printed(p->o, type) && !render_printed_alone(p->o, type)) {
 		out_put(p->o, " containing ");
+		if (lends_array_hint(p, type, hint))
+			p->o->w->array_kids_at = p->depth + 2;	/* its printer's children */
 		render_any(p->ctx, type, cv, p->depth + 1, p->o);
+		p->o->w->array_kids_at = 0;
 		return;
 	}
 	kids_begin(&k, p->ctx, p->o, p->depth + 1, hint, true);
@@ -435,6 +455,72 @@ static bool pp_pair(const struct pp *p)
 	return true;
 }
 
+/* ---- container adaptors and bitset ----------------------------------------------------- */
+
+/* stack, queue, priority_queue: "std::stack wrapping: " and their
+ * container `c` as its own printer shows it, children included. */
+static bool pp_adaptor(const struct pp *p)
+{
+	size_t off;
+	Dwarf_Die m, mem, *ct;
+
+	if (!render_find_member(p->o, p->t, "c", &off, &m) || !(ct = render_type_of(&m, &mem)) ||
+	    !render_is_pretty_printed(p->o, ct))
+		return false;	/* gdb would show the container's struct: so do we */
+	struct render_value cv = render_sub(p->v, off);
+	out_putf(p->o, "%s wrapping: ", p->shown);
+	render_any(p->ctx, ct, &cv, p->depth, p->o);
+	return true;
+}
+
+/* The words of a bitset's _M_w: one unsigned long, or an array of them. */
+static bool bitset_words(const struct pp *p, size_t *off, size_t *word, uint64_t *n)
+{
+	Dwarf_Die m, mt, et;
+
+	if (!render_find_member(p->o, p->t, "_M_w", off, &m) || !render_type_of(&m, &mt) ||
+	    !render_peel(&mt, &mt))
+		return false;
+	size_t total = render_type_size(p->o, &mt);
+	*word = dwarf_tag(&mt) == DW_TAG_array_type && render_type_of(&mt, &et)
+			? render_type_size(p->o, &et) : total;
+	if (*word == 0 || *word > 8)
+		return false;
+	*n = total / *word;
+	return true;
+}
+
+/* "std::bitset = {[0] = 1, [5] = 1}": the bits that are set, by place. */
+static bool pp_bitset(const struct pp *p)
+{
+	size_t off, word;
+	uint64_t n;
+	struct kids k;
+
+	out_put(p->o, p->shown);
+	if (!bitset_words(p, &off, &word, &n))
+		return true;	/* bitset<0> has no words: gdb shows no children */
+	kids_begin(&k, p->ctx, p->o, p->depth + 1, KIDS_NAMED, true);
+	for (uint64_t i = 0; i < n && !k.stopped && !p->o->full && out_spend(p->o, 1); i++) {
+		uint64_t w = 0;
+		if (!render_bytes(p->ctx, p->v, off + i * word, &w, word)) {
+			p->o->unreadable = true;
+			break;
+		}
+		for (unsigned bit = 0; w; bit++, w >>= 1) {
+			char name[32];
+			if (!(w & 1))
+				continue;
+			if (!kids_room(&k))
+				break;
+			snprintf(name, sizeof(name), "[%" PRIu64 "]", i * word * 8 + bit);
+			kid_text(&k, name, "1");
+		}
+	}
+	kids_end(&k);
+	return true;
+}
+
 /* ---- iterators -------------------------------------------------------------------------- */
 
 /* *it for an iterator holding a pointer to its element: the element, or
@@ -497,47 +583,60 @@ static const struct printer {
 	const char *shown;	/* as gdb's printer names the type */
 	pp_fn fn;
 	bool alone;		/* no children */
+	const char *scope;	/* if set: the qualified name starts so (as rust-gdb's
+				 * patterns ask, lest a program's own Cell match) */
 } printers[] = {
-	{ PP_CXX, "basic_string", "std::string", pp_string, PP_ALONE },
-	{ PP_CXX, "basic_string_view", "std::string_view", pp_string_view, PP_ALONE },
-	{ PP_CXX, "vector", "std::vector", pp_vector, false },
-	{ PP_CXX, "unique_ptr", "std::unique_ptr", pp_unique_ptr, false },
-	{ PP_CXX, "shared_ptr", "std::shared_ptr", pp_shared_ptr, false },
-	{ PP_CXX, "weak_ptr", "std::weak_ptr", pp_shared_ptr, false },
-	{ PP_CXX, "atomic", "std::atomic", pp_atomic, PP_ALONE },
-	{ PP_CXX, "optional", "std::optional", pp_optional, false },
-	{ PP_CXX, "variant", "std::variant", pp_variant, false },
-	{ PP_CXX, "tuple", "std::tuple", pp_tuple, false },
-	{ PP_CXX, "pair", "std::pair", pp_pair, false },
-	{ PP_CXX, "map", "std::map", pp_map, false },
-	{ PP_CXX, "multimap", "std::multimap", pp_map, false },
-	{ PP_CXX, "set", "std::set", pp_set, false },
-	{ PP_CXX, "multiset", "std::multiset", pp_set, false },
-	{ PP_CXX, "unordered_map", "std::unordered_map", pp_unordered, false },
-	{ PP_CXX, "unordered_multimap", "std::unordered_multimap", pp_unordered, false },
-	{ PP_CXX, "unordered_set", "std::unordered_set", pp_unordered, false },
-	{ PP_CXX, "unordered_multiset", "std::unordered_multiset", pp_unordered, false },
-	{ PP_CXX, "list", "std::__cxx11::list", pp_list, false },
-	{ PP_CXX, "forward_list", "std::forward_list", pp_forward_list, false },
-	{ PP_CXX, "deque", "std::deque", pp_deque, false },
-	{ PP_CXX, "_Rb_tree_iterator", "std::map", pp_rb_iterator, PP_ALONE },
-	{ PP_CXX, "_Rb_tree_const_iterator", "std::map", pp_rb_iterator, PP_ALONE },
-	{ PP_CXX, "_List_iterator", "std::list", pp_list_iterator, PP_ALONE },
-	{ PP_CXX, "_List_const_iterator", "std::list", pp_list_iterator, PP_ALONE },
-	{ PP_CXX, "_Deque_iterator", "std::deque", pp_deque_iterator, PP_ALONE },
-	{ PP_CXX, "__normal_iterator", "std::vector", pp_vector_iterator, PP_ALONE },
-	{ PP_CXX, "_Bit_iterator", "std::vector<bool>", pp_bit_iterator, PP_ALONE },
-	{ PP_CXX, "_Bit_const_iterator", "std::vector<bool>", pp_bit_iterator, PP_ALONE },
-	{ PP_RUST, "String", "String", pp_rust_string, PP_ALONE },
-	{ PP_RUST, "&str", "&str", pp_rust_str, PP_ALONE },
-	{ PP_RUST, "&mut str", "&mut str", pp_rust_str, PP_ALONE },
-	{ PP_RUST, "Vec", "Vec", pp_rust_vec, false },
-	{ PP_RUST, "&[", "&[", pp_rust_slice, false },
-	{ PP_RUST, "&mut [", "&mut [", pp_rust_slice, false },
-	{ PP_RUST, "Rc", "Rc", pp_rust_rc, false },
-	{ PP_RUST, "Arc", "Arc", pp_rust_rc, false },
-	{ PP_RUST, "HashMap", "HashMap", pp_rust_hashmap, false },
-	{ PP_RUST, "HashSet", "HashSet", pp_rust_hashmap, false },
+	{ PP_CXX, "basic_string", "std::string", pp_string, PP_ALONE, NULL },
+	{ PP_CXX, "basic_string_view", "std::string_view", pp_string_view, PP_ALONE, NULL },
+	{ PP_CXX, "vector", "std::vector", pp_vector, false, NULL },
+	{ PP_CXX, "unique_ptr", "std::unique_ptr", pp_unique_ptr, false, NULL },
+	{ PP_CXX, "shared_ptr", "std::shared_ptr", pp_shared_ptr, false, NULL },
+	{ PP_CXX, "weak_ptr", "std::weak_ptr", pp_shared_ptr, false, NULL },
+	{ PP_CXX, "atomic", "std::atomic", pp_atomic, PP_ALONE, NULL },
+	{ PP_CXX, "optional", "std::optional", pp_optional, false, NULL },
+	{ PP_CXX, "variant", "std::variant", pp_variant, false, NULL },
+	{ PP_CXX, "tuple", "std::tuple", pp_tuple, false, NULL },
+	{ PP_CXX, "pair", "std::pair", pp_pair, false, NULL },
+	{ PP_CXX, "map", "std::map", pp_map, false, NULL },
+	{ PP_CXX, "multimap", "std::multimap", pp_map, false, NULL },
+	{ PP_CXX, "set", "std::set", pp_set, false, NULL },
+	{ PP_CXX, "multiset", "std::multiset", pp_set, false, NULL },
+	{ PP_CXX, "unordered_map", "std::unordered_map", pp_unordered, false, NULL },
+	{ PP_CXX, "unordered_multimap", "std::unordered_multimap", pp_unordered, false, NULL },
+	{ PP_CXX, "unordered_set", "std::unordered_set", pp_unordered, false, NULL },
+	{ PP_CXX, "unordered_multiset", "std::unordered_multiset", pp_unordered, false, NULL },
+	{ PP_CXX, "list", "std::__cxx11::list", pp_list, false, NULL },
+	{ PP_CXX, "forward_list", "std::forward_list", pp_forward_list, false, NULL },
+	{ PP_CXX, "deque", "std::deque", pp_deque, false, NULL },
+	{ PP_CXX, "stack", "std::stack", pp_adaptor, false, NULL },
+	{ PP_CXX, "queue", "std::queue", pp_adaptor, false, NULL },
+	{ PP_CXX, "priority_queue", "std::priority_queue", pp_adaptor, false, NULL },
+	{ PP_CXX, "bitset", "std::bitset", pp_bitset, false, NULL },
+	{ PP_CXX, "_Rb_tree_iterator", "std::map", pp_rb_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_Rb_tree_const_iterator", "std::map", pp_rb_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_List_iterator", "std::list", pp_list_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_List_const_iterator", "std::list", pp_list_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_Deque_iterator", "std::deque", pp_deque_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "__normal_iterator", "std::vector", pp_vector_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_Bit_iterator", "std::vector<bool>", pp_bit_iterator, PP_ALONE, NULL },
+	{ PP_CXX, "_Bit_const_iterator", "std::vector<bool>", pp_bit_iterator, PP_ALONE, NULL },
+	{ PP_RUST, "String", "String", pp_rust_string, PP_ALONE, NULL },
+	{ PP_RUST, "&str", "&str", pp_rust_str, PP_ALONE, NULL },
+	{ PP_RUST, "&mut str", "&mut str", pp_rust_str, PP_ALONE, NULL },
+	{ PP_RUST, "Vec", "Vec", pp_rust_vec, false, NULL },
+	{ PP_RUST, "&[", "&[", pp_rust_slice, false, NULL },
+	{ PP_RUST, "&mut [", "&mut [", pp_rust_slice, false, NULL },
+	{ PP_RUST, "Rc", "Rc", pp_rust_rc, false, NULL },
+	{ PP_RUST, "Arc", "Arc", pp_rust_rc, false, NULL },
+	{ PP_RUST, "HashMap", "HashMap", pp_rust_hashmap, false, NULL },
+	{ PP_RUST, "HashSet", "HashSet", pp_rust_hashmap, false, NULL },
+	{ PP_RUST, "OsString", "OsString", pp_rust_string, PP_ALONE, "std::ffi::" },
+	{ PP_RUST, "VecDeque", "VecDeque", pp_rust_vecdeque, false, "alloc::collections::" },
+	{ PP_RUST, "BTreeMap", "BTreeMap", pp_rust_btree, false, "alloc::collections::" },
+	{ PP_RUST, "BTreeSet", "BTreeSet", pp_rust_btree, false, "alloc::collections::" },
+	{ PP_RUST, "Cell", "Cell", pp_rust_cell, false, "core::cell::" },
+	{ PP_RUST, "RefCell", "RefCell", pp_rust_refcell, false, "core::cell::" },
+	{ PP_RUST, "NonZero", "NonZero", pp_rust_nonzero, PP_ALONE, "core::num::" },
 };
 
 /* libstdc++'s types are declared in its headers (".../c++/12/bits/..."),
@@ -577,8 +676,12 @@ static const struct printer *printer_of(struct out *o, Dwarf_Die *t)
 				return NULL;
 			lang = render_is_rust(t) ? PP_RUST : from_libstdcxx(t) ? PP_CXX : 99;
 		}
-		if ((int)printers[i].lang == lang)
-			return &printers[i];
+		if ((int)printers[i].lang != lang)
+			continue;
+		if (printers[i].scope && strncmp(render_qualified(o, t), printers[i].scope,
+						 strlen(printers[i].scope)) != 0)
+			continue;
+		return &printers[i];
 	}
 	return NULL;
 }
@@ -588,6 +691,14 @@ bool render_is_pretty_printed(struct out *o, Dwarf_Die *type)
 	Dwarf_Die t;
 
 	return render_peel(type, &t) && printer_of(o, &t) != NULL;
+}
+
+static pp_fn printer_fn(struct out *o, Dwarf_Die *type)
+{
+	Dwarf_Die t;
+	const struct printer *pr;
+
+	return render_peel(type, &t) && (pr = printer_of(o, &t)) ? pr->fn : NULL;
 }
 
 bool render_printed_alone(struct out *o, Dwarf_Die *type)

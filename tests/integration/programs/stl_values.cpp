@@ -4,13 +4,16 @@
 // string-keyed map entries: none may reach the event.
 #include <array>
 #include <atomic>
+#include <bitset>
 #include <deque>
 #include <forward_list>
 #include <list>
 #include <map>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <set>
+#include <stack>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -69,10 +72,16 @@ __attribute__((noinline)) int crash(const std::map<std::string, int> &prices, in
 	std::optional<std::string> ostr = std::string("maybe");
 	int &ref = arr[1];
 	const std::string &sref = pr.second;
+	std::stack<int> stk{std::deque<int>{1, 2}};
+	std::queue<Login> pending{std::deque<Login>{{"q", "queued-pw-555", 2}}};
+	std::priority_queue<int> pq{std::less<int>(), std::vector<int>{3, 9, 1}};
+	std::bitset<8> bits8{0xa5};
+	std::bitset<70> bits70 = std::bitset<70>(5) | std::bitset<70>(1) << 69;
 	Login login{"ops", "hunter2-secret-value", 5432};
 
 	volatile size_t keep = login.password.size() + cfg.size() + logins.size() + accounts.size() +
-			       prices.size() + names.size() + (size_t)ref + sref.size();
+			       prices.size() + names.size() + (size_t)ref + sref.size() + stk.size() +
+			       pending.size() + pq.size() + bits8.count() + bits70.count();
 	return *bad + (int)keep;
 }
 
@@ -111,6 +120,16 @@ __attribute__((noinline)) int edges(int *bad)
 	std::deque<int>::iterator dit = dbig.begin();
 	std::pair<const char *, int> pc{"k", 1};
 	std::unordered_map<std::string, int> ustr{{"a", 1}, {"b", 2}, {"c", 3}};
+	std::stack<int, std::vector<int>> vstk{std::vector<int>{4}};
+	std::queue<int> qempty;
+	std::bitset<16> bnone;
+	// a variant's children are an array, unless its value's printer says
+	// otherwise (optional does); an optional's are named
+	std::variant<int, std::bitset<4>> vbits = std::bitset<4>(3);
+	std::variant<int, std::list<int>> vlist = std::list<int>{5, 6};
+	std::variant<int, std::optional<int>> vopt = std::optional<int>(8);
+	std::optional<std::bitset<4>> obits = std::bitset<4>(2);
+	std::optional<std::stack<int>> ostk = std::stack<int>{std::deque<int>{1}};
 	// an account number across the 200-character cut, for scrub_value
 	std::string note = std::string(190, '-') + "DE89370400440532013000 paid";
 	volatile size_t keep = note.size() + zeros.size() + big.size() + wide.size() + mempty.size() + lempty.size() +
@@ -118,7 +137,9 @@ __attribute__((noinline)) int edges(int *bad)
 			       (mend == mempty.end()) + ovec->size() + onone.has_value() + vint.index() +
 			       (spempty == nullptr) + upstr->size() + (size_t)along.load() + std::get<1>(ts) +
 			       svlong.size() + vv.size() + mv.size() + bits.size() + *bit + *dit +
-			       (size_t)pc.second + ustr.size() + fempty.empty() + std::tuple_size_v<decltype(t0)>;
+			       (size_t)pc.second + ustr.size() + fempty.empty() + std::tuple_size_v<decltype(t0)> +
+			       vstk.size() + qempty.size() + bnone.count() +
+			       vbits.index() + vlist.index() + vopt.index() + obits->count() + ostk->size();
 	return *bad + (int)keep;
 }
 
