@@ -72,5 +72,22 @@ int main(int argc, char **argv)
 	strcpy(r.cause_type[1], "std::logic_error");
 	strcpy(r.cause_value[1], "bad state \x1b[31m");
 	put(argv[1], "error", &r);
+
+	/* a Rust panic site's first panic, held with its registers, and a
+	 * count of the later ones there */
+	base(&r, BB_REC_PANIC);
+	strcpy(r.level, "error");
+	strcpy(r.message, "index out of bounds: the len is 2 but the index is 5");
+	strcpy(r.panic_where, "src/main.rs:14:9");
+	strcpy(r.panic_thread, "ledger-writer-thread");
+	r.panic_site = 0x9e3779b97f4a7c15ull;
+	r.has_regs = 1;
+	r.exc_object = 0x5555deadbeef;
+	put(argv[1], "panic", &r);
+	r.has_regs = 0;
+	r.exc_object = 0;
+	r.panic_count = 41;
+	r.panic_first_sec = r.time_sec - 5;
+	put(argv[1], "panic-count", &r);
 	return 0;
 }
