@@ -21,6 +21,21 @@ static struct json_object *parse(const char *text)
 	return o;
 }
 
+/* ev's facts are want's (no bases) */
+static void facts_are(struct json_object *ev, const struct event_facts *want)
+{
+	struct event_facts f;
+
+	event_facts_read(ev, &f);
+	assert_string_equal(f.type, want->type);
+	assert_string_equal(f.message, want->message);
+	assert_string_equal(f.exe, want->exe);
+	assert_string_equal(f.top_function, want->top_function);
+	assert_string_equal(f.top_filename, want->top_filename);
+	assert_int_equal(f.top_lineno, want->top_lineno);
+	assert_int_equal(f.n_bases, 0);
+}
+
 static void a_crash_report(void **state)
 {
 	(void)state;
@@ -31,17 +46,12 @@ static void a_crash_report(void **state)
 		"  {\"function\": \"main\", \"filename\": \"app.c\", \"lineno\": 40, \"in_app\": true},"
 		"  {\"function\": \"parse\", \"filename\": \"parse.c\", \"lineno\": 12, \"in_app\": true},"
 		"  {\"function\": \"memcpy\", \"filename\": \"libc.so.6\", \"lineno\": 0, \"in_app\": false}]}");
-	struct event_facts f;
-
-	event_facts_read(ev, &f);
-	assert_string_equal(f.type, "SIGSEGV");
-	assert_string_equal(f.message, "SIGSEGV: invalid read");
-	assert_string_equal(f.exe, "/usr/bin/app");
 	/* the innermost of the program's own frames: the last in_app one */
-	assert_string_equal(f.top_function, "parse");
-	assert_string_equal(f.top_filename, "parse.c");
-	assert_int_equal(f.top_lineno, 12);
-	assert_int_equal(f.n_bases, 0);
+	const struct event_facts want = { .type = "SIGSEGV", .message = "SIGSEGV: invalid read",
+					  .exe = "/usr/bin/app", .top_function = "parse",
+					  .top_filename = "parse.c", .top_lineno = 12 };
+
+	facts_are(ev, &want);
 	json_object_put(ev);
 }
 
@@ -57,17 +67,12 @@ static void missing_and_mistyped_keys_read_as_nothing(void **state)
 		"  {\"in_app\": true, \"function\": 3, \"lineno\": \"12\"}]}",
 	};
 
+	const struct event_facts nothing = { .type = "", .message = "", .exe = "",
+					     .top_function = "", .top_filename = "" };
+
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		struct json_object *ev = parse(texts[i]);
-		struct event_facts f;
-		event_facts_read(ev, &f);
-		assert_string_equal(f.type, "");
-		assert_string_equal(f.message, "");
-		assert_string_equal(f.exe, "");
-		assert_string_equal(f.top_function, "");
-		assert_string_equal(f.top_filename, "");
-		assert_int_equal(f.top_lineno, 0);
-		assert_int_equal(f.n_bases, 0);
+		facts_are(ev, &nothing);
 		json_object_put(ev);
 	}
 }
