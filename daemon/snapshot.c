@@ -164,6 +164,7 @@ static void copy_gap(struct snapshot *s, int memfd, uint64_t addr, uint64_t end,
 	/* One read: the kernel stops at the first page it cannot read and
 	 * returns what came before it. */
 	ssize_t n = pread(memfd, data, end - addr, (off_t)addr);
+	s->reads++;
 	size_t got = n > 0 ? (size_t)n : 0;
 	if (got == 0 || insert_region(s, at, addr, data, got, level) != 0)
 		free(data);
@@ -190,6 +191,11 @@ void snapshot_add(struct snapshot *s, uint64_t addr, const void *bytes, size_t l
 		free(data);
 }
 
+static bool snapshot_full(const struct snapshot *s)
+{
+	return s->bytes >= SNAPSHOT_MAX_BYTES || s->reads >= SNAPSHOT_MAX_READS;
+}
+
 static void copy_level(struct snapshot *s, int memfd, uint64_t addr, size_t len, unsigned level)
 {
 	const struct snapshot_range *m = range_of(s, addr);
@@ -200,7 +206,7 @@ static void copy_level(struct snapshot *s, int memfd, uint64_t addr, size_t len,
 	uint64_t end = addr + len;
 	if (end > m->hi || end < addr)
 		end = m->hi;
-	for (int gaps = 0; addr < end && gaps < 8 && s->bytes < SNAPSHOT_MAX_BYTES; gaps++)
+	for (int gaps = 0; addr < end && gaps < 8 && !snapshot_full(s); gaps++)
 		copy_gap(s, memfd, addr, end, level, &addr);
 }
 
@@ -272,7 +278,7 @@ static void follow_once(struct snapshot *s, int memfd, uint64_t *cand, size_t n,
 		}
 		if ((targets++ & 63) == 0 && bb_now_ms() >= deadline_ms)
 			return;
-		if (s->bytes >= SNAPSHOT_MAX_BYTES)
+		if (snapshot_full(s))
 			return;
 		copy_level(s, memfd, start, end - start, level);
 	}
@@ -289,7 +295,7 @@ void snapshot_follow(struct snapshot *s, int memfd, const uint64_t *seeds,
 	follow_once(s, memfd, cand, n_seeds, deadline_ms, 1);
 	free(cand);
 	/* Deeper: the pointers inside what the level before copied. */
-	for (unsigned level = 2; level <= SNAPSHOT_LEVELS && s->bytes < SNAPSHOT_MAX_BYTES &&
+	for (unsigned level = 2; level <= SNAPSHOT_LEVELS && !snapshot_full(s) &&
 	     bb_now_ms() < deadline_ms; level++) {
 		size_t n = 0;
 		uint64_t *words = words_of(s, level - 1, &n);

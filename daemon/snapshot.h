@@ -22,6 +22,13 @@
 #define SNAPSHOT_GAP 1024		/* targets closer than this share one read */
 #define SNAPSHOT_MAX_BYTES (4u << 20)	/* whole copy */
 #define SNAPSHOT_MAX_TARGETS 16384
+/* Reads of the process's memory, at most: each costs a system call and
+ * the page faults behind it (~8 us here), while the process is held.  A
+ * program's containers need tens (the tests' C++ and Rust values: 60);
+ * an interpreter's object graph would take thousands (CPython: 4 MiB in
+ * 4,000 reads, 34 ms), for locals that only print addresses.  Levels are
+ * read in order, so what the limit leaves out is the deepest. */
+#define SNAPSHOT_MAX_READS 512
 
 struct snapshot_region {
 	uint64_t addr;
@@ -39,6 +46,7 @@ struct snapshot {
 	struct snapshot_region *regions;	/* sorted, non-overlapping */
 	size_t n_regions;
 	size_t bytes;
+	size_t reads;				/* of the process's memory */
 	struct snapshot_range *ranges;		/* from maps, sorted */
 	size_t n_ranges;
 };
@@ -56,7 +64,7 @@ void snapshot_add(struct snapshot *s, uint64_t addr, const void *bytes, size_t l
 /* Copy SNAPSHOT_BACK bytes before and SNAPSHOT_CHUNK bytes at every value
  * in seeds[] that points into a readable mapping, then the same for every
  * pointer found in what that copied, SNAPSHOT_LEVELS deep.  Stops at the
- * size limits or when deadline_ms (CLOCK_MONOTONIC) passes. */
+ * size and read limits or when deadline_ms (CLOCK_MONOTONIC) passes. */
 void snapshot_follow(struct snapshot *s, int memfd, const uint64_t *seeds,
 		size_t n_seeds, uint64_t deadline_ms);
 

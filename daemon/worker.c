@@ -182,9 +182,9 @@ static void handle_job(struct worker *w, const struct wire_job *m, const int fds
 		       (int)m->pid, capture_strerror(err),
 		       err == CAPTURE_EEXEC ? ": not reported" : "; reporting what is known");
 	bb_log(BB_LOG_DEBUG, "crash of %s (pid %d): captured in %llu us, %zu frames, %zu threads, "
-	       "%zu bytes of memory in %zu regions%s%s", cap.name ? cap.name : "?", (int)m->pid,
-	       (unsigned long long)(bb_now_us() - t0), cap.n_frames, cap.n_threads + 1,
-	       cap.mem.bytes, cap.mem.n_regions,
+	       "%zu bytes of memory in %zu regions (%zu reads)%s%s", cap.name ? cap.name : "?",
+	       (int)m->pid, (unsigned long long)(bb_now_us() - t0), cap.n_frames, cap.n_threads + 1,
+	       cap.mem.bytes, cap.mem.n_regions, cap.mem.reads,
 	       cap.unwind_error[0] ? ", unwind stopped: " : "", cap.unwind_error);
 	if (err == CAPTURE_EEXEC)
 		capture_free(&cap);
