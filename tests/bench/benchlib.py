@@ -15,20 +15,32 @@ def dwarf_bytes(path):
     return total
 
 
+def knows_key(daemon, key):
+    """Does this build's daemon take the configuration key?"""
+    with open(daemon, "rb") as f:
+        return key.encode() + b"\0" in f.read()
+
+
 def run_daemon(tmp, build):
     """A fresh daemon of `build` in local mode; returns it, its socket and
     its log once the worker has read libc's debug info ahead."""
     conf = os.path.join(tmp, "c.conf")
     sock = os.path.join(tmp, "s.sock")
     logpath = os.path.join(tmp, "log")
+    daemon = os.path.join(build, "daemon", "boobood")
     # drops of its own: the system directory holds other programs' crashes;
     # every crash spooled: the same one again and again is what is measured
-    open(conf, "w").write(f"socket = {sock}\nspool_dir = {tmp}/spool\ndrop_dir = {tmp}/drops\n"
-                          "group_burst = 100000\n")
+    # (keys an older build, run --against, does not know are left out)
+    text = f"socket = {sock}\nspool_dir = {tmp}/spool\n"
+    for key, value in (("drop_dir", f"{tmp}/drops"), ("group_burst", "100000")):
+        if knows_key(daemon, key):
+            text += f"{key} = {value}\n"
+    open(conf, "w").write(text)
     log = open(logpath, "w")
-    p = subprocess.Popen([os.path.join(build, "daemon", "boobood"), "-f", "-d", "-c", conf],
-                         stderr=log)
+    p = subprocess.Popen([daemon, "-f", "-d", "-c", conf], stderr=log)
     while not os.path.exists(sock):
+        if p.poll() is not None:
+            raise SystemExit(f"{daemon} did not start:\n{open(logpath).read()}")
         time.sleep(0.01)
     # cold means: this program has never crashed here; the daemon's own
     # read-ahead of libc's debug info at start-up is allowed to finish

@@ -52,9 +52,11 @@ def debug_file(path):
 def measure(build):
     """One daemon of `build`: the first crash (cold) and N more (warm)."""
     r = one_daemon(build, cmd, N)
+    # a build from before the worker logged its stages has none
+    stages = r["stages"] or [(0,)]
     return dict(cold=r["cold"] / 1000, warm=statistics.median(r["warm"]) / 1000, warms=r["warm"],
-                peak=r["peak"], ev=r["events"][-1], cold_work=r["stages"][0][0],
-                warm_works=[w[0] for w in r["stages"][1:]])
+                peak=r["peak"], ev=r["events"][-1], cold_work=stages[0][0],
+                warm_works=[w[0] for w in stages[1:]] or [0])
 
 
 def describe_event(ev):
@@ -91,7 +93,9 @@ def compare(a, b):
     print(f"warm: {os.path.basename(a)} / {os.path.basename(b)} = {wa / wb:.3f}")
     wa = statistics.median(w for r in runs[a] for w in r["warm_works"])
     wb = statistics.median(w for r in runs[b] for w in r["warm_works"])
-    print(f"warm, the worker's work: {os.path.basename(a)} / {os.path.basename(b)} = {wa / wb:.3f}")
+    if wa and wb:
+        print(f"warm, the worker's work: {os.path.basename(a)} / {os.path.basename(b)} = "
+              f"{wa / wb:.3f}")
 
 
 def main():
