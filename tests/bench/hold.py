@@ -54,7 +54,10 @@ def start_daemon(tmp, log):
 
 
 def crash(prog, sock):
-    env = dict(os.environ, LD_PRELOAD=SHIM, BOOBOO_SOCKET=sock)
+    # the baseline's crashes, with no daemon listening, leave drops: in a
+    # directory of their own, never in the system's for its daemon to report
+    env = dict(os.environ, LD_PRELOAD=SHIM, BOOBOO_SOCKET=sock,
+               BOOBOO_DROP_DIR=os.path.join(os.path.dirname(sock), "drops"))
     t = time.perf_counter()
     subprocess.run(CMD or [prog, "0"], env=env, stderr=subprocess.DEVNULL)
     return (time.perf_counter() - t) * 1e6

@@ -16,6 +16,8 @@ cat > "$work/booboo.conf" <<CONF
 environment = demo
 socket = $work/booboo.sock
 spool_dir = $work/spool
+# drops of its own: the system's may hold other programs' crashes
+drop_dir = $work/drops
 CONF
 "$build/daemon/boobood" --foreground --config "$work/booboo.conf" 2>"$work/boobood.log" &
 daemon=$!
