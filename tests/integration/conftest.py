@@ -316,6 +316,29 @@ def python_script(directory, name, body):
     return p
 
 
+def secret_file(directory):
+    """A source file only root may read, with a marker no event may hold."""
+    marker = "TOPSECRET-" + os.urandom(8).hex()
+    path = os.path.join(directory, "secret.c")
+    with open(path, "w") as f:
+        f.write("".join(f"int {marker}_{i};\n" for i in range(80)))
+    os.chmod(path, 0o600)
+    return path, marker
+
+
+def crash_in_secret_file(directory):
+    """A program anyone may run whose debug info puts its crashing line
+    in a file only root may read: (program, that file, its marker)."""
+    secret, marker = secret_file(directory)
+    src = os.path.join(directory, "crash.c")
+    with open(src, "w") as f:
+        f.write(f'#line 1 "{secret}"\nint main(void) {{ volatile int *p = 0; *p = 1; return 0; }}\n')
+    prog = os.path.join(directory, "crash")
+    subprocess.run(["gcc", "-g", "-O0", "-o", prog, src], check=True)
+    os.chmod(prog, 0o755)
+    return prog, secret, marker
+
+
 # ---- running programs -------------------------------------------------------
 
 # Where a crash with no daemon answering goes unless a test says: a

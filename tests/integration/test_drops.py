@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from conftest import CLI, PROGRAMS, SHIM, gdb_frames, gdb_top_app_frame, run_shim, wait_for
+from conftest import (CLI, PROGRAMS, SHIM, crash_in_secret_file, gdb_frames, gdb_top_app_frame,
+                      run_shim, wait_for)
 
 NOBODY = pwd.getpwnam("nobody").pw_uid
 
@@ -138,17 +139,7 @@ def test_a_drop_is_read_with_its_users_rights(make_daemon, public):
     """nobody's drop whose debug info names a file only root may read: no
     line of it in the event, reported as nobody's."""
     d = drop_daemon(make_daemon, public)
-    marker = "DROPSECRET-" + os.urandom(6).hex()
-    secret = os.path.join(public, "secret.c")
-    with open(secret, "w") as f:
-        f.write("".join(f"int {marker}_{i};\n" for i in range(40)))
-    os.chmod(secret, 0o600)
-    src = os.path.join(public, "crash.c")
-    with open(src, "w") as f:
-        f.write(f'#line 1 "{secret}"\nint main(void) {{ volatile int *p = 0; *p = 1; return 0; }}\n')
-    prog = os.path.join(public, "crash")
-    subprocess.run(["gcc", "-g", "-O0", "-o", prog, src], check=True)
-    os.chmod(prog, 0o755)
+    prog, secret, marker = crash_in_secret_file(public)
     res, pid, _ = crash(prog, public, user="nobody")
     d.start()
     ev = d.event_for_pid(pid)

@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from conftest import CLI, HERE, PROGRAMS, ROOT, SHIM, children_of, run_shim, wait_for
+from conftest import (CLI, HERE, PROGRAMS, ROOT, SHIM, children_of, crash_in_secret_file, run_shim,
+                      secret_file, wait_for)
 from test_intake import KIND_CRASH, record, send
 
 NOBODY = pwd.getpwnam("nobody").pw_uid
@@ -47,16 +48,6 @@ def as_nobody(*cmd, env=None, timeout=30):
 def workers_of(daemon):
     """{pid: uid} of the daemon's worker processes."""
     return children_of(daemon, "boobood-worker")
-
-
-def secret_file(directory):
-    """A source file only root may read, with a marker no event may hold."""
-    marker = "TOPSECRET-" + os.urandom(8).hex()
-    path = os.path.join(directory, "secret.c")
-    with open(path, "w") as f:
-        f.write("".join(f"int {marker}_{i};\n" for i in range(80)))
-    os.chmod(path, 0o600)
-    return path, marker
 
 
 def everything_said(daemon):
@@ -102,13 +93,7 @@ def test_debug_info_naming_a_root_file_gets_nothing_from_it(make_daemon, public)
     file (its debug info does) but holds no line of it; run by root, the
     same program's report has the lines, so the rights are what decides."""
     d = make_daemon(socket_path=os.path.join(public, "booboo.sock"))
-    secret, marker = secret_file(public)
-    src = os.path.join(public, "crash.c")
-    with open(src, "w") as f:
-        f.write(f'#line 1 "{secret}"\nint main(void) {{ volatile int *p = 0; *p = 1; return 0; }}\n')
-    prog = os.path.join(public, "crash")
-    subprocess.run(["gcc", "-g", "-O0", "-o", prog, src], check=True)
-    os.chmod(prog, 0o755)
+    prog, secret, marker = crash_in_secret_file(public)
     res, pid = run_shim(prog, sock=d.socket, user="nobody",
                         env={"LD_PRELOAD": os.path.join(public, "libbooboo-shim.so")})
     assert res.returncode == -signal.SIGSEGV
