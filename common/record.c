@@ -116,6 +116,15 @@ int bb_record_held(const struct bb_record *rec)
 	       (rec->kind == BB_REC_PANIC && rec->panic_count == 0);
 }
 
+void bb_record_init(struct bb_record *rec, enum bb_record_kind kind)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->magic = BB_RECORD_MAGIC;
+	rec->version = BB_RECORD_VERSION;
+	rec->kind = (uint16_t)kind;
+	rec->size = sizeof(*rec);
+}
+
 const char *bb_record_kind_name(const struct bb_record *rec)
 {
 	switch (rec->kind) {

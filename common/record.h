@@ -145,6 +145,10 @@ enum bb_record_err {
 				 * with registers, or its first time after its last */
 };
 
+/* A zeroed record of this kind with its header (magic, version, kind,
+ * size).  Async-signal-safe: the shim's crash handler starts with it. */
+void bb_record_init(struct bb_record *rec, enum bb_record_kind kind);
+
 /* Check a received buffer; on BB_REC_OK *out holds a copy that is safe to
  * use (all strings terminated, all numbers in range). */
 enum bb_record_err bb_record_parse(const void *buf, size_t len, struct bb_record *out);

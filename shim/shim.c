@@ -154,11 +154,7 @@ static void shim_init(void)
 
 void shim_record_start(struct bb_record *rec, enum bb_record_kind kind)
 {
-	memset(rec, 0, sizeof(*rec));
-	rec->magic = BB_RECORD_MAGIC;
-	rec->version = BB_RECORD_VERSION;
-	rec->kind = (uint16_t)kind;
-	rec->size = sizeof(*rec);
+	bb_record_init(rec, kind);
 	memcpy(rec->environment, shim_load.environment, sizeof(rec->environment));
 	memcpy(rec->release, shim_load.release, sizeof(rec->release));
 	memcpy(rec->tags, shim_load.tags, sizeof(rec->tags));

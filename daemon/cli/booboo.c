@@ -294,11 +294,7 @@ static int cmd_message(struct bb_config *cfg, int argc, char **argv)
 		fprintf(stderr, "booboo: message: TEXT [--level info|warning|error]\n");
 		return 2;
 	}
-	memset(&rec, 0, sizeof(rec));
-	rec.magic = BB_RECORD_MAGIC;
-	rec.version = BB_RECORD_VERSION;
-	rec.kind = BB_REC_MESSAGE;
-	rec.size = sizeof(rec);
+	bb_record_init(&rec, BB_REC_MESSAGE);
 	rec.pid = getpid();
 	rec.tid = (int32_t)syscall(SYS_gettid);
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -16,11 +16,7 @@ static struct bb_record good(enum bb_record_kind kind)
 {
 	struct bb_record r;
 
-	memset(&r, 0, sizeof(r));
-	r.magic = BB_RECORD_MAGIC;
-	r.version = BB_RECORD_VERSION;
-	r.kind = kind;
-	r.size = sizeof(r);
+	bb_record_init(&r, kind);
 	r.pid = 100;
 	r.tid = 101;
 	if (kind == BB_REC_CRASH) {
