@@ -160,6 +160,10 @@ struct pp {
 };
 typedef bool (*pp_fn)(const struct pp *p);
 
+/* Text held as a pointer member and a length member (string_view, Rust's
+ * String and str): false when the type has not both. */
+bool pp_text_members(const struct pp *p, const char *ptr_member, const char *len_member);
+
 /* *it for an iterator that holds its element's address: the element, or
  * "non-dereferenceable iterator for <what>" when it is 0. */
 void pp_deref(const struct pp *p, uint64_t at, Dwarf_Die *elem, const char *what);

@@ -19,24 +19,12 @@
 
 bool pp_rust_string(const struct pp *p)
 {
-	uint64_t ptr, len;
-
-	if (!render_member_u64(p->ctx, p->o, p->t, p->v, "pointer", &ptr) ||
-	    !render_member_u64(p->ctx, p->o, p->t, p->v, "len", &len))
-		return false;
-	render_text_at(p->ctx, p->o, ptr, len);
-	return true;
+	return pp_text_members(p, "pointer", "len");
 }
 
 bool pp_rust_str(const struct pp *p)
 {
-	uint64_t ptr, len;
-
-	if (!render_member_u64(p->ctx, p->o, p->t, p->v, "data_ptr", &ptr) ||
-	    !render_member_u64(p->ctx, p->o, p->t, p->v, "length", &len))
-		return false;
-	render_text_at(p->ctx, p->o, ptr, len);
-	return true;
+	return pp_text_members(p, "data_ptr", "length");
 }
 
 /* count elements of type elem from addr, as an array's children. */

@@ -39,15 +39,20 @@ static bool pp_string(const struct pp *p)
 	return true;
 }
 
-static bool pp_string_view(const struct pp *p)
+bool pp_text_members(const struct pp *p, const char *ptr_member, const char *len_member)
 {
 	uint64_t ptr, len;
 
-	if (!render_member_u64(p->ctx, p->o, p->t, p->v, "_M_str", &ptr) ||
-	    !render_member_u64(p->ctx, p->o, p->t, p->v, "_M_len", &len))
+	if (!render_member_u64(p->ctx, p->o, p->t, p->v, ptr_member, &ptr) ||
+	    !render_member_u64(p->ctx, p->o, p->t, p->v, len_member, &len))
 		return false;
 	render_text_at(p->ctx, p->o, ptr, len);
 	return true;
+}
+
+static bool pp_string_view(const struct pp *p)
+{
+	return pp_text_members(p, "_M_str", "_M_len");
 }
 
 /* ---- vector ------------------------------------------------------------------------- */
