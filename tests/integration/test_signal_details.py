@@ -321,6 +321,11 @@ def test_meson_install_layout(tmp_path):
                             text=True, check=True).stdout
     exported = set(re.findall(r" T (booboo_\w+)$", dynsym, re.M))
     assert declared <= exported, declared - exported
+    # and nothing else but what it interposes: a symbol of its own would be
+    # the program's too (a function of the same name would bind to ours)
+    functions = set(re.findall(r" [TW] (\w+)$", dynsym, re.M))
+    interposed = {"pthread_create", "__cxa_throw", "_Unwind_RaiseException", "write"}
+    assert functions - exported == interposed, functions - exported
     # pkg-config
     pc = one("usr/**/pkgconfig/booboo.pc")
     env = dict(os.environ, PKG_CONFIG_PATH=os.path.dirname(pc), PKG_CONFIG_LIBDIR="")
